@@ -1,0 +1,52 @@
+#pragma once
+/// Evaluates one execution plan exactly: order, capacities, arena, time and slowdown.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "bufopt/analysis/arena.h"
+#include "bufopt/analysis/buffer_usage.h"
+#include "bufopt/analysis/platform.h"
+#include "bufopt/analysis/schedule.h"
+#include "bufopt/dataflow/network.h"
+#include "bufopt/graph/graph.h"
+
+namespace bufopt::analysis {
+
+/// Slack on slowdown <= max_slowdown for floating-point rounding (the verifier allows the same).
+inline constexpr double kSlowdownTolerance = 1e-9;
+
+/// What the user asks for.
+struct AnalysisOptions {
+  Platform platform;
+  double max_slowdown = 1.2;
+  bool stream_io = false;
+};
+
+/// One fully evaluated plan. Vectors over channels are indexed by channel id (= buffer id).
+struct Evaluation {
+  std::vector<int64_t> granularity;  ///< per actor, effective
+  std::vector<int64_t> phases;       ///< per actor
+  dataflow::Network network;
+  Schedule schedule;
+  BufferUsage usage;
+  ArenaPlan arena;
+  int64_t fifo_bytes = 0;    ///< sum over counted channels of capacity_rows * row_bytes
+  int64_t shared_bytes = 0;  ///< arena.size
+  double time_s = 0;
+  double baseline_time_s = 0;
+  double slowdown = 1;
+};
+
+/// Builds the network for `granularity`, schedules it with pull_schedule, measures capacities
+/// and lifetimes, places the arena greedy by size and times it. The node-by-node order
+/// (node_by_node_schedule) is evaluated too and kept when its arena is smaller, so a
+/// layer-by-layer plan never does worse than the baselines' order.
+Evaluation evaluate_plan(const graph::Graph& graph, std::span<const int64_t> granularity,
+                         const AnalysisOptions& options);
+
+/// Same, for a given firing order (used by searches that choose the order themselves).
+Evaluation evaluate_schedule(const graph::Graph& graph, std::span<const int64_t> granularity,
+                             const Schedule& schedule, const AnalysisOptions& options);
+
+}  // namespace bufopt::analysis

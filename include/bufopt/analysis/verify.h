@@ -1,0 +1,29 @@
+#pragma once
+/// The independent verifier (SPEC 7), the self-check of every answer. It shares no code with
+/// the scheduler or the usage measurement: it replays the order token by token against the
+/// claimed capacities, offsets and time.
+#include <string>
+#include <vector>
+
+#include "bufopt/analysis/evaluate.h"
+
+namespace bufopt::analysis {
+
+struct VerifyReport {
+  bool ok = true;
+  /// One line per violation (the first few of each kind).
+  std::vector<std::string> errors;
+};
+
+/// Checks `evaluation` against `graph` and `options`:
+/// - the network matches the graph and the claimed granularities (rebuilt independently);
+/// - every node fires exactly `phases` times; every firing finds its input windows written and
+///   not released, and writing never takes a counted channel above its claimed capacity;
+/// - no deadlock (the order is complete and each firing is enabled when it runs);
+/// - claimed lifetimes cover every moment a buffer holds rows; arena offsets + sizes of
+///   buffers alive at the same time never overlap, and fit in the claimed arena size;
+/// - fifo_bytes, time_s, baseline_time_s and slowdown equal their recomputation, and
+///   slowdown <= options.max_slowdown (+1e-9).
+VerifyReport verify(const graph::Graph& graph, const Evaluation& evaluation, const AnalysisOptions& options);
+
+}  // namespace bufopt::analysis

@@ -1,0 +1,100 @@
+#pragma once
+/// The CSDF network bufopt analyses: one node per actor (plus sources and sinks for streamed
+/// graph I/O), one channel per buffer, and for every firing the rows each port reads, releases
+/// and writes. Built from a graph::Graph and the granularity of every actor.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "bufopt/dataflow/row_windows.h"
+#include "bufopt/graph/graph.h"
+
+namespace bufopt::dataflow {
+
+/// Index of a node in Network::nodes.
+using NodeId = int32_t;
+/// Index of a channel in Network::channels (equal to the graph BufferId it models).
+using ChannelId = int32_t;
+
+inline constexpr NodeId kNoNode = -1;
+
+/// What a node stands for.
+enum class NodeKind {
+  kActor,   ///< a graph actor
+  kSource,  ///< --stream-io: delivers one row of a graph input per firing, at no cost
+  kSink,    ///< --stream-io: drains one row of a graph output per firing, at no cost
+};
+
+/// One input port: what each firing of its node needs from one channel.
+struct InputPort {
+  ChannelId channel = 0;
+  /// window[f]: rows that must have been written before firing f (and not yet released).
+  std::vector<RowRange> window;
+  /// release[f]: after firing f this reader no longer needs rows below release[f].
+  /// Non-decreasing; release.back() == the channel's rows (every row released, read or not).
+  std::vector<int64_t> release;
+};
+
+/// One output port: what each firing of its node writes to one channel.
+struct OutputPort {
+  ChannelId channel = 0;
+  /// written[f]: rows [0, written[f]) exist after firing f; firing f writes
+  /// [written[f-1], written[f]). written.back() == the channel's rows.
+  std::vector<int64_t> written;
+};
+
+/// One CSDF actor with `phases` firings per inference.
+struct Node {
+  NodeKind kind = NodeKind::kActor;
+  /// The graph actor (kActor) or graph::kNoActor.
+  graph::ActorId actor = graph::kNoActor;
+  std::string name;
+  /// Output rows per firing (the last firing may write fewer).
+  int64_t granularity = 1;
+  int64_t phases = 1;
+  std::vector<InputPort> inputs;
+  std::vector<OutputPort> outputs;
+};
+
+/// One buffer: the rows one producer writes and any number of readers read.
+struct Channel {
+  graph::BufferId buffer = 0;
+  int64_t rows = 1;
+  int64_t row_bytes = 0;
+  /// The writing node; kNoNode when the rows are all present from the start (a graph input
+  /// held by the application, without --stream-io).
+  NodeId producer = kNoNode;
+  /// Reading nodes (a graph output without --stream-io may have none).
+  std::vector<NodeId> consumers;
+  /// False for graph inputs / outputs held by the application (not counted in any figure,
+  /// never limiting execution); true otherwise.
+  bool counted = true;
+};
+
+/// The whole network for one choice of granularities.
+struct Network {
+  std::vector<Node> nodes;
+  std::vector<Channel> channels;
+};
+
+/// How graph I/O is modelled.
+struct NetworkOptions {
+  /// SPEC 2: count graph inputs/outputs as FIFOs fed by sources / drained by sinks.
+  bool stream_io = false;
+};
+
+/// The granularity an actor is forced to, or may take: barriers and actors whose outputs are
+/// one row have exactly one firing.
+int64_t output_rows(const graph::Graph& graph, graph::ActorId actor);
+
+/// Clamps a requested granularity to [1, output_rows]; barriers get output_rows.
+int64_t effective_granularity(const graph::Graph& graph, graph::ActorId actor, int64_t requested);
+
+/// Builds the network. granularity[a] is actor a's output rows per firing (clamped as
+/// effective_granularity does). Nodes 0..actors-1 are the actors in graph order; sources and
+/// sinks follow. Channel ids equal buffer ids.
+Network build_network(const graph::Graph& graph, std::span<const int64_t> granularity,
+                      const NetworkOptions& options);
+
+}  // namespace bufopt::dataflow

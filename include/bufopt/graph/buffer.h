@@ -1,0 +1,49 @@
+#pragma once
+/// A tensor exchanged between actors: one FIFO buffer however many actors read it.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bufopt/graph/dtype.h"
+#include "bufopt/graph/ids.h"
+
+namespace bufopt::graph {
+
+/// Whether a buffer is held by the application (SPEC 2): graph inputs and outputs are listed
+/// but counted in no figure unless --stream-io.
+enum class IoRole { kNone, kInput, kOutput };
+
+/// One activation tensor (never a constant or weight: those are parameters).
+struct Buffer {
+  /// The ONNX tensor name.
+  std::string name;
+  /// Full static shape ([] for a scalar); meaningless when `unknown_reason` is set.
+  std::vector<int64_t> shape;
+  DataType dtype = DataType::kUnknown;
+  /// Bytes per element used for every memory figure: dtype_bytes(dtype) unless the user asked
+  /// for another deployment type (--activation-bytes).
+  int64_t element_bytes = 0;
+  /// Index into `shape` of the axis streamed row by row (H for NCHW, L for [N,C,L], axis 1 for
+  /// NHWC); nullopt when the tensor has none and is one token.
+  std::optional<int> streaming_axis;
+  /// The actor writing it; kNoActor for graph inputs.
+  ActorId producer = kNoActor;
+  /// Actors reading it, in graph order, without repetition.
+  std::vector<ActorId> consumers;
+  IoRole io = IoRole::kNone;
+  /// Why the shape is unknown; empty when known.
+  std::string unknown_reason;
+
+  bool shape_known() const { return unknown_reason.empty(); }
+  /// Elements in the whole tensor (1 for a scalar, 0 when unknown). Saturates at INT64_MAX.
+  int64_t elements() const;
+  /// Tokens along the streaming axis: shape[streaming_axis], or 1 without one.
+  int64_t rows() const;
+  /// Bytes of one row (= tensor_bytes() / rows()).
+  int64_t row_bytes() const;
+  /// Bytes of the whole tensor at element_bytes per element.
+  int64_t tensor_bytes() const;
+};
+
+}  // namespace bufopt::graph

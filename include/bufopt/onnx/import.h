@@ -1,0 +1,45 @@
+#pragma once
+/// The ONNX importer: reads a model file with the real ONNX library and builds a graph::Graph.
+/// The only module that includes protobuf / ONNX headers.
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bufopt/graph/graph.h"
+
+namespace bufopt::onnx_import {
+
+/// Why an import failed; maps to the CLI's exit code 3 (SPEC 9).
+class ImportError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Limits that keep a hostile file from exhausting the machine.
+struct ImportLimits {
+  int64_t max_file_bytes = int64_t{2} << 30;       ///< model file size
+  int64_t max_nodes = 1'000'000;                    ///< nodes in the main graph
+  int64_t max_rank = 16;                            ///< tensor rank
+  int64_t max_tensor_elements = int64_t{1} << 40;   ///< elements of one tensor
+  int64_t max_external_bytes = int64_t{16} << 30;   ///< total external data read
+};
+
+struct ImportOptions {
+  /// --input-shape NAME=1x3x224x224: overrides the shape of a graph input.
+  std::map<std::string, std::vector<int64_t>> input_shapes;
+  /// SPEC 2.1 fusion (--no-fuse turns it off).
+  bool fuse = true;
+  ImportLimits limits;
+};
+
+/// Loads `path` and returns its operator graph with every tensor's static shape, dtype and
+/// streaming axis, constants folded, nodes topologically sorted (stable), unsupported ops as
+/// barriers named in Graph::unsupported, and (if options.fuse) element-wise ops fused.
+/// Throws ImportError with a one-line message (without the path: the caller names the file)
+/// when the file cannot be read or parsed, or is structurally invalid (cycles, missing inputs,
+/// impossible shapes, unknown non-batch input dims without --input-shape).
+graph::Graph import_model(const std::string& path, const ImportOptions& options);
+
+}  // namespace bufopt::onnx_import

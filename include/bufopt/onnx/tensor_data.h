@@ -1,0 +1,28 @@
+#pragma once
+/// Decoding ONNX TensorProtos (initializers, Constant values) into TensorInfo. Internal to the
+/// onnx module.
+#include <cstdint>
+
+#include <onnx/onnx_pb.h>
+
+#include "bufopt/onnx/import.h"
+#include "bufopt/onnx/model_file.h"
+#include "bufopt/onnx/tensor_info.h"
+
+namespace bufopt::onnx_import {
+
+/// Constants with at most this many elements have their values decoded (shape-determining
+/// tensors are small; weights only need their shape and size).
+inline constexpr int64_t kMaxDecodedElements = int64_t{1} << 16;
+
+/// Decodes the dtype and shape of `tensor` and, when it has at most kMaxDecodedElements
+/// elements, its values (raw_data little-endian, typed fields, or external data read through
+/// `external`). External references are always checked, even when the values are not read.
+/// The result is a constant. Throws ImportError for negative dims, shapes beyond `limits`, data
+/// shorter than the shape needs, or a refused external reference.
+TensorInfo decode_tensor(const onnx::TensorProto& tensor, ExternalData& external, const ImportLimits& limits);
+
+/// Bytes the tensor's elements occupy at their stored type (0 for strings / unknown types).
+int64_t stored_bytes(const TensorInfo& tensor);
+
+}  // namespace bufopt::onnx_import

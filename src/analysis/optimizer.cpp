@@ -1,0 +1,241 @@
+#include "bufopt/analysis/optimizer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <tuple>
+
+#include "bufopt/analysis/arena.h"
+#include "bufopt/analysis/buffer_usage.h"
+#include "bufopt/analysis/schedule.h"
+#include "bufopt/analysis/time_model.h"
+#include "bufopt/graph/checked_math.h"
+#include "bufopt/dataflow/network.h"
+
+namespace bufopt::analysis {
+
+namespace {
+
+constexpr int64_t kUnlimited = std::numeric_limits<int64_t>::max();
+
+/// Phase counts per actor; granularity is derived (g = ceil(H / P)).
+using PhasePlan = std::vector<int64_t>;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// The search state shared by the steps: the graph, the options and the best plan so far.
+class Search {
+ public:
+  Search(const graph::Graph& graph, const AnalysisOptions& options)
+      : graph_(graph), options_(options), budget_(extra_firing_budget(graph, options)) {
+    for (size_t a = 0; a < graph.actors.size(); ++a) {
+      const auto id = static_cast<graph::ActorId>(a);
+      max_phases_.push_back(graph.actors[a].barrier ? 1 : dataflow::output_rows(graph, id));
+    }
+  }
+
+  /// Scores `plan` if it fits the budget; keeps it when it beats the best. True if kept.
+  bool consider(const PhasePlan& plan) {
+    const int64_t extra = extra_firings(plan);
+    if (extra > budget_) return false;
+    ++evaluations_;
+    const Cost cost = quick_cost(plan, extra);
+    if (best_plan_.empty() || cost < best_cost_) {
+      best_cost_ = cost;
+      best_plan_ = plan;
+      return true;
+    }
+    return false;
+  }
+
+  /// The best plan, evaluated with every scheduling variant (evaluate_plan): its arena is at
+  /// most the quick score's, since the quick schedule is one of the variants it tries.
+  Evaluation evaluate_best() const { return evaluate_plan(graph_, granularity(best_plan_), options_); }
+
+  /// Actor ids, those next to the largest whole tensors first (ties: graph order).
+  std::vector<graph::ActorId> ranked_actors() const {
+    std::vector<graph::ActorId> order(graph_.actors.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::vector<int64_t> key(order.size(), 0);
+    for (size_t a = 0; a < graph_.actors.size(); ++a) key[a] = largest_tensor_touched(graph_.actors[a]);
+    std::stable_sort(order.begin(), order.end(), [&](graph::ActorId x, graph::ActorId y) {
+      return key[static_cast<size_t>(x)] > key[static_cast<size_t>(y)];
+    });
+    return order;
+  }
+
+  /// Step 2: split the k highest-ranked actors, for every k.
+  void threshold_family(const std::vector<graph::ActorId>& ranked) {
+    consider(PhasePlan(graph_.actors.size(), 1));
+    PhasePlan plan(graph_.actors.size(), 1);
+    std::vector<graph::ActorId> split;
+    for (graph::ActorId actor : ranked) {
+      if (max_phases_[static_cast<size_t>(actor)] <= 1) continue;
+      split.push_back(actor);
+      PhasePlan candidate = plan;
+      for (graph::ActorId a : split) candidate[static_cast<size_t>(a)] = max_phases_[static_cast<size_t>(a)];
+      if (extra_firings(candidate) > budget_) candidate = evenly_shared(split);
+      if (candidate.empty()) break;  // not even two phases each: larger sets cannot fit either
+      consider(candidate);
+    }
+  }
+
+  /// Step 3: improve the best plan one actor at a time.
+  void local_search(const std::vector<graph::ActorId>& ranked, int max_evaluations) {
+    const int stop_at = evaluations_ + max_evaluations;
+    bool improved = true;
+    while (improved && evaluations_ < stop_at) {
+      improved = false;
+      for (graph::ActorId actor : ranked) {
+        // One actor alone, then the actor with its readers: streaming a buffer only pays off
+        // when both its ends split, which single moves cannot reach from "both whole".
+        for (const std::vector<graph::ActorId>& group : {std::vector<graph::ActorId>{actor}, with_readers(actor)}) {
+          const auto a = static_cast<size_t>(actor);
+          if (max_phases_[a] <= 1) continue;
+          for (int64_t phases : alternatives(best_plan_[a], max_phases_[a])) {
+            if (evaluations_ >= stop_at) return;
+            PhasePlan candidate = best_plan_;
+            for (graph::ActorId member : group) {
+              const auto m = static_cast<size_t>(member);
+              candidate[m] = std::min(phases, max_phases_[m]);
+            }
+            if (candidate != best_plan_) improved = consider(candidate) || improved;
+          }
+        }
+      }
+    }
+  }
+
+  const PhasePlan& best_plan() const { return best_plan_; }
+
+ private:
+  /// What the search minimises, in order: arena, extra firings (time), FIFO sum.
+  using Cost = std::tuple<int64_t, int64_t, int64_t>;
+
+  /// The arena and FIFO sum of `plan` under the default pull order, placed greedy by size: a
+  /// fraction of evaluate_plan's cost, which tries every variant and placement.
+  Cost quick_cost(const PhasePlan& plan, int64_t extra) const {
+    const dataflow::Network network = dataflow::build_network(graph_, granularity(plan), {options_.stream_io});
+    const BufferUsage usage = measure_usage(network, pull_schedule(network, PullOptions{}));
+    const std::vector<ArenaRequest> requests = channel_requests(network, usage);
+    int64_t fifo = 0;
+    for (const ArenaRequest& request : requests) fifo = graph::checked_add(fifo, request.size).value_or(kUnlimited);
+    return {place_greedy_by_size(requests).size, extra, fifo};
+  }
+
+  std::vector<int64_t> granularity(const PhasePlan& plan) const {
+    std::vector<int64_t> result(plan.size());
+    for (size_t a = 0; a < plan.size(); ++a) result[a] = ceil_div(std::max<int64_t>(max_phases_[a], 1), plan[a]);
+    return result;
+  }
+
+  /// Extra firings of `plan` after granularity rounding (saturating).
+  int64_t extra_firings(const PhasePlan& plan) const {
+    int64_t total = 0;
+    for (size_t a = 0; a < plan.size(); ++a) {
+      const int64_t rows = std::max<int64_t>(max_phases_[a], 1);
+      const int64_t phases = ceil_div(rows, ceil_div(rows, plan[a]));
+      total += phases - 1;
+      if (total < 0) return kUnlimited;
+    }
+    return total;
+  }
+
+  /// Every actor of `split` at the same phase count, as large as the budget allows (>= 2);
+  /// empty when even 2 phases each do not fit.
+  PhasePlan evenly_shared(const std::vector<graph::ActorId>& split) const {
+    const int64_t each = budget_ / static_cast<int64_t>(split.size()) + 1;
+    if (each < 2) return {};
+    PhasePlan plan(graph_.actors.size(), 1);
+    for (graph::ActorId a : split) plan[static_cast<size_t>(a)] = std::min(each, max_phases_[static_cast<size_t>(a)]);
+    return plan;
+  }
+
+  /// `actor` and the actors reading its outputs (only when it has such readers).
+  std::vector<graph::ActorId> with_readers(graph::ActorId actor) const {
+    std::vector<graph::ActorId> group = {actor};
+    for (graph::BufferId output : graph_.actors[static_cast<size_t>(actor)].outputs) {
+      for (graph::ActorId reader : graph_.buffers[static_cast<size_t>(output)].consumers) {
+        if (std::find(group.begin(), group.end(), reader) == group.end()) group.push_back(reader);
+      }
+    }
+    return group;
+  }
+
+  /// Phase counts to try for one actor: every count when there are few rows, otherwise whole,
+  /// one row per firing, and halving / doubling / quartering moves around the current count.
+  static std::vector<int64_t> alternatives(int64_t current, int64_t max_phases) {
+    constexpr int64_t kTryEveryCountUpTo = 16;
+    std::vector<int64_t> options;
+    if (max_phases <= kTryEveryCountUpTo) {
+      for (int64_t p = 1; p <= max_phases; ++p) options.push_back(p);
+    } else {
+      options = {1, max_phases, current * 2, current / 2, max_phases / 2, max_phases / 4, current + 1, current - 1};
+    }
+    std::vector<int64_t> result;
+    for (int64_t p : options) {
+      p = std::clamp<int64_t>(p, 1, max_phases);
+      if (p != current && std::find(result.begin(), result.end(), p) == result.end()) result.push_back(p);
+    }
+    return result;
+  }
+
+  int64_t largest_tensor_touched(const graph::Actor& actor) const {
+    int64_t largest = 0;
+    for (graph::BufferId id : actor.inputs) largest = std::max(largest, graph_.buffers[static_cast<size_t>(id)].tensor_bytes());
+    for (graph::BufferId id : actor.outputs) largest = std::max(largest, graph_.buffers[static_cast<size_t>(id)].tensor_bytes());
+    return largest;
+  }
+
+  const graph::Graph& graph_;
+  const AnalysisOptions& options_;
+  int64_t budget_;
+  std::vector<int64_t> max_phases_;
+  Cost best_cost_;
+  PhasePlan best_plan_;
+  int evaluations_ = 0;
+};
+
+Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits,
+                      const std::vector<PhasePlan>& seeds, PhasePlan* chosen) {
+  Search search(graph, options);
+  const std::vector<graph::ActorId> ranked = search.ranked_actors();
+  search.threshold_family(ranked);
+  for (const PhasePlan& seed : seeds) search.consider(seed);
+  search.local_search(ranked, limits.max_local_evaluations);
+  if (chosen) *chosen = search.best_plan();
+  return search.evaluate_best();
+}
+
+}  // namespace
+
+int64_t extra_firing_budget(const graph::Graph& graph, const AnalysisOptions& options) {
+  const double overhead = options.platform.firing_overhead_s;
+  if (overhead <= 0) return kUnlimited;
+  const double allowed = (options.max_slowdown - 1) * baseline_time_seconds(graph, options.platform) / overhead;
+  if (allowed >= 9e18) return kUnlimited;
+  // The tolerance absorbs rounding of R given in decimal (1 + loss / T_base), never a whole firing.
+  return std::max<int64_t>(0, static_cast<int64_t>(std::floor(allowed * (1 + 1e-12) + 1e-9)));
+}
+
+Evaluation optimize(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits) {
+  return run_search(graph, options, limits, {}, nullptr);
+}
+
+std::vector<ParetoPoint> pareto_front(const graph::Graph& graph, const AnalysisOptions& options,
+                                      const std::vector<double>& slowdowns) {
+  std::vector<ParetoPoint> front;
+  std::vector<PhasePlan> seeds;
+  for (double slowdown : slowdowns) {
+    AnalysisOptions at = options;
+    at.max_slowdown = slowdown;
+    PhasePlan chosen;
+    const Evaluation evaluation = run_search(graph, at, {}, seeds, &chosen);
+    seeds.push_back(chosen);
+    front.push_back({slowdown, evaluation.slowdown, evaluation.shared_bytes, evaluation.fifo_bytes});
+  }
+  return front;
+}
+
+}  // namespace bufopt::analysis

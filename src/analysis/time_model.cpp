@@ -1,0 +1,29 @@
+#include "bufopt/analysis/time_model.h"
+
+#include <stdexcept>
+
+namespace bufopt::analysis {
+
+double actor_work_seconds(const graph::Actor& actor, const Platform& platform) {
+  return static_cast<double>(actor.macs) / platform.macs_per_s +
+         static_cast<double>(actor.elementwise_ops) / platform.elems_per_s;
+}
+
+double sequential_time_seconds(const graph::Graph& graph, std::span<const int64_t> phases, const Platform& platform) {
+  if (phases.size() != graph.actors.size()) {
+    throw std::invalid_argument("sequential_time_seconds: one phase count per actor expected");
+  }
+  double total = 0;
+  for (size_t a = 0; a < graph.actors.size(); ++a) {
+    total +=
+        actor_work_seconds(graph.actors[a], platform) + static_cast<double>(phases[a]) * platform.firing_overhead_s;
+  }
+  return total;
+}
+
+double baseline_time_seconds(const graph::Graph& graph, const Platform& platform) {
+  const std::vector<int64_t> once(graph.actors.size(), 1);
+  return sequential_time_seconds(graph, once, platform);
+}
+
+}  // namespace bufopt::analysis

@@ -1,0 +1,579 @@
+// The independent verifier (SPEC 7). It rebuilds the network from the graph and the claimed
+// granularities, then replays the claimed firing order row by row with its own bookkeeping:
+// nothing here calls the scheduler, the usage measurement, the arena planner or the time model,
+// so a bug there cannot hide itself. Steps:
+//  1. shape of the claim (vector sizes), granularities and phase counts;
+//  2. the claimed network equals dataflow::build_network's (ports, windows, releases, writes);
+//  3. replay: each firing's windows written and unreleased, SPEC 4 occupancy <= capacity,
+//     exact firing counts, and the firings during which every counted channel holds rows;
+//  4. claimed lifetimes cover those firings; arena placements of buffers alive together are
+//     disjoint and inside the arena;
+//  5. fifo_bytes, shared_bytes, time_s, baseline_time_s and slowdown recomputed.
+// Linear in firings x ports (plus a pairwise arena check over channels).
+#include "bufopt/analysis/verify.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bufopt/graph/checked_math.h"
+
+namespace bufopt::analysis {
+
+namespace {
+
+using dataflow::ChannelId;
+using dataflow::Network;
+using dataflow::NodeId;
+
+constexpr double kRelativeTolerance = 1e-9;
+
+/// The kinds of violation, each reported at most kLinesPerKind times.
+enum class Violation { kClaimShape, kNetwork, kFiringCount, kWindow, kCapacity, kLifetime, kArena, kFigure, kCount };
+
+constexpr size_t kLinesPerKind = 5;
+
+const char* violation_name(Violation kind) {
+  switch (kind) {
+    case Violation::kClaimShape:
+      return "plan";
+    case Violation::kNetwork:
+      return "network";
+    case Violation::kFiringCount:
+      return "firing count";
+    case Violation::kWindow:
+      return "window";
+    case Violation::kCapacity:
+      return "capacity";
+    case Violation::kLifetime:
+      return "lifetime";
+    case Violation::kArena:
+      return "arena";
+    case Violation::kFigure:
+      return "figure";
+    case Violation::kCount:
+      break;
+  }
+  return "other";
+}
+
+/// Collects violations, keeping the first few lines of each kind and counting the rest.
+class ViolationLog {
+ public:
+  void add(Violation kind, std::string line) {
+    int64_t& count = counts_[static_cast<size_t>(kind)];
+    if (static_cast<size_t>(count) < kLinesPerKind) lines_.push_back(std::move(line));
+    ++count;
+  }
+
+  bool empty() const { return lines_.empty(); }
+
+  VerifyReport finish() const {
+    VerifyReport report;
+    report.errors = lines_;
+    for (size_t kind = 0; kind < counts_.size(); ++kind) {
+      const int64_t hidden = counts_[kind] - static_cast<int64_t>(kLinesPerKind);
+      if (hidden > 0) {
+        report.errors.push_back(
+            fmt::format("... and {} more {} violations", hidden, violation_name(static_cast<Violation>(kind))));
+      }
+    }
+    report.ok = report.errors.empty();
+    return report;
+  }
+
+ private:
+  std::array<int64_t, static_cast<size_t>(Violation::kCount)> counts_{};
+  std::vector<std::string> lines_;
+};
+
+bool nearly_equal(double a, double b) {
+  return std::fabs(a - b) <= kRelativeTolerance * std::max({std::fabs(a), std::fabs(b), 1e-300});
+}
+
+std::string range_text(dataflow::RowRange range) {
+  return fmt::format("[{},{})", range.begin, range.end);
+}
+
+template <typename T>
+std::string list_text(const std::vector<T>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + fmt::format("{}", values[i]);
+  return out + "]";
+}
+
+std::string ranges_text(const std::vector<dataflow::RowRange>& ranges) {
+  std::string out = "[";
+  for (size_t i = 0; i < ranges.size(); ++i) out += (i ? "," : "") + range_text(ranges[i]);
+  return out + "]";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 1-2: the claim's shape and the network.
+
+bool check_claim_shape(const graph::Graph& graph, const Evaluation& evaluation, ViolationLog& log) {
+  const size_t actors = graph.actors.size();
+  const size_t channels = graph.buffers.size();
+  bool ok = true;
+  auto expect = [&](size_t got, size_t want, const char* what) {
+    if (got == want) return;
+    log.add(Violation::kClaimShape, fmt::format("{} has {} entries, expected {}", what, got, want));
+    ok = false;
+  };
+  expect(evaluation.granularity.size(), actors, "granularity");
+  expect(evaluation.phases.size(), actors, "phases");
+  expect(evaluation.usage.capacity_rows.size(), channels, "capacity_rows");
+  expect(evaluation.usage.lifetimes.size(), channels, "lifetimes");
+  expect(evaluation.arena.offsets.size(), channels, "arena offsets");
+  return ok;
+}
+
+/// Phases of every actor recomputed from the claimed granularity: ceil(rows / g).
+std::vector<int64_t> recompute_phases(const graph::Graph& graph, const Evaluation& evaluation, ViolationLog& log) {
+  std::vector<int64_t> phases(graph.actors.size(), 1);
+  for (size_t a = 0; a < graph.actors.size(); ++a) {
+    const auto actor = static_cast<graph::ActorId>(a);
+    const int64_t claimed = evaluation.granularity[a];
+    const int64_t effective = dataflow::effective_granularity(graph, actor, claimed);
+    if (effective != claimed) {
+      log.add(Violation::kClaimShape, fmt::format("actor '{}': granularity {} is not effective (would be {})",
+                                                  graph.actors[a].name, claimed, effective));
+    }
+    const int64_t rows = dataflow::output_rows(graph, actor);
+    phases[a] = (rows + effective - 1) / effective;
+    if (evaluation.phases[a] != phases[a]) {
+      log.add(Violation::kClaimShape,
+              fmt::format("actor '{}': claims {} phases, {} rows at g={} give {}", graph.actors[a].name,
+                          evaluation.phases[a], rows, effective, phases[a]));
+    }
+  }
+  return phases;
+}
+
+/// Compares a claimed node with the rebuilt one; one line for the first difference.
+std::optional<std::string> node_difference(const dataflow::Node& claimed, const dataflow::Node& rebuilt) {
+  if (claimed.kind != rebuilt.kind || claimed.actor != rebuilt.actor) return "kind or actor differs";
+  if (claimed.granularity != rebuilt.granularity) {
+    return fmt::format("granularity {} instead of {}", claimed.granularity, rebuilt.granularity);
+  }
+  if (claimed.phases != rebuilt.phases) return fmt::format("{} phases instead of {}", claimed.phases, rebuilt.phases);
+  if (claimed.inputs.size() != rebuilt.inputs.size() || claimed.outputs.size() != rebuilt.outputs.size()) {
+    return "number of ports differs";
+  }
+  for (size_t p = 0; p < claimed.inputs.size(); ++p) {
+    const dataflow::InputPort& got = claimed.inputs[p];
+    const dataflow::InputPort& want = rebuilt.inputs[p];
+    if (got.channel != want.channel)
+      return fmt::format("input {} reads channel {} instead of {}", p, got.channel, want.channel);
+    if (got.window != want.window) {
+      return fmt::format("input {} windows {} instead of {}", p, ranges_text(got.window), ranges_text(want.window));
+    }
+    if (got.release != want.release) {
+      return fmt::format("input {} releases {} instead of {}", p, list_text(got.release), list_text(want.release));
+    }
+  }
+  for (size_t p = 0; p < claimed.outputs.size(); ++p) {
+    const dataflow::OutputPort& got = claimed.outputs[p];
+    const dataflow::OutputPort& want = rebuilt.outputs[p];
+    if (got.channel != want.channel) {
+      return fmt::format("output {} writes channel {} instead of {}", p, got.channel, want.channel);
+    }
+    if (got.written != want.written) {
+      return fmt::format("output {} writes {} instead of {}", p, list_text(got.written), list_text(want.written));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> channel_difference(const dataflow::Channel& claimed, const dataflow::Channel& rebuilt) {
+  if (claimed.buffer != rebuilt.buffer) return "models another buffer";
+  if (claimed.rows != rebuilt.rows) return fmt::format("{} rows instead of {}", claimed.rows, rebuilt.rows);
+  if (claimed.row_bytes != rebuilt.row_bytes) {
+    return fmt::format("{} bytes per row instead of {}", claimed.row_bytes, rebuilt.row_bytes);
+  }
+  if (claimed.producer != rebuilt.producer)
+    return fmt::format("producer {} instead of {}", claimed.producer, rebuilt.producer);
+  if (claimed.consumers != rebuilt.consumers) {
+    return fmt::format("consumers {} instead of {}", list_text(claimed.consumers), list_text(rebuilt.consumers));
+  }
+  if (claimed.counted != rebuilt.counted) return claimed.counted ? "counted, should not be" : "not counted, should be";
+  return std::nullopt;
+}
+
+void compare_networks(const Network& claimed, const Network& rebuilt, ViolationLog& log) {
+  if (claimed.nodes.size() != rebuilt.nodes.size() || claimed.channels.size() != rebuilt.channels.size()) {
+    log.add(Violation::kNetwork,
+            fmt::format("network has {} nodes and {} channels, expected {} and {}", claimed.nodes.size(),
+                        claimed.channels.size(), rebuilt.nodes.size(), rebuilt.channels.size()));
+    return;
+  }
+  for (size_t n = 0; n < rebuilt.nodes.size(); ++n) {
+    if (auto difference = node_difference(claimed.nodes[n], rebuilt.nodes[n])) {
+      log.add(Violation::kNetwork, fmt::format("node {} ({}): {}", n, rebuilt.nodes[n].name, *difference));
+    }
+  }
+  for (size_t c = 0; c < rebuilt.channels.size(); ++c) {
+    if (auto difference = channel_difference(claimed.channels[c], rebuilt.channels[c])) {
+      log.add(Violation::kNetwork, fmt::format("channel {}: {}", c, *difference));
+    }
+  }
+}
+
+/// The replay indexes per-firing vectors by firing number; a rebuilt network whose vectors do not
+/// match its phase counts (a dataflow bug) cannot be replayed.
+bool replayable(const Network& network, ViolationLog& log) {
+  bool ok = true;
+  auto fail = [&](const dataflow::Node& node, const std::string& what) {
+    log.add(Violation::kNetwork, fmt::format("rebuilt node {}: {}", node.name, what));
+    ok = false;
+  };
+  for (const dataflow::Node& node : network.nodes) {
+    const auto phases = static_cast<size_t>(std::max<int64_t>(node.phases, 0));
+    if (node.phases < 1) fail(node, "no phases");
+    for (const dataflow::InputPort& port : node.inputs) {
+      if (port.channel < 0 || static_cast<size_t>(port.channel) >= network.channels.size()) {
+        fail(node, "input channel out of range");
+      } else if (port.window.size() != phases || port.release.size() != phases) {
+        fail(node, "input vectors do not match the phases");
+      } else if (!std::is_sorted(port.release.begin(), port.release.end()) ||
+                 (phases > 0 && port.release.back() != network.channels[static_cast<size_t>(port.channel)].rows)) {
+        fail(node, "releases are not non-decreasing up to every row");
+      }
+    }
+    for (const dataflow::OutputPort& port : node.outputs) {
+      if (port.channel < 0 || static_cast<size_t>(port.channel) >= network.channels.size()) {
+        fail(node, "output channel out of range");
+      } else if (port.written.size() != phases) {
+        fail(node, "output vector does not match the phases");
+      } else if (!std::is_sorted(port.written.begin(), port.written.end()) ||
+                 (phases > 0 && port.written.back() != network.channels[static_cast<size_t>(port.channel)].rows)) {
+        fail(node, "writes are not non-decreasing up to every row");
+      }
+    }
+  }
+  return ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 3: the replay.
+
+/// Firing-index interval during which a channel held rows; first == -1: never.
+struct HeldInterval {
+  int64_t first = -1;
+  int64_t last = -1;
+  void include(int64_t firing) {
+    if (first < 0) first = firing;
+    last = firing;
+  }
+};
+
+/// One reader port of a channel, for its release point.
+struct ReaderPort {
+  NodeId node = 0;
+  size_t port = 0;
+};
+
+/// Row-level state of the whole network while the order is replayed.
+class Replay {
+ public:
+  Replay(const graph::Graph& graph, const Network& network, const Evaluation& evaluation, ViolationLog& log)
+      : graph_(graph), network_(network), capacity_(evaluation.usage.capacity_rows), log_(log) {
+    const size_t channels = network.channels.size();
+    written_.assign(channels, 0);
+    readers_.resize(channels);
+    held_.resize(channels);
+    fired_.assign(network.nodes.size(), 0);
+    released_.resize(network.nodes.size());
+    for (size_t c = 0; c < channels; ++c) {
+      if (network.channels[c].producer == dataflow::kNoNode) written_[c] = network.channels[c].rows;
+    }
+    for (size_t n = 0; n < network.nodes.size(); ++n) {
+      const dataflow::Node& node = network.nodes[n];
+      released_[n].assign(node.inputs.size(), 0);
+      for (size_t p = 0; p < node.inputs.size(); ++p) {
+        readers_[static_cast<size_t>(node.inputs[p].channel)].push_back({static_cast<NodeId>(n), p});
+      }
+    }
+  }
+
+  void run(const Schedule& schedule) {
+    for (size_t i = 0; i < schedule.firings.size(); ++i) fire(static_cast<int64_t>(i), schedule.firings[i]);
+    finish(static_cast<int64_t>(schedule.firings.size()));
+  }
+
+  const std::vector<HeldInterval>& held() const { return held_; }
+
+ private:
+  std::string buffer_name(size_t channel) const {
+    const auto buffer = static_cast<size_t>(network_.channels[channel].buffer);
+    return buffer < graph_.buffers.size() ? graph_.buffers[buffer].name : fmt::format("channel {}", channel);
+  }
+
+  /// m of SPEC 4: the lowest release point over the readers (every row when nobody reads).
+  int64_t min_release(size_t channel) const {
+    int64_t lowest = network_.channels[channel].rows;
+    for (const ReaderPort& reader : readers_[channel]) {
+      lowest = std::min(lowest, released_[static_cast<size_t>(reader.node)][reader.port]);
+    }
+    return lowest;
+  }
+
+  int64_t occupancy(size_t channel) const { return std::max<int64_t>(0, written_[channel] - min_release(channel)); }
+
+  bool tracked(size_t channel) const { return network_.channels[channel].counted; }
+
+  void fire(int64_t index, NodeId id) {
+    if (id < 0 || static_cast<size_t>(id) >= network_.nodes.size()) {
+      log_.add(Violation::kFiringCount, fmt::format("firing {}: node id {} does not exist", index, id));
+      return;
+    }
+    const auto n = static_cast<size_t>(id);
+    const dataflow::Node& node = network_.nodes[n];
+    const int64_t f = fired_[n]++;
+    if (f >= node.phases) {
+      if (f == node.phases) {
+        log_.add(Violation::kFiringCount,
+                 fmt::format("firing {} ({}): node fires more than its {} phases", index, node.name, node.phases));
+      }
+      return;
+    }
+    const auto phase = static_cast<size_t>(f);
+    for (size_t p = 0; p < node.inputs.size(); ++p) check_window(index, node, n, p, phase);
+    for (const dataflow::OutputPort& port : node.outputs) write(index, node, port, phase);
+    for (size_t p = 0; p < node.inputs.size(); ++p) release(index, node, n, p, phase);
+  }
+
+  void check_window(int64_t index, const dataflow::Node& node, size_t n, size_t p, size_t phase) {
+    const dataflow::InputPort& port = node.inputs[p];
+    const dataflow::RowRange window = port.window[phase];
+    // An empty window (every row it would read lies in padding or between dilated taps) needs
+    // nothing: such a firing may even run before its producer.
+    if (window.size() == 0) return;
+    const auto c = static_cast<size_t>(port.channel);
+    if (window.end > written_[c]) {
+      log_.add(Violation::kWindow, fmt::format("firing {} ({}): window {} of '{}' not yet written ({} rows)", index,
+                                               node.name, range_text(window), buffer_name(c), written_[c]));
+    }
+    const int64_t released = released_[n][p];
+    if (window.begin < released) {
+      log_.add(Violation::kWindow, fmt::format("firing {} ({}): window {} of '{}' already released below row {}", index,
+                                               node.name, range_text(window), buffer_name(c), released));
+    }
+  }
+
+  void write(int64_t index, const dataflow::Node& node, const dataflow::OutputPort& port, size_t phase) {
+    const auto c = static_cast<size_t>(port.channel);
+    const int64_t before = written_[c];
+    const int64_t after = port.written[phase];
+    // SPEC 4: rows every reader released before this firing but not yet written still take
+    // their slot while the firing writes them.
+    const int64_t during = after - std::min(min_release(c), before);
+    written_[c] = after;
+    if (!tracked(c)) return;
+    if (during > 0) held_[c].include(index);
+    const int64_t capacity = capacity_[c];
+    if (during > capacity) {
+      log_.add(Violation::kCapacity,
+               fmt::format("firing {} ({}): writing rows [{},{}) of '{}' holds {} rows, capacity {}", index, node.name,
+                           before, after, buffer_name(c), during, capacity));
+    }
+  }
+
+  void release(int64_t index, const dataflow::Node& node, size_t n, size_t p, size_t phase) {
+    const dataflow::InputPort& port = node.inputs[p];
+    const auto c = static_cast<size_t>(port.channel);
+    // The rows present when the reader starts are held during its firing, including the
+    // firing that releases the last of them.
+    if (tracked(c) && occupancy(c) > 0) held_[c].include(index);
+    released_[n][p] = port.release[phase];
+  }
+
+  void finish(int64_t firings) {
+    for (size_t n = 0; n < network_.nodes.size(); ++n) {
+      const dataflow::Node& node = network_.nodes[n];
+      if (fired_[n] < node.phases) {
+        log_.add(Violation::kFiringCount, fmt::format("node {} fires {} times, expected {} (incomplete order)",
+                                                      node.name, fired_[n], node.phases));
+      }
+    }
+    for (size_t c = 0; c < network_.channels.size(); ++c) {
+      if (firings > 0 && tracked(c) && occupancy(c) > 0) held_[c].include(firings - 1);
+    }
+  }
+
+  const graph::Graph& graph_;
+  const Network& network_;
+  const std::vector<int64_t>& capacity_;
+  ViolationLog& log_;
+  std::vector<int64_t> written_;
+  std::vector<std::vector<ReaderPort>> readers_;
+  std::vector<std::vector<int64_t>> released_;
+  std::vector<int64_t> fired_;
+  std::vector<HeldInterval> held_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Step 4: lifetimes and arena.
+
+void check_lifetimes(const graph::Graph& graph, const Network& network, const Evaluation& evaluation,
+                     const std::vector<HeldInterval>& held, ViolationLog& log) {
+  for (size_t c = 0; c < network.channels.size(); ++c) {
+    if (!network.channels[c].counted || held[c].first < 0) continue;
+    const Lifetime& claimed = evaluation.usage.lifetimes[c];
+    if (claimed.first < 0 || claimed.first > held[c].first || claimed.last < held[c].last) {
+      log.add(Violation::kLifetime, fmt::format("'{}': lifetime [{},{}] does not cover firings {}..{} that hold rows",
+                                                graph.buffers[static_cast<size_t>(network.channels[c].buffer)].name,
+                                                claimed.first, claimed.last, held[c].first, held[c].last));
+    }
+  }
+}
+
+/// A placed buffer: bytes [offset, offset + size) during firings [first, last].
+struct Placement {
+  size_t channel = 0;
+  int64_t offset = 0;
+  int64_t size = 0;
+  int64_t first = 0;
+  int64_t last = 0;
+};
+
+void check_arena(const graph::Graph& graph, const Network& network, const Evaluation& evaluation,
+                 const std::vector<HeldInterval>& held, ViolationLog& log) {
+  auto name = [&](size_t c) { return graph.buffers[static_cast<size_t>(network.channels[c].buffer)].name; };
+  if (evaluation.arena.size != evaluation.shared_bytes) {
+    log.add(Violation::kArena, fmt::format("shared_bytes {} differs from the arena size {}", evaluation.shared_bytes,
+                                           evaluation.arena.size));
+  }
+  std::vector<Placement> placements;
+  for (size_t c = 0; c < network.channels.size(); ++c) {
+    const int64_t capacity = evaluation.usage.capacity_rows[c];
+    if (!network.channels[c].counted || capacity <= 0) continue;
+    const auto size = graph::checked_mul(capacity, network.channels[c].row_bytes);
+    if (!size) {
+      log.add(Violation::kArena,
+              fmt::format("'{}': {} rows of {} bytes overflow", name(c), capacity, network.channels[c].row_bytes));
+      continue;
+    }
+    // Alive: the claimed lifetime and every firing observed to hold rows (the claim may be
+    // wider than what the replay sees; both must be safe).
+    const Lifetime& claimed = evaluation.usage.lifetimes[c];
+    int64_t first = held[c].first;
+    int64_t last = held[c].last;
+    if (claimed.first >= 0) {
+      first = first < 0 ? claimed.first : std::min(first, claimed.first);
+      last = std::max(last, claimed.last);
+    }
+    if (first < 0) continue;
+    const int64_t offset = evaluation.arena.offsets[c];
+    const auto end = graph::checked_add(offset, *size);
+    if (offset < 0 || !end || *end > evaluation.arena.size) {
+      log.add(Violation::kArena, fmt::format("'{}': bytes [{},{}+{}) outside the arena of {} bytes", name(c), offset,
+                                             offset, *size, evaluation.arena.size));
+      continue;
+    }
+    placements.push_back({c, offset, *size, first, last});
+  }
+  for (size_t i = 0; i < placements.size(); ++i) {
+    for (size_t j = i + 1; j < placements.size(); ++j) {
+      const Placement& a = placements[i];
+      const Placement& b = placements[j];
+      const bool together = a.first <= b.last && b.first <= a.last;
+      const bool collide = a.offset < b.offset + b.size && b.offset < a.offset + a.size;
+      if (together && collide) {
+        log.add(Violation::kArena,
+                fmt::format("'{}' bytes [{},{}) and '{}' bytes [{},{}) overlap while both alive (firings {}..{})",
+                            name(a.channel), a.offset, a.offset + a.size, name(b.channel), b.offset, b.offset + b.size,
+                            std::max(a.first, b.first), std::min(a.last, b.last)));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 5: figures.
+
+void check_fifo_bytes(const Network& network, const Evaluation& evaluation, ViolationLog& log) {
+  int64_t total = 0;
+  for (size_t c = 0; c < network.channels.size(); ++c) {
+    if (!network.channels[c].counted) continue;
+    const auto bytes =
+        graph::checked_mul(std::max<int64_t>(evaluation.usage.capacity_rows[c], 0), network.channels[c].row_bytes);
+    const auto sum = bytes ? graph::checked_add(total, *bytes) : std::nullopt;
+    total = sum.value_or(std::numeric_limits<int64_t>::max());
+  }
+  if (total != evaluation.fifo_bytes) {
+    log.add(Violation::kFigure,
+            fmt::format("fifo_bytes {} differs from the sum of capacities {}", evaluation.fifo_bytes, total));
+  }
+}
+
+/// SPEC 5, sequential: sum over actors of work / rate + phases * overhead.
+double sequential_seconds(const graph::Graph& graph, const std::vector<int64_t>& phases, const Platform& platform) {
+  double total = 0;
+  for (size_t a = 0; a < graph.actors.size(); ++a) {
+    const graph::Actor& actor = graph.actors[a];
+    total += static_cast<double>(actor.macs) / platform.macs_per_s +
+             static_cast<double>(actor.elementwise_ops) / platform.elems_per_s +
+             static_cast<double>(phases[a]) * platform.firing_overhead_s;
+  }
+  return total;
+}
+
+void check_time(const graph::Graph& graph, const std::vector<int64_t>& phases, const Evaluation& evaluation,
+                const AnalysisOptions& options, ViolationLog& log) {
+  const double time = sequential_seconds(graph, phases, options.platform);
+  const double baseline = sequential_seconds(graph, std::vector<int64_t>(graph.actors.size(), 1), options.platform);
+  const double slowdown = baseline > 0 ? time / baseline : 1.0;
+  auto compare = [&](const char* what, double claimed, double recomputed) {
+    if (!nearly_equal(claimed, recomputed)) {
+      log.add(Violation::kFigure,
+              fmt::format("{} {:.12g} differs from the recomputed {:.12g}", what, claimed, recomputed));
+    }
+  };
+  compare("time_s", evaluation.time_s, time);
+  compare("baseline_time_s", evaluation.baseline_time_s, baseline);
+  compare("slowdown", evaluation.slowdown, slowdown);
+  const double worst = std::max(slowdown, evaluation.slowdown);
+  if (!(worst <= options.max_slowdown + kRelativeTolerance)) {
+    log.add(Violation::kFigure, fmt::format("slowdown {:.12g} exceeds --max-slowdown {}", worst, options.max_slowdown));
+  }
+}
+
+}  // namespace
+
+VerifyReport verify(const graph::Graph& graph, const Evaluation& evaluation, const AnalysisOptions& options) {
+  ViolationLog log;
+  if (!check_claim_shape(graph, evaluation, log)) return log.finish();
+  Network rebuilt;
+  try {
+    // Also validates the graph, which the phase recomputation below relies on.
+    rebuilt = dataflow::build_network(graph, evaluation.granularity, dataflow::NetworkOptions{options.stream_io});
+  } catch (const std::exception& error) {
+    log.add(Violation::kNetwork, fmt::format("cannot rebuild the network: {}", error.what()));
+    return log.finish();
+  }
+  const std::vector<int64_t> phases = recompute_phases(graph, evaluation, log);
+  compare_networks(evaluation.network, rebuilt, log);
+  if (rebuilt.channels.size() != graph.buffers.size()) {
+    log.add(Violation::kNetwork, "rebuilt network does not have one channel per buffer");
+    return log.finish();
+  }
+  if (!replayable(rebuilt, log)) return log.finish();
+
+  Replay replay(graph, rebuilt, evaluation, log);
+  replay.run(evaluation.schedule);
+  check_lifetimes(graph, rebuilt, evaluation, replay.held(), log);
+  check_arena(graph, rebuilt, evaluation, replay.held(), log);
+  check_fifo_bytes(rebuilt, evaluation, log);
+  check_time(graph, phases, evaluation, options, log);
+  return log.finish();
+}
+
+}  // namespace bufopt::analysis

@@ -1,0 +1,138 @@
+#include "bufopt/dataflow/network.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "bufopt/dataflow/phases.h"
+
+namespace bufopt::dataflow {
+
+namespace {
+
+const graph::Actor& actor_at(const graph::Graph& graph, graph::ActorId actor) {
+  if (actor < 0 || static_cast<size_t>(actor) >= graph.actors.size()) {
+    throw std::out_of_range("actor id " + std::to_string(actor) + " out of range");
+  }
+  return graph.actors[static_cast<size_t>(actor)];
+}
+
+const graph::Buffer& buffer_at(const graph::Graph& graph, graph::BufferId buffer) {
+  return graph.buffers[static_cast<size_t>(buffer)];
+}
+
+/// The node of one graph actor: windows per input, rows written per output.
+Node actor_node(const graph::Graph& graph, graph::ActorId id, int64_t requested_granularity) {
+  const graph::Actor& actor = actor_at(graph, id);
+  const int64_t out_rows = output_rows(graph, id);
+  Node node;
+  node.kind = NodeKind::kActor;
+  node.actor = id;
+  node.name = actor.name;
+  node.granularity = effective_granularity(graph, id, requested_granularity);
+  node.phases = phase_count(out_rows, node.granularity);
+  for (size_t i = 0; i < actor.inputs.size(); ++i) {
+    const graph::BufferId input = actor.inputs[i];
+    const int64_t in_rows = buffer_at(graph, input).rows();
+    // A barrier needs every input row before its single firing, whatever its row map says.
+    const graph::RowMap map = actor.barrier ? graph::RowMap{graph::WholeInput{}} : actor.input_maps[i];
+    const std::vector<RowRange> windows = row_windows(map, in_rows, out_rows);
+    node.inputs.push_back(input_port(input, windows, in_rows, node.granularity));
+  }
+  for (graph::BufferId output : actor.outputs) {
+    node.outputs.push_back(output_port(output, buffer_at(graph, output).rows(), node.granularity, node.phases));
+  }
+  return node;
+}
+
+/// --stream-io: a node delivering graph input `buffer` one row per firing.
+Node source_node(const graph::Graph& graph, graph::BufferId buffer) {
+  const graph::Buffer& input = buffer_at(graph, buffer);
+  Node node;
+  node.kind = NodeKind::kSource;
+  node.name = "source:" + input.name;
+  node.granularity = 1;
+  node.phases = input.rows();
+  node.outputs.push_back(output_port(buffer, input.rows(), 1, node.phases));
+  return node;
+}
+
+/// --stream-io: a node draining graph output `buffer` one row per firing (window [f, f+1)).
+Node sink_node(const graph::Graph& graph, graph::BufferId buffer) {
+  const graph::Buffer& output = buffer_at(graph, buffer);
+  const int64_t rows = output.rows();
+  Node node;
+  node.kind = NodeKind::kSink;
+  node.name = "sink:" + output.name;
+  node.granularity = 1;
+  node.phases = rows;
+  const std::vector<RowRange> windows = row_windows(graph::SlidingWindow{}, rows, rows);
+  node.inputs.push_back(input_port(buffer, windows, rows, 1));
+  return node;
+}
+
+void check_graph(const graph::Graph& graph, std::span<const int64_t> granularity) {
+  if (granularity.size() != graph.actors.size()) {
+    throw std::invalid_argument("build_network: " + std::to_string(granularity.size()) + " granularities for " +
+                                std::to_string(graph.actors.size()) + " actors");
+  }
+  const std::vector<std::string> problems = graph::validate(graph);
+  if (!problems.empty()) throw std::invalid_argument("build_network: malformed graph: " + problems.front());
+}
+
+}  // namespace
+
+int64_t output_rows(const graph::Graph& graph, graph::ActorId actor) {
+  const graph::Actor& node = actor_at(graph, actor);
+  if (node.outputs.empty()) return 1;
+  const graph::BufferId first = node.outputs.front();
+  if (first < 0 || static_cast<size_t>(first) >= graph.buffers.size()) {
+    throw std::out_of_range("actor " + node.name + ": output buffer id out of range");
+  }
+  return buffer_at(graph, first).rows();
+}
+
+int64_t effective_granularity(const graph::Graph& graph, graph::ActorId actor, int64_t requested) {
+  const int64_t rows = output_rows(graph, actor);
+  if (actor_at(graph, actor).barrier) return rows;
+  return std::clamp<int64_t>(requested, 1, rows);
+}
+
+Network build_network(const graph::Graph& graph, std::span<const int64_t> granularity, const NetworkOptions& options) {
+  check_graph(graph, granularity);
+  Network network;
+  for (size_t a = 0; a < graph.actors.size(); ++a) {
+    network.nodes.push_back(actor_node(graph, static_cast<graph::ActorId>(a), granularity[a]));
+  }
+  // Graph inputs feed from their source and graph outputs drain to their sink (--stream-io).
+  std::vector<NodeId> source_of(graph.buffers.size(), kNoNode);
+  std::vector<NodeId> sink_of(graph.buffers.size(), kNoNode);
+  if (options.stream_io) {
+    for (size_t b = 0; b < graph.buffers.size(); ++b) {
+      if (graph.buffers[b].io != graph::IoRole::kInput) continue;
+      source_of[b] = static_cast<NodeId>(network.nodes.size());
+      network.nodes.push_back(source_node(graph, static_cast<graph::BufferId>(b)));
+    }
+    for (size_t b = 0; b < graph.buffers.size(); ++b) {
+      if (graph.buffers[b].io != graph::IoRole::kOutput) continue;
+      sink_of[b] = static_cast<NodeId>(network.nodes.size());
+      network.nodes.push_back(sink_node(graph, static_cast<graph::BufferId>(b)));
+    }
+  }
+  for (size_t b = 0; b < graph.buffers.size(); ++b) {
+    const graph::Buffer& buffer = graph.buffers[b];
+    Channel channel;
+    channel.buffer = static_cast<graph::BufferId>(b);
+    channel.rows = buffer.rows();
+    channel.row_bytes = buffer.row_bytes();
+    // Actor node ids equal actor ids.
+    channel.producer = buffer.producer != graph::kNoActor ? static_cast<NodeId>(buffer.producer) : source_of[b];
+    channel.consumers.assign(buffer.consumers.begin(), buffer.consumers.end());
+    if (sink_of[b] != kNoNode) channel.consumers.push_back(sink_of[b]);
+    channel.counted = buffer.io == graph::IoRole::kNone || options.stream_io;
+    network.channels.push_back(std::move(channel));
+  }
+  return network;
+}
+
+}  // namespace bufopt::dataflow

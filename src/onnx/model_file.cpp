@@ -1,0 +1,154 @@
+#include "bufopt/onnx/model_file.h"
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <fstream>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include "bufopt/graph/checked_math.h"
+
+namespace bufopt::onnx_import {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_whole_file(const fs::path& path, int64_t size) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ImportError(fmt::format("cannot open file ({})", std::strerror(errno)));
+  std::string bytes(static_cast<size_t>(size), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  if (in.gcount() != static_cast<std::streamsize>(size)) throw ImportError("cannot read file (short read)");
+  return bytes;
+}
+
+int64_t checked_file_size(const fs::path& path, const ImportLimits& limits) {
+  std::error_code error;
+  const fs::file_status status = fs::status(path, error);
+  if (error || !fs::exists(status)) throw ImportError("cannot open file (no such file)");
+  if (fs::is_directory(status)) throw ImportError("cannot open file (it is a directory)");
+  if (!fs::is_regular_file(status)) throw ImportError("cannot open file (not a regular file)");
+  const auto size = static_cast<int64_t>(fs::file_size(path, error));
+  if (error) throw ImportError(fmt::format("cannot read file ({})", error.message()));
+  if (size == 0) throw ImportError("file is empty");
+  if (size > limits.max_file_bytes) {
+    throw ImportError(fmt::format("file has {} bytes, more than the limit of {}", size, limits.max_file_bytes));
+  }
+  // Protobuf cannot parse a message of 2 GiB or more.
+  if (size >= INT_MAX) throw ImportError("file is too large for protobuf (2 GiB or more)");
+  return size;
+}
+
+void check_model_structure(const onnx::ModelProto& model) {
+  if (model.ir_version() <= 0) throw ImportError("not a valid ONNX model (no IR version)");
+  if (!model.has_graph()) throw ImportError("not a valid ONNX model (no graph)");
+  // IR version 3 introduced opset_import; a model without one names no operator set.
+  if (model.ir_version() >= 3 && model.opset_import_size() == 0) {
+    throw ImportError("not a valid ONNX model (no opset import)");
+  }
+  if (model.graph().output_size() == 0) throw ImportError("graph has no outputs");
+}
+
+/// True when `path` (already resolved) lies inside `dir` (already resolved).
+bool inside(const fs::path& path, const fs::path& dir) {
+  const fs::path relative = path.lexically_relative(dir);
+  if (relative.empty()) return false;
+  const auto first = *relative.begin();
+  return first != ".." && first != ".";
+}
+
+}  // namespace
+
+onnx::ModelProto read_model_file(const fs::path& path, const ImportLimits& limits) {
+  const int64_t size = checked_file_size(path, limits);
+  const std::string bytes = read_whole_file(path, size);
+  google::protobuf::io::ArrayInputStream array(bytes.data(), static_cast<int>(bytes.size()));
+  google::protobuf::io::CodedInputStream coded(&array);
+  coded.SetTotalBytesLimit(INT_MAX);
+  onnx::ModelProto model;
+  if (!model.ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage()) {
+    throw ImportError("not a valid ONNX model (protobuf parse failed)");
+  }
+  check_model_structure(model);
+  return model;
+}
+
+ExternalData::ExternalData(const fs::path& model_dir, int64_t max_total_bytes)
+    : max_total_bytes_(max_total_bytes) {
+  std::error_code error;
+  model_dir_ = fs::weakly_canonical(model_dir.empty() ? fs::path(".") : model_dir, error);
+  if (error) model_dir_ = model_dir;
+}
+
+ExternalLocation ExternalData::locate(const onnx::TensorProto& tensor, int64_t expected_bytes) {
+  std::string location;
+  int64_t offset = 0;
+  int64_t length = -1;
+  for (const auto& entry : tensor.external_data()) {
+    try {
+      if (entry.key() == "location") location = entry.value();
+      if (entry.key() == "offset") offset = std::stoll(entry.value());
+      if (entry.key() == "length") length = std::stoll(entry.value());
+    } catch (const std::exception&) {
+      throw ImportError(fmt::format("external data of tensor '{}' has a malformed {}", tensor.name(), entry.key()));
+    }
+  }
+  if (location.empty()) throw ImportError(fmt::format("external data of tensor '{}' names no file", tensor.name()));
+  const fs::path relative(location);
+  bool climbs = false;
+  for (const auto& part : relative) climbs = climbs || part == "..";
+  if (relative.is_absolute() || relative.has_root_name() || relative.has_root_directory() || climbs) {
+    throw ImportError(fmt::format("external data '{}' leaves the model directory", location));
+  }
+  std::error_code error;
+  const fs::path resolved = fs::canonical(model_dir_ / relative, error);
+  if (error) throw ImportError(fmt::format("external data '{}' of tensor '{}' cannot be found", location, tensor.name()));
+  // Symlinks are resolved by canonical(): the target itself must stay inside the directory.
+  if (!inside(resolved, model_dir_)) {
+    throw ImportError(fmt::format("external data '{}' leaves the model directory", location));
+  }
+  if (!fs::is_regular_file(resolved, error)) {
+    throw ImportError(fmt::format("external data '{}' is not a regular file", location));
+  }
+  const auto file_bytes = static_cast<int64_t>(fs::file_size(resolved, error));
+  if (error) throw ImportError(fmt::format("external data '{}' cannot be read", location));
+  if (offset < 0 || offset > file_bytes) {
+    throw ImportError(fmt::format("external data '{}' of tensor '{}': offset {} is beyond the file ({} bytes)",
+                                  location, tensor.name(), offset, file_bytes));
+  }
+  if (length < 0) length = file_bytes - offset;
+  const auto end = graph::checked_add(offset, length);
+  if (!end || *end > file_bytes) {
+    throw ImportError(fmt::format("external data '{}' of tensor '{}': offset {} + length {} is beyond the file ({} bytes)",
+                                  location, tensor.name(), offset, length, file_bytes));
+  }
+  if (length < expected_bytes) {
+    throw ImportError(fmt::format("external data of tensor '{}' has {} bytes, its shape needs {}", tensor.name(),
+                                  length, expected_bytes));
+  }
+  const auto total = graph::checked_add(total_bytes_, length);
+  if (!total || *total > max_total_bytes_) {
+    throw ImportError(fmt::format("external data exceeds the limit of {} bytes", max_total_bytes_));
+  }
+  total_bytes_ = *total;
+  return {resolved, offset, length};
+}
+
+std::string ExternalData::read(const ExternalLocation& location) const {
+  std::ifstream in(location.file, std::ios::binary);
+  if (!in) throw ImportError(fmt::format("external data '{}' cannot be opened", location.file.filename().string()));
+  in.seekg(static_cast<std::streamoff>(location.offset));
+  std::string bytes(static_cast<size_t>(location.length), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(location.length));
+  if (in.gcount() != static_cast<std::streamsize>(location.length)) {
+    throw ImportError(fmt::format("external data '{}' cannot be read", location.file.filename().string()));
+  }
+  return bytes;
+}
+
+}  // namespace bufopt::onnx_import

@@ -1,0 +1,183 @@
+// The JSON document of SPEC 9 and the per-buffer CSV.
+#include <string>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "bufopt/report/model_report.h"
+
+namespace bufopt::report {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+const char* io_name(graph::IoRole io) {
+  switch (io) {
+    case graph::IoRole::kInput: return "input";
+    case graph::IoRole::kOutput: return "output";
+    case graph::IoRole::kNone: break;
+  }
+  return nullptr;
+}
+
+std::string actor_name(const graph::Graph& graph, graph::ActorId id) {
+  return id == graph::kNoActor ? std::string() : graph.actors[static_cast<size_t>(id)].name;
+}
+
+ordered_json platform_json(const analysis::Platform& platform) {
+  return {{"name", platform.name},
+          {"macs_per_s", platform.macs_per_s},
+          {"elems_per_s", platform.elems_per_s},
+          {"firing_overhead_s", platform.firing_overhead_s},
+          {"processors", platform.processors}};
+}
+
+ordered_json buffer_json(const ModelReport& report, graph::BufferId id) {
+  const graph::Graph& graph = *report.graph;
+  const graph::Buffer& buffer = graph.buffers[static_cast<size_t>(id)];
+  ordered_json out;
+  out["name"] = buffer.name;
+  out["producer"] = buffer.producer == graph::kNoActor ? ordered_json(nullptr) : ordered_json(actor_name(graph, buffer.producer));
+  ordered_json consumers = ordered_json::array();
+  for (graph::ActorId consumer : buffer.consumers) consumers.push_back(actor_name(graph, consumer));
+  out["consumers"] = consumers;
+  out["shape"] = buffer.shape;
+  out["dtype"] = std::string(graph::dtype_name(buffer.dtype));
+  out["streaming_axis"] = buffer.streaming_axis ? ordered_json(*buffer.streaming_axis) : ordered_json(nullptr);
+  out["row_bytes"] = buffer.row_bytes();
+  out["tensor_bytes"] = buffer.tensor_bytes();
+  const char* io = io_name(buffer.io);
+  out["io"] = io ? ordered_json(io) : ordered_json(nullptr);
+  if (!buffer.unknown_reason.empty()) out["unknown_reason"] = buffer.unknown_reason;
+  if (report.analysis) {
+    const analysis::Evaluation& evaluation = report.analysis->evaluation;
+    const auto index = static_cast<size_t>(id);
+    const int64_t capacity = evaluation.usage.capacity_rows[index];
+    const bool counted = evaluation.network.channels[index].counted;
+    out["capacity_rows"] = counted ? ordered_json(capacity) : ordered_json(nullptr);
+    out["bytes"] = counted ? capacity * buffer.row_bytes() : 0;
+    out["offset"] = counted ? ordered_json(evaluation.arena.offsets[index]) : ordered_json(nullptr);
+    const analysis::Lifetime& lifetime = evaluation.usage.lifetimes[index];
+    out["lifetime"] = lifetime.first >= 0 ? ordered_json::array({lifetime.first, lifetime.last}) : ordered_json(nullptr);
+  }
+  return out;
+}
+
+ordered_json actor_json(const ModelReport& report, graph::ActorId id) {
+  const graph::Actor& actor = report.graph->actors[static_cast<size_t>(id)];
+  ordered_json out;
+  out["name"] = actor.name;
+  out["op_type"] = actor.op_type;
+  out["fused"] = actor.fused;
+  out["macs"] = actor.macs;
+  out["barrier"] = actor.barrier;
+  if (actor.barrier) out["barrier_reason"] = actor.barrier_reason;
+  if (report.analysis) {
+    out["granularity"] = report.analysis->evaluation.granularity[static_cast<size_t>(id)];
+    out["phases"] = report.analysis->evaluation.phases[static_cast<size_t>(id)];
+  }
+  return out;
+}
+
+ordered_json summary_json(const ModelReport& report) {
+  const graph::Graph& graph = *report.graph;
+  int64_t macs = 0;
+  for (const graph::Actor& actor : graph.actors) macs += actor.macs;
+  ordered_json out;
+  if (report.analysis) {
+    const analysis::AnalysisResult& result = *report.analysis;
+    out["max_slowdown"] = result.options.max_slowdown;
+    out["slowdown"] = result.evaluation.slowdown;
+    out["time_s"] = result.evaluation.time_s;
+    out["baseline_time_s"] = result.evaluation.baseline_time_s;
+  }
+  out["baseline_bytes"] = report.baselines.baseline_bytes;
+  out["baseline_shared_bytes"] = report.baselines.baseline_shared_bytes;
+  out["live_peak_bytes"] = report.baselines.live_peak_bytes;
+  if (report.analysis) {
+    const analysis::AnalysisResult& result = *report.analysis;
+    out["fifo_bytes"] = result.evaluation.fifo_bytes;
+    out["shared_bytes"] = result.evaluation.shared_bytes;
+    out["lower_bound_bytes"] = result.lower_bound_bytes;
+    out["verified"] = result.verification.ok;
+    out["firings"] = result.evaluation.schedule.firings.size();
+  }
+  out["parameter_bytes"] = graph.parameter_bytes;
+  out["macs"] = macs;
+  out["actors"] = graph.actors.size();
+  out["buffers"] = graph.buffers.size();
+  out["stream_io"] = report.stream_io;
+  out["activation_bytes"] = report.activation_bytes > 0 ? ordered_json(report.activation_bytes) : ordered_json(nullptr);
+  return out;
+}
+
+}  // namespace
+
+std::string to_json(const ModelReport& report) {
+  const graph::Graph& graph = *report.graph;
+  ordered_json doc;
+  doc["schema_version"] = kJsonSchemaVersion;
+  doc["model"] = {{"path", report.model_path}, {"name", graph.name}};
+  doc["platform"] = platform_json(report.platform);
+  doc["mode"] = report.mode;
+  doc["summary"] = summary_json(report);
+  ordered_json actors = ordered_json::array();
+  for (size_t i = 0; i < graph.actors.size(); ++i) actors.push_back(actor_json(report, static_cast<graph::ActorId>(i)));
+  doc["actors"] = actors;
+  ordered_json buffers = ordered_json::array();
+  for (size_t i = 0; i < graph.buffers.size(); ++i) buffers.push_back(buffer_json(report, static_cast<graph::BufferId>(i)));
+  doc["buffers"] = buffers;
+  ordered_json unsupported = ordered_json::array();
+  for (const graph::UnsupportedOp& op : graph.unsupported) {
+    unsupported.push_back({{"node", op.node}, {"op_type", op.op_type}, {"reason", op.reason}});
+  }
+  doc["unsupported"] = unsupported;
+  ordered_json fused = ordered_json::array();
+  for (const graph::FusedOp& op : graph.fused) fused.push_back({{"node", op.node}, {"op_type", op.op_type}, {"into", op.into}});
+  doc["fused"] = fused;
+  doc["warnings"] = graph.warnings;
+  if (report.analysis && !report.analysis->verification.ok) doc["verification_errors"] = report.analysis->verification.errors;
+  return doc.dump(2) + "\n";
+}
+
+namespace {
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+}  // namespace
+
+std::string to_csv(const ModelReport& report) {
+  const graph::Graph& graph = *report.graph;
+  std::string out = "name,producer,consumers,shape,dtype,streaming_axis,row_bytes,tensor_bytes,io,capacity_rows,bytes,offset\n";
+  for (size_t i = 0; i < graph.buffers.size(); ++i) {
+    const graph::Buffer& buffer = graph.buffers[i];
+    std::string consumers;
+    for (graph::ActorId consumer : buffer.consumers) {
+      if (!consumers.empty()) consumers += ' ';
+      consumers += actor_name(graph, consumer);
+    }
+    const char* io = io_name(buffer.io);
+    std::string analysed = ",,";
+    if (report.analysis && report.analysis->evaluation.network.channels[i].counted) {
+      const int64_t capacity = report.analysis->evaluation.usage.capacity_rows[i];
+      analysed = fmt::format("{},{},{}", capacity, capacity * buffer.row_bytes(), report.analysis->evaluation.arena.offsets[i]);
+    }
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", csv_field(buffer.name), csv_field(actor_name(graph, buffer.producer)),
+                       csv_field(consumers), fmt::join(buffer.shape, "x"), graph::dtype_name(buffer.dtype),
+                       buffer.streaming_axis ? std::to_string(*buffer.streaming_axis) : std::string(), buffer.row_bytes(),
+                       buffer.tensor_bytes(), io ? io : "", analysed);
+  }
+  return out;
+}
+
+}  // namespace bufopt::report

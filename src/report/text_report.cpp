@@ -1,0 +1,182 @@
+// Terminal views: `inspect` tables and the analysis summary, readable in 80 columns.
+#include <algorithm>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "bufopt/report/model_report.h"
+#include "bufopt/report/units.h"
+
+namespace bufopt::report {
+
+namespace {
+
+/// Cuts `text` to `width` columns, marking the cut with "~".
+std::string fit(const std::string& text, size_t width) {
+  if (text.size() <= width) return text;
+  return text.substr(0, width - 1) + "~";
+}
+
+std::string paint(const TextOptions& options, const char* code, const std::string& text) {
+  return options.color ? fmt::format("\033[{}m{}\033[0m", code, text) : text;
+}
+
+std::string actor_label(const graph::Graph& graph, graph::ActorId id) {
+  return id == graph::kNoActor ? "(input)" : graph.actors[static_cast<size_t>(id)].name;
+}
+
+std::string consumers_label(const graph::Graph& graph, const graph::Buffer& buffer) {
+  if (buffer.consumers.empty()) return "(output)";
+  std::vector<std::string> names;
+  for (graph::ActorId id : buffer.consumers) names.push_back(actor_label(graph, id));
+  return fmt::format("{}", fmt::join(names, ","));
+}
+
+std::string shape_label(const graph::Buffer& buffer) {
+  if (!buffer.shape_known()) return "?";
+  return fmt::format("{}", fmt::join(buffer.shape, "x"));
+}
+
+std::string ratio(int64_t whole, int64_t part) {
+  if (part <= 0) return "-";
+  return fmt::format("{:.1f}x", static_cast<double>(whole) / static_cast<double>(part));
+}
+
+std::string platform_line(const ModelReport& report) {
+  const analysis::Platform& p = report.platform;
+  return fmt::format("platform {} ({:.3g} MAC/s, {:.3g} elem/s, {} per firing), {}{}", p.name, p.macs_per_s,
+                     p.elems_per_s, format_seconds(p.firing_overhead_s), report.mode,
+                     report.stream_io ? ", streamed I/O" : "");
+}
+
+void append_notes(std::string& out, const graph::Graph& graph, const TextOptions& options) {
+  if (!graph.unsupported.empty()) {
+    out += paint(options, "33", fmt::format("{} operator(s) modelled as barriers:", graph.unsupported.size())) + "\n";
+    for (const graph::UnsupportedOp& op : graph.unsupported) {
+      out += fmt::format("  {} ({}): {}\n", fit(op.node, 30), op.op_type, op.reason);
+    }
+  }
+}
+
+}  // namespace
+
+std::string inspect_text(const ModelReport& report, const TextOptions& options) {
+  const graph::Graph& graph = *report.graph;
+  std::string out = fmt::format("{} ({}): {} actors, {} buffers, {} fused, parameters {}\n", report.model_path, graph.name,
+                                graph.actors.size(), graph.buffers.size(), graph.fused.size(),
+                                format_bytes(graph.parameter_bytes));
+  out += "\nactors\n";
+  out += fmt::format("  {:<28} {:<18} {:>14} {:>6}  {}\n", "name", "op", "MACs", "fused", "note");
+  for (const graph::Actor& actor : graph.actors) {
+    out += fmt::format("  {:<28} {:<18} {:>14} {:>6}  {}\n", fit(actor.name, 28), fit(actor.op_type, 18), actor.macs,
+                       actor.fused.size(), actor.barrier ? "barrier: " + actor.barrier_reason : "");
+  }
+  out += "\nbuffers\n";
+  out += fmt::format("  {:<24} {:<30} {:<16} {:<7} {:>9} {:>10}\n", "name", "producer -> consumers", "shape", "dtype",
+                     "row", "tensor");
+  for (const graph::Buffer& buffer : graph.buffers) {
+    const std::string flow = actor_label(graph, buffer.producer) + " -> " + consumers_label(graph, buffer);
+    out += fmt::format("  {:<24} {:<30} {:<16} {:<7} {:>9} {:>10}{}\n", fit(buffer.name, 24), fit(flow, 30),
+                       fit(shape_label(buffer), 16), graph::dtype_name(buffer.dtype), format_bytes(buffer.row_bytes()),
+                       format_bytes(buffer.tensor_bytes()), buffer.io == graph::IoRole::kNone ? "" : " (I/O)");
+  }
+  const analysis::Baselines& b = report.baselines;
+  out += fmt::format("\nwhole tensors {}, shared layer by layer {} (live peak {})\n", format_bytes(b.baseline_bytes),
+                     format_bytes(b.baseline_shared_bytes), format_bytes(b.live_peak_bytes));
+  append_notes(out, graph, options);
+  return out;
+}
+
+namespace {
+
+void append_lineup(std::string& out, const ModelReport& report, const TextOptions& options) {
+  const analysis::AnalysisResult& result = *report.analysis;
+  const int64_t whole = report.baselines.baseline_bytes;
+  auto row = [&](const std::string& label, int64_t bytes, bool highlight) {
+    std::string line = fmt::format("  {:<36} {:>12} {:>10}", label, format_bytes(bytes), ratio(whole, bytes));
+    out += (highlight ? paint(options, "1;32", line) : line) + "\n";
+  };
+  out += fmt::format("  {:<36} {:>12} {:>10}\n", "activation memory", "bytes", "reduction");
+  row("whole tensors (no sharing)", whole, false);
+  row("whole tensors, shared (layer by layer)", report.baselines.baseline_shared_bytes, false);
+  row("bufopt FIFOs (sum)", result.evaluation.fifo_bytes, false);
+  row("bufopt shared arena", result.evaluation.shared_bytes, true);
+  row("lower bound", result.lower_bound_bytes, false);
+}
+
+void append_top_buffers(std::string& out, const ModelReport& report, const TextOptions& options) {
+  const graph::Graph& graph = *report.graph;
+  const analysis::Evaluation& evaluation = report.analysis->evaluation;
+  std::vector<size_t> order(graph.buffers.size());
+  std::iota(order.begin(), order.end(), 0);
+  auto bytes = [&](size_t i) { return evaluation.usage.capacity_rows[i] * graph.buffers[i].row_bytes(); };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return bytes(a) > bytes(b); });
+  out += fmt::format("\n  {:<26} {:<26} {:>9} {:>10}\n", "largest buffers", "producer -> consumers", "rows", "bytes");
+  int listed = 0;
+  for (size_t i : order) {
+    if (listed >= options.top_buffers || !evaluation.network.channels[i].counted) continue;
+    const graph::Buffer& buffer = graph.buffers[i];
+    const std::string flow = actor_label(graph, buffer.producer) + " -> " + consumers_label(graph, buffer);
+    out += fmt::format("  {:<26} {:<26} {:>9} {:>10}\n", fit(buffer.name, 26), fit(flow, 26),
+                       fmt::format("{}/{}", evaluation.usage.capacity_rows[i], buffer.rows()), format_bytes(bytes(i)));
+    ++listed;
+  }
+}
+
+void append_schedule(std::string& out, const ModelReport& report) {
+  const analysis::Evaluation& evaluation = report.analysis->evaluation;
+  out += "\nfiring schedule (node x consecutive firings)\n  ";
+  const auto& firings = evaluation.schedule.firings;
+  size_t column = 2;
+  for (size_t i = 0; i < firings.size();) {
+    size_t j = i;
+    while (j < firings.size() && firings[j] == firings[i]) ++j;
+    const std::string item = fmt::format("{}x{} ", evaluation.network.nodes[static_cast<size_t>(firings[i])].name, j - i);
+    if (column + item.size() > 78) {
+      out += "\n  ";
+      column = 2;
+    }
+    out += item;
+    column += item.size();
+    i = j;
+  }
+  out += "\n\narena map (offset, bytes, lifetime in firings)\n";
+  const graph::Graph& graph = *report.graph;
+  for (size_t i = 0; i < graph.buffers.size(); ++i) {
+    if (!evaluation.network.channels[i].counted || evaluation.usage.lifetimes[i].first < 0) continue;
+    out += fmt::format("  {:>10} {:>10}  [{}, {}]  {}\n", evaluation.arena.offsets[i],
+                       evaluation.usage.capacity_rows[i] * graph.buffers[i].row_bytes(), evaluation.usage.lifetimes[i].first,
+                       evaluation.usage.lifetimes[i].last, fit(graph.buffers[i].name, 36));
+  }
+}
+
+}  // namespace
+
+std::string summary_text(const ModelReport& report, const TextOptions& options) {
+  const analysis::AnalysisResult& result = *report.analysis;
+  const analysis::Evaluation& evaluation = result.evaluation;
+  const std::string verdict = result.verification.ok ? paint(options, "32", "verified") : paint(options, "31", "NOT VERIFIED");
+  if (options.quiet) {
+    return fmt::format("{}: arena {} (whole tensors shared {}), slowdown {:.3f} <= {:.3f}, {}\n", report.model_path,
+                       format_bytes(evaluation.shared_bytes), format_bytes(report.baselines.baseline_shared_bytes),
+                       evaluation.slowdown, result.options.max_slowdown, verdict);
+  }
+  const graph::Graph& graph = *report.graph;
+  std::string out = fmt::format("{} ({}): {} actors, {} buffers\n", report.model_path, graph.name, graph.actors.size(),
+                                graph.buffers.size());
+  out += platform_line(report) + "\n\n";
+  append_lineup(out, report, options);
+  out += fmt::format("\n  time per inference {} (layer by layer {}), slowdown {:.3f} (max {:.3f}), {} firings, {}\n",
+                     format_seconds(evaluation.time_s), format_seconds(evaluation.baseline_time_s), evaluation.slowdown,
+                     result.options.max_slowdown, evaluation.schedule.firings.size(), verdict);
+  append_top_buffers(out, report, options);
+  if (options.verbose) append_schedule(out, report);
+  append_notes(out, graph, options);
+  for (const std::string& error : result.verification.errors) out += paint(options, "31", "verifier: ") + error + "\n";
+  return out;
+}
+
+}  // namespace bufopt::report

@@ -1,0 +1,107 @@
+#include "bufopt/analysis/lower_bound.h"
+
+#include <gtest/gtest.h>
+
+#include "analysis/analysis_test_graphs.h"
+#include "bufopt/analysis/time_model.h"
+
+namespace bufopt::analysis {
+namespace {
+
+/// Options whose slowdown bound leaves exactly `extra + 0.5` extra firings of overhead.
+AnalysisOptions options_with_budget(const graph::Graph& graph, double extra) {
+  AnalysisOptions options;
+  options.platform.macs_per_s = 1e9;
+  options.platform.elems_per_s = 1e9;
+  options.platform.firing_overhead_s = 1e-6;
+  const double baseline = baseline_time_seconds(graph, options.platform);
+  options.max_slowdown = 1.0 + (extra + 0.5) * 1e-6 / baseline;
+  return options;
+}
+
+TEST(MinimumGranularity, FollowsTheFiringBudget) {
+  const auto chain = test::conv_chain(8);
+  // 3 extra firings: ceil(8 / g) <= 4 needs g >= 2.
+  EXPECT_EQ(minimum_granularity(chain.graph, 0, options_with_budget(chain.graph, 3)), 2);
+  // 1 extra firing: g >= 4; none: whole.
+  EXPECT_EQ(minimum_granularity(chain.graph, 0, options_with_budget(chain.graph, 1)), 4);
+  EXPECT_EQ(minimum_granularity(chain.graph, 0, options_with_budget(chain.graph, 0)), 8);
+  // 7 or more: one row per firing.
+  EXPECT_EQ(minimum_granularity(chain.graph, 1, options_with_budget(chain.graph, 7)), 1);
+  AnalysisOptions free_firings;
+  free_firings.platform.firing_overhead_s = 0;
+  free_firings.max_slowdown = 1.0;
+  EXPECT_EQ(minimum_granularity(chain.graph, 1, free_firings), 1);
+}
+
+TEST(MinimumGranularity, BarriersFireOnce) {
+  testing::GraphBuilder builder;
+  const auto in = builder.input("in", 1, 8);
+  builder.output(builder.barrier("flat", builder.conv("c", in, 2, 1), 4));
+  EXPECT_EQ(minimum_granularity(builder.build(), 1, test::loose_options()), 4);
+}
+
+TEST(LowerBound, ChainHandComputed) {
+  // Middle tensor: 3 channels x width 5 x 4 B = 60 B per row; graph I/O 40 B per row.
+  const auto chain = test::conv_chain(8);
+  // Row by row allowed: the second conv's 3-row window.
+  EXPECT_EQ(lower_bound_bytes(chain.graph, test::loose_options()), 3 * 60);
+  // No extra firing: whole tensors, the middle one in full.
+  AnalysisOptions strict;
+  strict.max_slowdown = 1.0;
+  EXPECT_EQ(lower_bound_bytes(chain.graph, strict), 8 * 60);
+  // Streamed I/O: the second conv also writes one 40 B output row.
+  AnalysisOptions streamed = test::loose_options();
+  streamed.stream_io = true;
+  EXPECT_EQ(lower_bound_bytes(chain.graph, streamed), 3 * 60 + 40);
+}
+
+TEST(LowerBound, BarrierReadsItsInputWhole) {
+  testing::GraphBuilder builder;
+  const auto in = builder.input("in", 1, 8);
+  const auto c = builder.conv("c", in, 2, 1);    // 8 rows x 8 B
+  const auto f = builder.barrier("flat", c, 1);  // 1 row x 8 B
+  builder.output(builder.conv("fc", f, 3, 1));
+  EXPECT_EQ(lower_bound_bytes(builder.build(), test::loose_options()), 64 + 8);
+}
+
+// The bound holds for every plan within R: here R is each random plan's own slowdown, the
+// tightest R that still allows it.
+TEST(LowerBound, NeverExceedsTheArenaOfAnyPlanWithinR) {
+  std::mt19937 random(2024);
+  for (int trial = 0; trial < 150; ++trial) {
+    const graph::Graph graph = test::random_model(random);
+    const std::vector<int64_t> granularity = test::random_granularity(graph, random);
+    AnalysisOptions options;
+    options.stream_io = trial % 2 == 1;
+    options.platform.firing_overhead_s = std::vector<double>{1e-6, 1e-5, 1e-4}[static_cast<size_t>(trial % 3)];
+    const Evaluation evaluation = evaluate_plan(graph, granularity, options);
+    options.max_slowdown = evaluation.slowdown;
+    for (size_t a = 0; a < granularity.size(); ++a) {
+      ASSERT_LE(minimum_granularity(graph, static_cast<graph::ActorId>(a), options), evaluation.granularity[a])
+          << "trial " << trial << " actor " << a;
+    }
+    const int64_t bound = lower_bound_bytes(graph, options);
+    ASSERT_LE(bound, evaluation.shared_bytes) << "trial " << trial;
+    if (evaluation.shared_bytes > 0) {
+      EXPECT_GT(bound, 0) << "trial " << trial;
+    }
+  }
+}
+
+TEST(LowerBound, ShrinksAsRGrows) {
+  std::mt19937 random(7);
+  for (int trial = 0; trial < 30; ++trial) {
+    const graph::Graph graph = test::random_model(random);
+    AnalysisOptions options;
+    int64_t previous = lower_bound_bytes(graph, options_with_budget(graph, 0));
+    for (double extra : {1.0, 3.0, 10.0, 100.0}) {
+      const int64_t bound = lower_bound_bytes(graph, options_with_budget(graph, extra));
+      EXPECT_LE(bound, previous);
+      previous = bound;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace bufopt::analysis

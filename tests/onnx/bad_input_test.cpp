@@ -1,0 +1,227 @@
+// Malformed and hostile files: each is an ImportError with a one-line message, never a crash.
+#include <cstdint>
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "bufopt/onnx/import.h"
+#include "support/onnx_builder.h"
+
+namespace bufopt::onnx_import {
+namespace {
+
+using testing::Attr;
+using testing::OnnxBuilder;
+using testing::TempDir;
+
+/// The ImportError message for the file at `path`; fails the test on any other outcome.
+std::string message_for(const std::string& path, const ImportOptions& options = {}) {
+  try {
+    import_model(path, options);
+  } catch (const ImportError& error) {
+    const std::string message = error.what();
+    EXPECT_EQ(message.find('\n'), std::string::npos) << "not one line: " << message;
+    EXPECT_EQ(message.find(path), std::string::npos) << "names the path: " << message;
+    return message;
+  }
+  ADD_FAILURE() << "imported without an error";
+  return {};
+}
+
+std::string message_for_bytes(const std::string& bytes) {
+  TempDir dir;
+  testing::write_file(dir.file("m.onnx"), bytes);
+  return message_for(dir.file("m.onnx"));
+}
+
+OnnxBuilder small_model() {
+  OnnxBuilder builder;
+  const std::string x = builder.input("x", {1, 3, 16, 16});
+  const std::string c = builder.conv(x, 8, testing::ConvOptions::square(3, 1, 1));
+  builder.output(builder.relu(c));
+  return builder;
+}
+
+TEST(BadInput, MissingFile) {
+  TempDir dir;
+  EXPECT_EQ(message_for(dir.file("absent.onnx")), "cannot open file (no such file)");
+}
+
+TEST(BadInput, Directory) {
+  TempDir dir;
+  EXPECT_EQ(message_for(dir.path().string()), "cannot open file (it is a directory)");
+}
+
+TEST(BadInput, EmptyFile) { EXPECT_EQ(message_for_bytes(""), "file is empty"); }
+
+TEST(BadInput, TruncatedFile) {
+  const std::string bytes = small_model().bytes();
+  ASSERT_GT(bytes.size(), 100u);
+  for (size_t keep : {bytes.size() - 1, bytes.size() / 2, size_t{7}}) {
+    const std::string message = message_for_bytes(bytes.substr(0, keep));
+    EXPECT_FALSE(message.empty()) << "kept " << keep << " bytes";
+  }
+  EXPECT_EQ(message_for_bytes(bytes.substr(0, bytes.size() / 2)), "not a valid ONNX model (protobuf parse failed)");
+}
+
+TEST(BadInput, RandomBytes) {
+  std::mt19937 generator(12345);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (size_t size : {1u, 2u, 16u, 100u, 4096u}) {
+    for (int trial = 0; trial < 20; ++trial) {
+      std::string bytes(size, '\0');
+      for (char& c : bytes) c = static_cast<char>(byte(generator));
+      const std::string message = message_for_bytes(bytes);
+      EXPECT_FALSE(message.empty()) << size << " bytes, trial " << trial;
+    }
+  }
+}
+
+TEST(BadInput, ValidProtobufThatIsNoModel) {
+  onnx::ModelProto empty;
+  empty.set_producer_name("nothing else");
+  EXPECT_EQ(message_for_bytes(empty.SerializeAsString()), "not a valid ONNX model (no IR version)");
+  empty.set_ir_version(8);
+  EXPECT_EQ(message_for_bytes(empty.SerializeAsString()), "not a valid ONNX model (no graph)");
+}
+
+TEST(BadInput, Cycle) {
+  OnnxBuilder builder;
+  const std::string x = builder.input("x", {1, 2, 4, 4});
+  // a = Add(x, b); b = Relu(a)
+  builder.node("Add", {x, "loop_b"}, {}, "loop_a");
+  builder.graph().mutable_node(0)->set_output(0, "loop_a");
+  builder.node("Relu", {"loop_a"}, {}, "loop_relu");
+  builder.graph().mutable_node(1)->set_output(0, "loop_b");
+  builder.output("loop_b");
+  TempDir dir;
+  const std::string message = message_for(builder.save(dir.file("m.onnx")));
+  EXPECT_TRUE(message == "graph has a cycle through node 'loop_a'" ||
+              message == "graph has a cycle through node 'loop_relu'")
+      << message;
+}
+
+TEST(BadInput, NodeReadingANonExistentTensor) {
+  OnnxBuilder builder;
+  const std::string x = builder.input("x", {1, 2, 4, 4});
+  builder.output(builder.add(x, "ghost", "adder"));
+  TempDir dir;
+  EXPECT_EQ(message_for(builder.save(dir.file("m.onnx"))), "node 'adder' reads 'ghost' which nothing produces");
+}
+
+TEST(BadInput, OutputThatNothingProduces) {
+  OnnxBuilder builder;
+  builder.relu(builder.input("x", {1, 2, 4, 4}));
+  builder.output("phantom");
+  TempDir dir;
+  EXPECT_EQ(message_for(builder.save(dir.file("m.onnx"))), "graph output 'phantom' is produced by no node");
+}
+
+TEST(BadInput, NegativeInputDim) {
+  OnnxBuilder builder;
+  const std::string x = builder.input("x", {1, 3, 8, 8});
+  builder.graph().mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(2)->set_dim_value(-3);
+  builder.output(builder.relu(x));
+  TempDir dir;
+  EXPECT_EQ(message_for(builder.save(dir.file("m.onnx"))), "dim -3 of input 'x' is negative");
+}
+
+TEST(BadInput, NegativeInitializerDim) {
+  OnnxBuilder builder;
+  const std::string x = builder.input("x", {1, 3, 8, 8});
+  builder.initializer("w", {1});
+  builder.graph().mutable_initializer(0)->set_dims(0, -2);
+  builder.output(builder.add(x, "w"));
+  TempDir dir;
+  EXPECT_EQ(message_for(builder.save(dir.file("m.onnx"))), "dim -2 of tensor 'w' is negative");
+}
+
+TEST(BadInput, OverflowingDimProduct) {
+  OnnxBuilder builder;
+  const int64_t huge = int64_t{1} << 40;
+  builder.output(builder.relu(builder.input("a", {1, huge, huge})));
+  TempDir dir;
+  EXPECT_EQ(message_for(builder.save(dir.file("m.onnx"))), "shape of 'a' overflows 64 bits");
+}
+
+TEST(BadInput, OverflowInAComputedShape) {
+  OnnxBuilder builder;
+  const int64_t big = int64_t{1} << 31;
+  const std::string x = builder.input("x", {1, big});
+  const std::string y = builder.input("y", {big, 1});
+  builder.output(builder.add(x, y, "outer"));  // broadcasts to [2^31, 2^31]: within int64, beyond the limit
+  TempDir dir;
+  const std::string message = message_for(builder.save(dir.file("m.onnx")));
+  EXPECT_EQ(message.rfind("tensor 'outer_out' has", 0), 0u) << message;
+}
+
+TEST(BadInput, TensorBeyondTheElementLimit) {
+  OnnxBuilder builder;
+  builder.output(builder.relu(builder.input("x", {1, 3, 1000, 1000})));
+  ImportOptions options;
+  options.limits.max_tensor_elements = 1'000'000;
+  TempDir dir;
+  EXPECT_EQ(message_for(builder.save(dir.file("m.onnx")), options),
+            "input 'x' has 3000000 elements, more than the limit of 1000000");
+}
+
+TEST(BadInput, ExternalDataLeavingTheModelDirectory) {
+  OnnxBuilder builder;
+  const std::string x = builder.input("x", {1, 2, 4, 4});
+  const std::string w = builder.external_initializer("w", {2, 2, 1, 1}, "../../etc/passwd");
+  builder.output(builder.node("Conv", {x, w}, {}, "conv"));
+  TempDir dir;
+  EXPECT_EQ(message_for(builder.save(dir.file("m.onnx"))), "external data '../../etc/passwd' leaves the model directory");
+}
+
+TEST(BadInput, ImpossibleShapesNameTheNode) {
+  OnnxBuilder builder;
+  const std::string x = builder.input("x", {1, 2, 4, 4});
+  const std::string target = builder.initializer_int64("target", {2}, {3, 5});
+  builder.output(builder.node("Reshape", {x, target}, {}, "bad_reshape"));
+  TempDir dir;
+  const std::string message = message_for(builder.save(dir.file("m.onnx")));
+  EXPECT_EQ(message.rfind("node 'bad_reshape' (Reshape): ", 0), 0u) << message;
+}
+
+TEST(BadInput, MismatchedBroadcast) {
+  OnnxBuilder builder;
+  const std::string a = builder.input("a", {1, 2, 4, 4});
+  const std::string b = builder.input("b", {1, 3, 4, 4});
+  builder.output(builder.add(a, b, "sum"));
+  TempDir dir;
+  EXPECT_EQ(message_for(builder.save(dir.file("m.onnx"))),
+            "node 'sum' (Add): shapes [1,2,4,4] and [1,3,4,4] do not broadcast");
+}
+
+TEST(BadInput, TooManyNodes) {
+  OnnxBuilder builder = small_model();
+  ImportOptions options;
+  options.limits.max_nodes = 1;
+  TempDir dir;
+  EXPECT_EQ(message_for(builder.save(dir.file("m.onnx")), options), "graph has 2 nodes, more than the limit of 1");
+}
+
+TEST(BadInput, FileBeyondTheSizeLimit) {
+  OnnxBuilder builder = small_model();
+  ImportOptions options;
+  options.limits.max_file_bytes = 10;
+  TempDir dir;
+  const std::string message = message_for(builder.save(dir.file("m.onnx")), options);
+  EXPECT_NE(message.find("more than the limit of 10"), std::string::npos) << message;
+}
+
+TEST(BadInput, ShortRawData) {
+  OnnxBuilder builder;
+  const std::string x = builder.input("x", {1, 2, 4, 4});
+  builder.initializer("w", {2, 2, 1, 1});
+  builder.graph().mutable_initializer(0)->set_raw_data(std::string(3, '\0'));
+  builder.output(builder.node("Conv", {x, "w"}, {}, "conv"));
+  TempDir dir;
+  EXPECT_EQ(message_for(builder.save(dir.file("m.onnx"))), "tensor 'w' has 3 bytes of data, its shape needs 16");
+}
+
+}  // namespace
+}  // namespace bufopt::onnx_import

