@@ -96,10 +96,9 @@ class Importer {
     // every one of them.
     if (options_.input_shapes.empty()) onnx_shapes_ = collect_onnx_shapes(model_.graph());
     prepare_proto();
-    if (libonnx_applies_) {
-      run_checker();
-      run_onnx_inference();
-    }
+    if (libonnx_applies_) run_checker();
+    clear_declared_shapes();
+    if (libonnx_applies_) run_onnx_inference();
     propagate();
     check_outputs();
     build_graph();
@@ -284,7 +283,11 @@ class Importer {
       shape->clear_dim();
       for (int64_t dim : found->second.shape) shape->add_dim()->set_dim_value(dim);
     }
-    // ONNX's inference must not merge its results with shapes declared for other input sizes.
+  }
+
+  /// ONNX's inference must not merge its results with shapes declared for other input sizes
+  /// (run after the checker, which wants every graph output to declare a shape).
+  void clear_declared_shapes() {
     model_.mutable_graph()->clear_value_info();
     for (auto& output : *model_.mutable_graph()->mutable_output()) {
       if (output.type().has_tensor_type()) output.mutable_type()->mutable_tensor_type()->clear_shape();
