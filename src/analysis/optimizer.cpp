@@ -28,7 +28,10 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 class Search {
  public:
   Search(const graph::Graph& graph, const AnalysisOptions& options)
-      : graph_(graph), options_(options), budget_(extra_firing_budget(graph, options)) {
+      : graph_(graph),
+        options_(options),
+        budget_(extra_firing_budget(graph, options)),
+        windows_(dataflow::row_window_table(graph)) {
     for (size_t a = 0; a < graph.actors.size(); ++a) {
       const auto id = static_cast<graph::ActorId>(a);
       max_phases_.push_back(graph.actors[a].barrier ? 1 : dataflow::output_rows(graph, id));
@@ -116,7 +119,7 @@ class Search {
   /// The arena and FIFO sum of `plan` under the default pull order, placed greedy by size: a
   /// fraction of evaluate_plan's cost, which tries every variant and placement.
   Cost quick_cost(const PhasePlan& plan, int64_t extra) const {
-    const dataflow::Network network = dataflow::build_network(graph_, granularity(plan), {options_.stream_io});
+    const dataflow::Network network = dataflow::build_network(graph_, granularity(plan), {options_.stream_io}, windows_);
     const BufferUsage usage = measure_usage(network, pull_schedule(network, PullOptions{}));
     const std::vector<ArenaRequest> requests = channel_requests(network, usage);
     int64_t fifo = 0;
@@ -191,6 +194,7 @@ class Search {
   const graph::Graph& graph_;
   const AnalysisOptions& options_;
   int64_t budget_;
+  dataflow::RowWindowTable windows_;
   std::vector<int64_t> max_phases_;
   Cost best_cost_;
   PhasePlan best_plan_;

@@ -21,8 +21,19 @@ const graph::Buffer& buffer_at(const graph::Graph& graph, graph::BufferId buffer
   return graph.buffers[static_cast<size_t>(buffer)];
 }
 
-/// The node of one graph actor: windows per input, rows written per output.
-Node actor_node(const graph::Graph& graph, graph::ActorId id, int64_t requested_granularity) {
+/// The per-row windows of input `i` of actor `actor`.
+std::vector<RowRange> actor_row_windows(const graph::Graph& graph, const graph::Actor& actor, size_t i,
+                                        int64_t out_rows) {
+  const int64_t in_rows = buffer_at(graph, actor.inputs[i]).rows();
+  // A barrier needs every input row before its single firing, whatever its row map says.
+  const graph::RowMap map = actor.barrier ? graph::RowMap{graph::WholeInput{}} : actor.input_maps[i];
+  return row_windows(map, in_rows, out_rows);
+}
+
+/// The node of one graph actor: windows per input, rows written per output. `cached` holds the
+/// actor's per-row windows per input, or is null to compute them.
+Node actor_node(const graph::Graph& graph, graph::ActorId id, int64_t requested_granularity,
+                const std::vector<std::vector<RowRange>>* cached) {
   const graph::Actor& actor = actor_at(graph, id);
   const int64_t out_rows = output_rows(graph, id);
   Node node;
@@ -34,10 +45,11 @@ Node actor_node(const graph::Graph& graph, graph::ActorId id, int64_t requested_
   for (size_t i = 0; i < actor.inputs.size(); ++i) {
     const graph::BufferId input = actor.inputs[i];
     const int64_t in_rows = buffer_at(graph, input).rows();
-    // A barrier needs every input row before its single firing, whatever its row map says.
-    const graph::RowMap map = actor.barrier ? graph::RowMap{graph::WholeInput{}} : actor.input_maps[i];
-    const std::vector<RowRange> windows = row_windows(map, in_rows, out_rows);
-    node.inputs.push_back(input_port(input, windows, in_rows, node.granularity));
+    if (cached) {
+      node.inputs.push_back(input_port(input, (*cached)[i], in_rows, node.granularity));
+    } else {
+      node.inputs.push_back(input_port(input, actor_row_windows(graph, actor, i, out_rows), in_rows, node.granularity));
+    }
   }
   for (graph::BufferId output : actor.outputs) {
     node.outputs.push_back(output_port(output, buffer_at(graph, output).rows(), node.granularity, node.phases));
@@ -98,11 +110,31 @@ int64_t effective_granularity(const graph::Graph& graph, graph::ActorId actor, i
   return std::clamp<int64_t>(requested, 1, rows);
 }
 
-Network build_network(const graph::Graph& graph, std::span<const int64_t> granularity, const NetworkOptions& options) {
+RowWindowTable row_window_table(const graph::Graph& graph) {
+  RowWindowTable table;
+  table.windows.resize(graph.actors.size());
+  for (size_t a = 0; a < graph.actors.size(); ++a) {
+    const graph::Actor& actor = graph.actors[a];
+    const int64_t out_rows = output_rows(graph, static_cast<graph::ActorId>(a));
+    for (size_t i = 0; i < actor.inputs.size(); ++i) {
+      table.windows[a].push_back(actor_row_windows(graph, actor, i, out_rows));
+    }
+  }
+  return table;
+}
+
+namespace {
+
+Network assemble_network(const graph::Graph& graph, std::span<const int64_t> granularity,
+                         const NetworkOptions& options, const RowWindowTable* table) {
   check_graph(graph, granularity);
+  if (table && table->windows.size() != graph.actors.size()) {
+    throw std::invalid_argument("build_network: window table of another graph");
+  }
   Network network;
   for (size_t a = 0; a < graph.actors.size(); ++a) {
-    network.nodes.push_back(actor_node(graph, static_cast<graph::ActorId>(a), granularity[a]));
+    network.nodes.push_back(
+        actor_node(graph, static_cast<graph::ActorId>(a), granularity[a], table ? &table->windows[a] : nullptr));
   }
   // Graph inputs feed from their source and graph outputs drain to their sink (--stream-io).
   std::vector<NodeId> source_of(graph.buffers.size(), kNoNode);
@@ -133,6 +165,17 @@ Network build_network(const graph::Graph& graph, std::span<const int64_t> granul
     network.channels.push_back(std::move(channel));
   }
   return network;
+}
+
+}  // namespace
+
+Network build_network(const graph::Graph& graph, std::span<const int64_t> granularity, const NetworkOptions& options) {
+  return assemble_network(graph, granularity, options, nullptr);
+}
+
+Network build_network(const graph::Graph& graph, std::span<const int64_t> granularity, const NetworkOptions& options,
+                      const RowWindowTable& table) {
+  return assemble_network(graph, granularity, options, &table);
 }
 
 }  // namespace bufopt::dataflow

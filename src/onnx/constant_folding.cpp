@@ -6,7 +6,7 @@
 #include <limits>
 #include <numeric>
 #include <optional>
-#include <set>
+#include <stdexcept>
 #include <string_view>
 
 namespace bufopt::onnx_import {
@@ -587,6 +587,7 @@ void fold_values(const OpNode& node, const NodeInputs& inputs, std::vector<Tenso
   } catch (const CannotFold&) {
     // The outputs stay without values: constants of known shape.
   } catch (const ShapeError&) {
+  } catch (const std::out_of_range&) {
   }
 }
 

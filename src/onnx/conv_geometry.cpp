@@ -1,5 +1,7 @@
 #include "bufopt/onnx/conv_geometry.h"
 
+#include <initializer_list>
+
 #include <fmt/format.h>
 
 #include "bufopt/graph/checked_math.h"
@@ -15,6 +17,17 @@ int64_t floor_div(int64_t a, int64_t b) {  // b > 0
 }
 
 int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }  // b > 0
+
+/// The sum of `terms`, or a ShapeError when it leaves int64 (hostile attributes).
+int64_t checked_sum(std::initializer_list<int64_t> terms) {
+  int64_t sum = 0;
+  for (int64_t term : terms) {
+    const auto next = graph::checked_add(sum, term);
+    if (!next) throw ShapeError("window arithmetic overflows 64 bits");
+    sum = *next;
+  }
+  return sum;
+}
 
 void check_length(const std::vector<int64_t>& values, size_t expected, const char* what) {
   if (values.size() != expected) {
@@ -89,10 +102,11 @@ std::vector<AxisGeometry> window_geometry(const WindowAttributes& attributes, co
       axis.pad_begin = attributes.pads[i];
       axis.pad_end = attributes.pads[i + axes];
     }
-    const int64_t span = in + axis.pad_begin + axis.pad_end - k_eff;
+    const int64_t padded = checked_sum({in, axis.pad_begin, axis.pad_end});
+    const int64_t span = padded - k_eff;
     if (span < 0) {
       throw ShapeError(fmt::format("kernel extent {} is larger than the padded input {} on spatial axis {}", k_eff,
-                                   in + axis.pad_begin + axis.pad_end, i));
+                                   padded, i));
     }
     axis.output = (attributes.ceil_mode ? ceil_div(span, axis.stride) : floor_div(span, axis.stride)) + 1;
   }
@@ -111,10 +125,12 @@ std::vector<AxisGeometry> transposed_geometry(const WindowAttributes& attributes
     const int64_t k_eff = effective_kernel(axis.kernel, axis.dilation);
     const auto stretched = graph::checked_mul(axis.stride, input[i] - 1);
     if (!stretched) throw ShapeError("ConvTranspose output overflows");
-    const int64_t full = *stretched + attributes.output_padding[i] + k_eff;
+    const int64_t full = checked_sum({*stretched, attributes.output_padding[i], k_eff});
     if (!attributes.output_shape.empty() || same) {
-      const int64_t out = attributes.output_shape.empty() ? input[i] * axis.stride : attributes.output_shape[i];
-      const int64_t total = full - out;
+      const auto same_out = graph::checked_mul(input[i], axis.stride);
+      if (!same_out) throw ShapeError("ConvTranspose output overflows");
+      const int64_t out = attributes.output_shape.empty() ? *same_out : attributes.output_shape[i];
+      const int64_t total = checked_sum({full, -out});
       const int64_t small_half = total / 2;
       axis.pad_begin = attributes.auto_pad == "SAME_LOWER" ? total - small_half : small_half;
       axis.pad_end = total - axis.pad_begin;
@@ -124,7 +140,7 @@ std::vector<AxisGeometry> transposed_geometry(const WindowAttributes& attributes
         axis.pad_begin = attributes.pads[i];
         axis.pad_end = attributes.pads[i + axes];
       }
-      axis.output = full - axis.pad_begin - axis.pad_end;
+      axis.output = checked_sum({full, -axis.pad_begin, -axis.pad_end});
     }
     if (axis.output < 1) throw ShapeError(fmt::format("ConvTranspose output size {} on spatial axis {}", axis.output, i));
   }

@@ -294,9 +294,22 @@ class Importer {
     }
   }
 
+  /// onnx::checker::check_model's checks, with the model's directory known to the checker so
+  /// that it finds external data files (check_model(ModelProto) looks in the working directory).
   void run_checker() {
     try {
-      onnx::checker::check_model(model_);
+      onnx::checker::CheckerContext context;
+      context.set_ir_version(static_cast<int>(model_.ir_version()));
+      std::unordered_map<std::string, int> imports;
+      for (const auto& entry : model_.opset_import()) imports[entry.domain()] = static_cast<int>(entry.version());
+      if (imports.empty()) imports[""] = 1;
+      context.set_opset_imports(imports);
+      std::error_code error;
+      const fs::path directory = fs::absolute(path_, error).parent_path();
+      context.set_model_dir(directory.string());
+      onnx::checker::LexicalScopeContext scope;
+      onnx::checker::check_graph(model_.graph(), context, scope);
+      if (model_.ir_version() >= 8) onnx::checker::check_model_local_functions(model_, context, scope);
     } catch (const std::exception& error) {
       warn(fmt::format("ONNX checker: {}", first_line(error.what())));
     }

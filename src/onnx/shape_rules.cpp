@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <numeric>
+#include <stdexcept>
 #include <string_view>
 #include <unordered_map>
 
@@ -71,6 +72,18 @@ using Outputs = std::vector<TensorInfo>;
 using Rule = std::function<Outputs(const Context&)>;
 
 Outputs one(DataType type, Shape shape) { return {known_tensor(type, std::move(shape))}; }
+
+int64_t checked_times(int64_t a, int64_t b) {
+  const auto result = graph::checked_mul(a, b);
+  if (!result) throw ShapeError("shape overflows 64 bits");
+  return *result;
+}
+
+int64_t checked_plus(int64_t a, int64_t b) {
+  const auto result = graph::checked_add(a, b);
+  if (!result) throw ShapeError("shape overflows 64 bits");
+  return *result;
+}
 
 int64_t product(const Shape& shape, size_t begin, size_t end) {
   int64_t result = 1;
@@ -209,8 +222,10 @@ Outputs depth_to_space_rule(const Context& c) {
   const Shape& x = c.shape(0);
   const int64_t block = c.node().int_attr("blocksize", 0);
   if (x.size() != 4) throw ShapeError(fmt::format("input has rank {}, expected 4", x.size()));
-  if (block < 1 || x[1] % (block * block) != 0) throw ShapeError("channels not divisible by blocksize^2");
-  return one(c.dtype(0), {x[0], x[1] / (block * block), x[2] * block, x[3] * block});
+  if (block < 1 || block > (int64_t{1} << 31) || x[1] % (block * block) != 0) {
+    throw ShapeError("channels not divisible by blocksize^2");
+  }
+  return one(c.dtype(0), {x[0], x[1] / (block * block), checked_times(x[2], block), checked_times(x[3], block)});
 }
 
 Outputs space_to_depth_rule(const Context& c) {
@@ -218,7 +233,7 @@ Outputs space_to_depth_rule(const Context& c) {
   const int64_t block = c.node().int_attr("blocksize", 0);
   if (x.size() != 4) throw ShapeError(fmt::format("input has rank {}, expected 4", x.size()));
   if (block < 1 || x[2] % block != 0 || x[3] % block != 0) throw ShapeError("spatial dims not divisible by blocksize");
-  return one(c.dtype(0), {x[0], x[1] * block * block, x[2] / block, x[3] / block});
+  return one(c.dtype(0), {x[0], checked_times(checked_times(x[1], block), block), x[2] / block, x[3] / block});
 }
 
 // ---- shape manipulation ----------------------------------------------------------------------
@@ -240,7 +255,7 @@ Outputs concat_rule(const Context& c) {
     if (shape.size() != out.size()) throw ShapeError("inputs of different ranks");
     for (size_t d = 0; d < out.size(); ++d) {
       if (static_cast<int64_t>(d) == axis) {
-        out[d] += shape[d];
+        out[d] = checked_plus(out[d], shape[d]);
       } else if (out[d] != shape[d]) {
         throw ShapeError(fmt::format("inputs differ on axis {} ({} vs {})", d, out[d], shape[d]));
       }
@@ -268,7 +283,10 @@ Outputs split_rule(const Context& c) {
   }
   if (sizes.size() != count) throw ShapeError(fmt::format("{} split sizes for {} outputs", sizes.size(), count));
   int64_t sum = 0;
-  for (int64_t size : sizes) sum += size;
+  for (int64_t size : sizes) {
+    if (size < 0) throw ShapeError(fmt::format("negative split size {}", size));
+    sum = checked_plus(sum, size);
+  }
   if (sum != total) throw ShapeError(fmt::format("split sizes sum to {}, axis has {}", sum, total));
   Outputs outputs;
   for (int64_t size : sizes) {
@@ -294,7 +312,7 @@ Outputs pad_rule(const Context& c) {
   if (!pads) throw Unknown{"Pad pads are not a known constant"};
   Shape out(x.size());
   for (size_t i = 0; i < x.size(); ++i) {
-    out[i] = x[i] + (*pads)[i] + (*pads)[i + x.size()];
+    out[i] = checked_plus(checked_plus(x[i], (*pads)[i]), (*pads)[i + x.size()]);
     if (out[i] < 0) throw ShapeError(fmt::format("padding leaves axis {} with {} elements", i, out[i]));
   }
   return one(c.dtype(0), out);
@@ -473,6 +491,7 @@ Outputs range_rule(const Context& c) {
   if (start.size() != 1 || limit.size() != 1 || delta.size() != 1) throw ShapeError("Range takes scalars");
   if (delta[0] == 0) throw ShapeError("Range with delta 0");
   const double count = std::ceil((limit[0] - start[0]) / delta[0]);
+  if (!(count < 9e18)) throw ShapeError("Range is too long");  // also NaN
   return one(c.dtype(0), {std::max<int64_t>(0, static_cast<int64_t>(count))});
 }
 
@@ -506,7 +525,9 @@ Outputs topk_rule(const Context& c) {
 
 Outputs one_hot_rule(const Context& c) {
   const Shape& indices = c.shape(0);
-  const int64_t depth = static_cast<int64_t>(c.reals(1).at(0));
+  const double depth_value = c.reals(1).at(0);
+  if (!(depth_value >= 0 && depth_value < 9e18)) throw ShapeError("OneHot depth out of range");
+  const auto depth = static_cast<int64_t>(depth_value);
   const auto rank = static_cast<int64_t>(indices.size()) + 1;
   const int64_t axis = normalize_axis(c.node().int_attr("axis", -1), rank);
   Shape out = indices;
@@ -858,8 +879,9 @@ std::optional<ResizeScales> resolve_resize(const OpNode& node, const NodeInputs&
       if (!(scale > 0)) throw ShapeError(fmt::format("scale {} is not positive", scale));
       result.scales[axis] = scale;
       // ONNX's inference and ONNX Runtime both compute the size in single precision.
-      result.output[axis] =
-          static_cast<int64_t>(std::floor(static_cast<float>(shape[axis]) * static_cast<float>(scale)));
+      const float size = std::floor(static_cast<float>(shape[axis]) * static_cast<float>(scale));
+      if (!(size < 9e18f)) throw ShapeError(fmt::format("scale {} makes axis {} overflow", scale, axis));
+      result.output[axis] = static_cast<int64_t>(size);
     }
     return result;
   }
@@ -872,9 +894,10 @@ std::optional<ResizeScales> resolve_resize(const OpNode& node, const NodeInputs&
       scale = policy == "not_larger" ? std::min(scale, ratio) : std::max(scale, ratio);
     }
     for (int64_t axis : axes) {
+      const double size = std::round(scale * static_cast<double>(shape[static_cast<size_t>(axis)]));
+      if (!(size < 9e18)) throw ShapeError("Resize size overflows");
       result.scales[static_cast<size_t>(axis)] = scale;
-      result.output[static_cast<size_t>(axis)] =
-          static_cast<int64_t>(std::round(scale * static_cast<double>(shape[static_cast<size_t>(axis)])));
+      result.output[static_cast<size_t>(axis)] = static_cast<int64_t>(size);
     }
     return result;
   }
@@ -901,6 +924,8 @@ std::vector<TensorInfo> infer_output_shapes(const OpNode& node, const NodeInputs
     outputs.clear();
     for (size_t i = 0; i < node.outputs.size(); ++i) outputs.push_back(unknown_tensor(DataType::kUnknown, unknown.reason));
     return outputs;
+  } catch (const std::out_of_range&) {
+    throw ShapeError("a constant input has too few elements");
   }
   for (const TensorInfo& output : outputs) {
     for (int64_t dim : output.shape) {

@@ -178,7 +178,7 @@ TensorInfo decode_tensor(const onnx::TensorProto& tensor, ExternalData& external
   result.constant = true;
   const auto bytes = graph::checked_mul(*elements, graph::dtype_bytes(type));
   if (!bytes) throw ImportError(fmt::format("shape of '{}' overflows 64 bits", name));
-  const bool wanted = has_numeric_values(type) && *elements <= kMaxDecodedElements;
+  const bool wanted = has_numeric_values(type) && *elements <= (is_floating(type) ? kMaxDecodedReals : kMaxDecodedIntegers);
 
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
     ExternalLocation location = external.locate(tensor, *bytes);

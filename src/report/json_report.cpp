@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bufopt/report/model_report.h"
+#include "bufopt/report/pareto.h"
 
 namespace bufopt::report {
 
@@ -113,6 +114,24 @@ ordered_json summary_json(const ModelReport& report) {
   return out;
 }
 
+ordered_json pareto_json(const ParetoFront& front) {
+  ordered_json samples = ordered_json::array();
+  for (const ParetoSample& sample : front.samples) {
+    samples.push_back({{"max_slowdown", sample.point.max_slowdown},
+                       {"slowdown", sample.point.slowdown},
+                       {"shared_bytes", sample.point.shared_bytes},
+                       {"fifo_bytes", sample.point.fifo_bytes},
+                       {"lower_bound_bytes", sample.lower_bound_bytes}});
+  }
+  return {{"full_streaming_slowdown", front.full_streaming_slowdown}, {"samples", samples}};
+}
+
+ordered_json annotations_json(const graph::Graph& graph) {
+  ordered_json out = ordered_json::object();
+  for (const auto& [key, value] : graph.annotations) out[key] = value;
+  return out;
+}
+
 }  // namespace
 
 std::string to_json(const ModelReport& report) {
@@ -138,6 +157,8 @@ std::string to_json(const ModelReport& report) {
   for (const graph::FusedOp& op : graph.fused) fused.push_back({{"node", op.node}, {"op_type", op.op_type}, {"into", op.into}});
   doc["fused"] = fused;
   doc["warnings"] = graph.warnings;
+  doc["annotations"] = annotations_json(graph);
+  if (report.pareto) doc["pareto"] = pareto_json(*report.pareto);
   if (report.analysis && !report.analysis->verification.ok) doc["verification_errors"] = report.analysis->verification.errors;
   return doc.dump(2) + "\n";
 }

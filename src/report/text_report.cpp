@@ -61,6 +61,13 @@ void append_notes(std::string& out, const graph::Graph& graph, const TextOptions
   }
 }
 
+/// Annotations an earlier `bufopt -o` run attached to the model (model metadata "bufopt.*").
+void append_annotations(std::string& out, const graph::Graph& graph) {
+  if (graph.annotations.empty()) return;
+  out += fmt::format("\nbufopt annotations in the model ({} entries)\n", graph.annotations.size());
+  for (const auto& [key, value] : graph.annotations) out += fmt::format("  {} = {}\n", key, value);
+}
+
 }  // namespace
 
 std::string inspect_text(const ModelReport& report, const TextOptions& options) {
@@ -87,6 +94,7 @@ std::string inspect_text(const ModelReport& report, const TextOptions& options) 
   out += fmt::format("\nwhole tensors {}, shared layer by layer {} (live peak {})\n", format_bytes(b.baseline_bytes),
                      format_bytes(b.baseline_shared_bytes), format_bytes(b.live_peak_bytes));
   append_notes(out, graph, options);
+  append_annotations(out, graph);
   return out;
 }
 
@@ -104,7 +112,11 @@ void append_lineup(std::string& out, const ModelReport& report, const TextOption
   row("whole tensors, shared (layer by layer)", report.baselines.baseline_shared_bytes, false);
   row("bufopt FIFOs (sum)", result.evaluation.fifo_bytes, false);
   row("bufopt shared arena", result.evaluation.shared_bytes, true);
-  row("lower bound", result.lower_bound_bytes, false);
+  const int64_t bound = result.lower_bound_bytes;
+  const int64_t arena = result.evaluation.shared_bytes;
+  row(bound > 0 ? fmt::format("lower bound (arena within {:.2f}x)", static_cast<double>(arena) / static_cast<double>(bound))
+                : std::string("lower bound"),
+      bound, false);
 }
 
 void append_top_buffers(std::string& out, const ModelReport& report, const TextOptions& options) {

@@ -79,6 +79,29 @@ TEST(BadInput, RandomBytes) {
   }
 }
 
+TEST(BadInput, CorruptedBytesNeverEscapeAsAnotherError) {
+  // Flipped bytes in a valid model: the import succeeds or fails with an ImportError, nothing else.
+  const std::string original = small_model().bytes();
+  std::mt19937 generator(777);
+  std::uniform_int_distribution<size_t> position(0, original.size() - 1);
+  std::uniform_int_distribution<int> byte(0, 255);
+  TempDir dir;
+  int refused = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string bytes = original;
+    for (int flips = 0; flips < 1 + trial % 4; ++flips) bytes[position(generator)] = static_cast<char>(byte(generator));
+    testing::write_file(dir.file("m.onnx"), bytes);
+    try {
+      import_model(dir.file("m.onnx"), {});
+    } catch (const ImportError&) {
+      ++refused;
+    } catch (const std::exception& error) {
+      ADD_FAILURE() << "trial " << trial << ": " << error.what();
+    }
+  }
+  EXPECT_GT(refused, 0);
+}
+
 TEST(BadInput, ValidProtobufThatIsNoModel) {
   onnx::ModelProto empty;
   empty.set_producer_name("nothing else");

@@ -189,6 +189,12 @@ void OnnxBuilder::output(const std::string& name, int elem_type) {
   value->mutable_type()->mutable_tensor_type()->set_elem_type(elem_type);
 }
 
+void OnnxBuilder::output(const std::string& name, const std::vector<int64_t>& dims, int elem_type) {
+  output(name, elem_type);
+  auto* shape = graph().mutable_output(graph().output_size() - 1)->mutable_type()->mutable_tensor_type()->mutable_shape();
+  for (int64_t dim : dims) shape->add_dim()->set_dim_value(dim);
+}
+
 std::string OnnxBuilder::initializer(const std::string& name, const std::vector<int64_t>& dims,
                                      std::vector<float> values) {
   *graph().add_initializer() = float_tensor(name, dims, std::move(values));

@@ -114,8 +114,11 @@ class OnnxBuilder {
   /// the dim of the same index by that dim_param.
   std::string input(const std::string& name, const std::vector<int64_t>& dims, const std::vector<std::string>& params,
                     int elem_type = onnx::TensorProto::FLOAT);
-  /// Marks `name` as a graph output (type `elem_type`, shape left to inference).
+  /// Marks `name` as a graph output (type `elem_type`, shape left to inference; libonnx 1.12's
+  /// checker then notes "Field 'shape' of 'type' is required", a warning bufopt passes on).
   void output(const std::string& name, int elem_type = onnx::TensorProto::FLOAT);
+  /// Marks `name` as a graph output declared with shape `dims`.
+  void output(const std::string& name, const std::vector<int64_t>& dims, int elem_type = onnx::TensorProto::FLOAT);
 
   /// A float initializer (zeros unless `values` is given).
   std::string initializer(const std::string& name, const std::vector<int64_t>& dims, std::vector<float> values = {});

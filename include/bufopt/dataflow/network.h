@@ -91,10 +91,24 @@ int64_t output_rows(const graph::Graph& graph, graph::ActorId actor);
 /// Clamps a requested granularity to [1, output_rows]; barriers get output_rows.
 int64_t effective_granularity(const graph::Graph& graph, graph::ActorId actor, int64_t requested);
 
+/// Per actor, per input port: the window of every output row (row_windows of the port's map;
+/// WholeInput for barriers). They do not depend on granularities, so a search that builds many
+/// networks of one graph computes them once.
+struct RowWindowTable {
+  std::vector<std::vector<std::vector<RowRange>>> windows;  ///< [actor][input][output row]
+};
+
+RowWindowTable row_window_table(const graph::Graph& graph);
+
 /// Builds the network. granularity[a] is actor a's output rows per firing (clamped as
 /// effective_granularity does). Nodes 0..actors-1 are the actors in graph order; sources and
 /// sinks follow. Channel ids equal buffer ids.
 Network build_network(const graph::Graph& graph, std::span<const int64_t> granularity,
                       const NetworkOptions& options);
+
+/// Same, reading the per-row windows from `table` (row_window_table(graph)) instead of
+/// recomputing them.
+Network build_network(const graph::Graph& graph, std::span<const int64_t> granularity, const NetworkOptions& options,
+                      const RowWindowTable& table);
 
 }  // namespace bufopt::dataflow

@@ -39,6 +39,7 @@ struct AxesArgument {
   bool known = true;     ///< false: the axes input is not a constant
   std::vector<int64_t> axes;
 };
+/// The axes argument of `node` (its "axes" attribute, else input 1).
 AxesArgument axes_argument(const OpNode& node, const NodeInputs& inputs);
 
 /// Slice parameters resolved against the input shape, one entry per input axis.
@@ -56,12 +57,15 @@ std::optional<std::vector<SliceAxis>> resolve_slice(const OpNode& node, const No
 /// [begin..., end...] over all axes of a tensor of `rank`; nullopt when not a constant.
 std::optional<std::vector<int64_t>> resolve_pads(const OpNode& node, const NodeInputs& inputs, size_t rank);
 
-/// The per-axis output/input scale a Resize/Upsample node applies over input `shape`, and its
-/// output shape; nullopt when scales/sizes are not constants.
+/// What a Resize / Upsample node does to each axis of its input.
 struct ResizeScales {
-  std::vector<double> scales;
-  std::vector<int64_t> output;
+  std::vector<double> scales;   ///< output/input scale per axis, as ONNX's coordinate transform uses it
+  std::vector<int64_t> output;  ///< output shape
 };
+/// Resolves a Resize (opset 10: scales; 11+: scales or sizes; 18: axes, keep_aspect_ratio_policy)
+/// or Upsample (attribute before opset 9, input after) over input `shape`; sizes are
+/// floor(in * scale) in single precision as ONNX computes them. nullopt when scales / sizes are
+/// not constants; ShapeError when they are malformed.
 std::optional<ResizeScales> resolve_resize(const OpNode& node, const NodeInputs& inputs, const std::vector<int64_t>& shape);
 
 }  // namespace bufopt::onnx_import

@@ -11,12 +11,15 @@
 
 namespace bufopt::onnx_import {
 
-/// Constants with at most this many elements have their values decoded (shape-determining
-/// tensors are small; weights only need their shape and size).
-inline constexpr int64_t kMaxDecodedElements = int64_t{1} << 16;
+/// Integer constants with at most this many elements have their values decoded: shape
+/// arithmetic (Reshape targets, Slice bounds, Gather indices) reads them.
+inline constexpr int64_t kMaxDecodedIntegers = int64_t{1} << 16;
+/// Floating constants with at most this many elements have their values decoded (Resize scales,
+/// Range bounds); weights only need their shape and size, never their values.
+inline constexpr int64_t kMaxDecodedReals = 1024;
 
-/// Decodes the dtype and shape of `tensor` and, when it has at most kMaxDecodedElements
-/// elements, its values (raw_data little-endian, typed fields, or external data read through
+/// Decodes the dtype and shape of `tensor` and, when it is small enough (kMaxDecodedIntegers,
+/// kMaxDecodedReals), its values (raw_data little-endian, typed fields, or external data read through
 /// `external`). External references are always checked, even when the values are not read.
 /// The result is a constant. Throws ImportError for negative dims, shapes beyond `limits`, data
 /// shorter than the shape needs, or a refused external reference.

@@ -11,6 +11,8 @@
 
 namespace bufopt::report {
 
+struct ParetoFront;
+
 /// Version of the JSON document's layout; bumped when a field changes meaning or is removed.
 inline constexpr int kJsonSchemaVersion = 1;
 
@@ -25,6 +27,9 @@ struct ModelReport {
   int64_t activation_bytes = 0;
   analysis::Baselines baselines;
   const analysis::AnalysisResult* analysis = nullptr;
+  /// The sampled memory / slowdown trade-off (pareto.h) when it was computed (--svg, `pareto`);
+  /// null otherwise. The JSON document then carries it as `pareto`.
+  const ParetoFront* pareto = nullptr;
 };
 
 /// Terminal presentation switches.
