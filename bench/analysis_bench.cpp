@@ -81,6 +81,22 @@ BENCHMARK_CAPTURE(BM_Import, resnet50, std::string("resnet50"))->Unit(benchmark:
 BENCHMARK_CAPTURE(BM_AnalyzeAnchor, mobilenetv2, std::string("mobilenetv2"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_AnalyzeAnchor, resnet50, std::string("resnet50"))->Unit(benchmark::kMillisecond);
 
+/// Import of a real model file at a fixed input shape.
+void BM_ImportFile(benchmark::State& state, const std::string& relative_path, const std::string& input,
+                   const std::vector<int64_t>& shape) {
+  const std::string path = std::string(BUFOPT_SOURCE_DIR) + "/" + relative_path;
+  if (!fs::exists(path)) {
+    state.SkipWithError("model not present (run scripts/fetch_models.sh)");
+    return;
+  }
+  bufopt::onnx_import::ImportOptions options;
+  options.input_shapes[input] = shape;
+  for (auto _ : state) benchmark::DoNotOptimize(bufopt::onnx_import::import_model(path, options));
+}
+
+BENCHMARK_CAPTURE(BM_ImportFile, ppocr_det_640, std::string("models/external/ppocr/ch_PP-OCRv4_det_infer.onnx"),
+                  std::string("x"), std::vector<int64_t>{1, 3, 640, 640})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_AnalyzeFile, ppocr_det_640, std::string("models/external/ppocr/ch_PP-OCRv4_det_infer.onnx"),
                   std::string("x"), std::vector<int64_t>{1, 3, 640, 640})
     ->Unit(benchmark::kMillisecond);

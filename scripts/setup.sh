@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake g++ make libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libspdlog-dev libfmt-dev
-  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev nodejs npm librsvg2-bin)
+  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev librsvg2-bin libxml2-utils)
+# Node.js may come from elsewhere than Debian (a newer npm): only install Debian's when absent.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

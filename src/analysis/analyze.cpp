@@ -1,11 +1,31 @@
 #include "bufopt/analysis/analyze.h"
 
+#include <stdexcept>
+
 #include "bufopt/analysis/lower_bound.h"
 #include "bufopt/analysis/optimizer.h"
 
 namespace bufopt::analysis {
 
+namespace {
+
+AnalysisResult analyze_pipelined(const graph::Graph& graph, const AnalysisOptions& options) {
+  AnalysisResult result;
+  result.options = options;
+  const std::optional<PipelinedPlan> plan = optimize_pipelined(graph, options);
+  if (!plan) throw std::runtime_error("pipelined: no plan meets the slowdown bound within the search limits");
+  result.evaluation = pipelined_evaluation(*plan);
+  result.pipelined = pipelined_figures(graph, *plan);
+  result.baselines = whole_tensor_baselines(graph, options.stream_io);
+  result.lower_bound_bytes = pipelined_lower_bound_bytes(graph, options);
+  result.verification = verify_pipelined(graph, *plan, options);
+  return result;
+}
+
+}  // namespace
+
 AnalysisResult analyze(const graph::Graph& graph, const AnalysisOptions& options) {
+  if (options.mode == Mode::kPipelined) return analyze_pipelined(graph, options);
   AnalysisResult result;
   result.options = options;
   result.evaluation = optimize(graph, options);

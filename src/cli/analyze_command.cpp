@@ -7,6 +7,8 @@
 #include "bufopt/analysis/analyze.h"
 #include "bufopt/report/units.h"
 #include "cli_common.h"
+#include "export_outputs.h"
+#include "mode_flags.h"
 
 namespace bufopt::cli {
 
@@ -37,13 +39,18 @@ std::optional<int64_t> parse_budget(const std::string& text) {
 
 int analyze_main(int argc, char** argv) {
   CLI::App app{"bufopt: minimal FIFO buffers for CNN inference by parts under a slowdown bound", "bufopt"};
-  app.footer(std::string("Commands: bufopt MODEL [options] (analyse), bufopt inspect MODEL [options].\n") +
+  app.footer(std::string("Commands: bufopt MODEL [options] (analyse), bufopt inspect MODEL [options],\n"
+                         "bufopt pareto MODEL [options] (memory against slowdown).\n") +
              kExitCodesHelp);
   app.set_version_flag("--version", std::string("bufopt ") + BUFOPT_VERSION);
   ModelFlags flags;
   AnalyzeFlags analyze_flags;
   add_model_flags(app, flags);
   add_analyze_flags(app, analyze_flags);
+  ModeFlags mode_flags;
+  add_mode_flags(app, mode_flags);
+  ExportFlags export_flags;
+  add_export_flags(app, export_flags);
   if (const int code = parse_or_exit(app, argc, argv); code >= 0) return code;
 
   analysis::AnalysisOptions options;
@@ -51,7 +58,9 @@ int analyze_main(int argc, char** argv) {
   options.max_slowdown = analyze_flags.max_slowdown;
   options.stream_io = flags.stream_io;
   const std::optional<int64_t> budget = parse_budget(analyze_flags.budget);
+  check_export_flags(export_flags, flags);
   const graph::Graph graph = load_model(flags);
+  apply_mode_flags(mode_flags, graph, options);
   const analysis::AnalysisResult result = analysis::analyze(graph, options);
   if (!result.verification.ok) {
     for (const std::string& error : result.verification.errors) spdlog::error("verifier: {}", error);
@@ -60,12 +69,16 @@ int analyze_main(int argc, char** argv) {
   report::ModelReport model_report;
   model_report.model_path = flags.model;
   model_report.graph = &graph;
+  model_report.mode = analysis::mode_name(options.mode);
   model_report.platform = options.platform;
   model_report.stream_io = flags.stream_io;
   model_report.activation_bytes = flags.activation_bytes;
   model_report.baselines = result.baselines;
   model_report.analysis = &result;
+  const std::optional<report::ParetoFront> front = pareto_for_exports(export_flags, graph, options);
+  model_report.pareto = front ? &*front : nullptr;
   emit(flags, model_report, report::summary_text(model_report, text_options(flags)));
+  write_exports(export_flags, flags, model_report, front);
   if (budget && result.evaluation.shared_bytes > *budget) {
     throw CliError{kExitConstraint, fmt::format("{}: arena {} exceeds --budget {} at --max-slowdown {}", flags.model,
                                                 report::format_bytes(result.evaluation.shared_bytes),

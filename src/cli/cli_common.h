@@ -74,5 +74,7 @@ int parse_or_exit(CLI::App& app, int argc, char** argv);
 /// The commands; each parses its own arguments (argv[0] is the command name).
 int analyze_main(int argc, char** argv);
 int inspect_main(int argc, char** argv);
+int pareto_main(int argc, char** argv);
+int batch_main(int argc, char** argv);
 
 }  // namespace bufopt::cli

@@ -20,6 +20,8 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"inspect", inspect_main},
+    {"pareto", pareto_main},
+    {"batch", batch_main},
 };
 
 int run(int argc, char** argv) {

@@ -69,14 +69,22 @@ Values pick(const TensorInfo& tensor, const Positions& positions) {
 
 int64_t wrap_integer(int64_t value, DataType type) {
   switch (type) {
-    case DataType::kInt8: return static_cast<int8_t>(value);
-    case DataType::kUint8: return static_cast<uint8_t>(value);
-    case DataType::kInt16: return static_cast<int16_t>(value);
-    case DataType::kUint16: return static_cast<uint16_t>(value);
-    case DataType::kInt32: return static_cast<int32_t>(value);
-    case DataType::kUint32: return static_cast<uint32_t>(value);
-    case DataType::kBool: return value != 0;
-    default: return value;
+    case DataType::kInt8:
+      return static_cast<int8_t>(value);
+    case DataType::kUint8:
+      return static_cast<uint8_t>(value);
+    case DataType::kInt16:
+      return static_cast<int16_t>(value);
+    case DataType::kUint16:
+      return static_cast<uint16_t>(value);
+    case DataType::kInt32:
+      return static_cast<int32_t>(value);
+    case DataType::kUint32:
+      return static_cast<uint32_t>(value);
+    case DataType::kBool:
+      return value != 0;
+    default:
+      return value;
   }
 }
 
@@ -102,7 +110,8 @@ Values convert(const Values& values, DataType from, DataType to) {
     return result;
   }
   if (is_floating(from)) {
-    for (double v : values.reals) result.ints.push_back(to == DataType::kBool ? v != 0 : wrap_integer(real_to_integer(v), to));
+    for (double v : values.reals)
+      result.ints.push_back(to == DataType::kBool ? v != 0 : wrap_integer(real_to_integer(v), to));
   } else {
     for (int64_t v : values.ints) result.ints.push_back(wrap_integer(v, to));
   }
@@ -154,17 +163,37 @@ std::optional<BinaryOps> binary_ops(const OpNode& node) {
                      [fmod](int64_t a, int64_t b) { return int_mod(a, b, fmod); }};
   }
   if (op == "Pow") return BinaryOps{[](double a, double b) { return std::pow(a, b); }, int_pow};
-  if (op == "Max") return BinaryOps{[](double a, double b) { return std::max(a, b); }, [](int64_t a, int64_t b) { return std::max(a, b); }};
-  if (op == "Min") return BinaryOps{[](double a, double b) { return std::min(a, b); }, [](int64_t a, int64_t b) { return std::min(a, b); }};
+  if (op == "Max")
+    return BinaryOps{[](double a, double b) { return std::max(a, b); },
+                     [](int64_t a, int64_t b) { return std::max(a, b); }};
+  if (op == "Min")
+    return BinaryOps{[](double a, double b) { return std::min(a, b); },
+                     [](int64_t a, int64_t b) { return std::min(a, b); }};
   auto compare = [](auto real, auto integer) { return BinaryOps{real, integer, true}; };
-  if (op == "Equal") return compare([](double a, double b) -> double { return a == b; }, [](int64_t a, int64_t b) -> int64_t { return a == b; });
-  if (op == "Less") return compare([](double a, double b) -> double { return a < b; }, [](int64_t a, int64_t b) -> int64_t { return a < b; });
-  if (op == "Greater") return compare([](double a, double b) -> double { return a > b; }, [](int64_t a, int64_t b) -> int64_t { return a > b; });
-  if (op == "LessOrEqual") return compare([](double a, double b) -> double { return a <= b; }, [](int64_t a, int64_t b) -> int64_t { return a <= b; });
-  if (op == "GreaterOrEqual") return compare([](double a, double b) -> double { return a >= b; }, [](int64_t a, int64_t b) -> int64_t { return a >= b; });
-  if (op == "And") return compare([](double a, double b) -> double { return a != 0 && b != 0; }, [](int64_t a, int64_t b) -> int64_t { return a != 0 && b != 0; });
-  if (op == "Or") return compare([](double a, double b) -> double { return a != 0 || b != 0; }, [](int64_t a, int64_t b) -> int64_t { return a != 0 || b != 0; });
-  if (op == "Xor") return compare([](double a, double b) -> double { return (a != 0) != (b != 0); }, [](int64_t a, int64_t b) -> int64_t { return (a != 0) != (b != 0); });
+  if (op == "Equal")
+    return compare([](double a, double b) -> double { return a == b; },
+                   [](int64_t a, int64_t b) -> int64_t { return a == b; });
+  if (op == "Less")
+    return compare([](double a, double b) -> double { return a < b; },
+                   [](int64_t a, int64_t b) -> int64_t { return a < b; });
+  if (op == "Greater")
+    return compare([](double a, double b) -> double { return a > b; },
+                   [](int64_t a, int64_t b) -> int64_t { return a > b; });
+  if (op == "LessOrEqual")
+    return compare([](double a, double b) -> double { return a <= b; },
+                   [](int64_t a, int64_t b) -> int64_t { return a <= b; });
+  if (op == "GreaterOrEqual")
+    return compare([](double a, double b) -> double { return a >= b; },
+                   [](int64_t a, int64_t b) -> int64_t { return a >= b; });
+  if (op == "And")
+    return compare([](double a, double b) -> double { return a != 0 && b != 0; },
+                   [](int64_t a, int64_t b) -> int64_t { return a != 0 && b != 0; });
+  if (op == "Or")
+    return compare([](double a, double b) -> double { return a != 0 || b != 0; },
+                   [](int64_t a, int64_t b) -> int64_t { return a != 0 || b != 0; });
+  if (op == "Xor")
+    return compare([](double a, double b) -> double { return (a != 0) != (b != 0); },
+                   [](int64_t a, int64_t b) -> int64_t { return (a != 0) != (b != 0); });
   return std::nullopt;
 }
 
@@ -253,7 +282,8 @@ Positions transpose_positions(const OpNode& node, const Shape& in, const Shape& 
   }
   const Shape in_strides = strides_of(in);
   Shape strides(out.size());
-  for (size_t i = 0; i < out.size(); ++i) strides[i] = in_strides[static_cast<size_t>(normalize_axis(perm[i], static_cast<int64_t>(in.size())))];
+  for (size_t i = 0; i < out.size(); ++i)
+    strides[i] = in_strides[static_cast<size_t>(normalize_axis(perm[i], static_cast<int64_t>(in.size())))];
   Positions positions;
   positions.reserve(static_cast<size_t>(count_of(out)));
   Shape index(out.size(), 0);
@@ -338,9 +368,11 @@ Values concat_values(const OpNode& node, const NodeInputs& inputs, const TensorI
       const int64_t block = count_of(Shape(input->shape.begin() + static_cast<int64_t>(axis), input->shape.end()));
       const Values converted = convert(*input->values, input->dtype, output.dtype);
       if (real) {
-        result.reals.insert(result.reals.end(), converted.reals.begin() + o * block, converted.reals.begin() + (o + 1) * block);
+        result.reals.insert(result.reals.end(), converted.reals.begin() + o * block,
+                            converted.reals.begin() + (o + 1) * block);
       } else {
-        result.ints.insert(result.ints.end(), converted.ints.begin() + o * block, converted.ints.begin() + (o + 1) * block);
+        result.ints.insert(result.ints.end(), converted.ints.begin() + o * block,
+                           converted.ints.begin() + (o + 1) * block);
       }
     }
   }
@@ -517,8 +549,10 @@ std::vector<Values> evaluate(const OpNode& node, const NodeInputs& inputs, const
   if (op == "ConstantOfShape") return {constant_of_shape_values(node, out)};
   if (!has_values(inputs)) throw CannotFold{};
   const TensorInfo& in = *inputs[0];
-  if (op == "Identity" || op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze") return {*in.values};
-  if (op == "Dropout") return {*in.values, Values{std::vector<int64_t>(in.values->ints.size() + in.values->reals.size(), 1), {}}};
+  if (op == "Identity" || op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze")
+    return {*in.values};
+  if (op == "Dropout")
+    return {*in.values, Values{std::vector<int64_t>(in.values->ints.size() + in.values->reals.size(), 1), {}}};
   if (op == "Cast" || op == "CastLike") return {convert(*in.values, in.dtype, out.dtype)};
   if (op == "Transpose") return {pick(in, transpose_positions(node, in.shape, out.shape))};
   if (op == "Slice") return {pick(in, slice_positions(node, inputs, in.shape))};

@@ -16,7 +16,9 @@ int64_t floor_div(int64_t a, int64_t b) {  // b > 0
   return q;
 }
 
-int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }  // b > 0
+int64_t ceil_div(int64_t a, int64_t b) {
+  return -floor_div(-a, b);
+}  // b > 0
 
 /// The sum of `terms`, or a ShapeError when it leaves int64 (hostile attributes).
 int64_t checked_sum(std::initializer_list<int64_t> terms) {
@@ -50,7 +52,8 @@ int64_t effective_kernel(int64_t kernel, int64_t dilation) {
 
 }  // namespace
 
-WindowAttributes window_attributes(const OpNode& node, size_t spatial_axes, const std::vector<int64_t>& kernel_from_weight) {
+WindowAttributes window_attributes(const OpNode& node, size_t spatial_axes,
+                                   const std::vector<int64_t>& kernel_from_weight) {
   WindowAttributes attributes;
   attributes.kernel = node.ints_attr("kernel_shape", kernel_from_weight);
   if (attributes.kernel.empty()) throw ShapeError("no kernel_shape");
@@ -105,8 +108,8 @@ std::vector<AxisGeometry> window_geometry(const WindowAttributes& attributes, co
     const int64_t padded = checked_sum({in, axis.pad_begin, axis.pad_end});
     const int64_t span = padded - k_eff;
     if (span < 0) {
-      throw ShapeError(fmt::format("kernel extent {} is larger than the padded input {} on spatial axis {}", k_eff,
-                                   padded, i));
+      throw ShapeError(
+          fmt::format("kernel extent {} is larger than the padded input {} on spatial axis {}", k_eff, padded, i));
     }
     axis.output = (attributes.ceil_mode ? ceil_div(span, axis.stride) : floor_div(span, axis.stride)) + 1;
   }
@@ -142,7 +145,8 @@ std::vector<AxisGeometry> transposed_geometry(const WindowAttributes& attributes
       }
       axis.output = checked_sum({full, -axis.pad_begin, -axis.pad_end});
     }
-    if (axis.output < 1) throw ShapeError(fmt::format("ConvTranspose output size {} on spatial axis {}", axis.output, i));
+    if (axis.output < 1)
+      throw ShapeError(fmt::format("ConvTranspose output size {} on spatial axis {}", axis.output, i));
   }
   return result;
 }

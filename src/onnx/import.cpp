@@ -122,17 +122,19 @@ class Importer {
     const bool newer_opset = opset > kNewestOpset;
     libonnx_applies_ = !newer_ir && !newer_opset;
     if (newer_opset) {
-      warn(fmt::format("opset {} is newer than libonnx knows ({}): ONNX checker and shape inference skipped, "
-                       "bufopt's own shape rules used",
-                       opset, kNewestOpset));
+      warn(
+          fmt::format("opset {} is newer than libonnx knows ({}): ONNX checker and shape inference skipped, "
+                      "bufopt's own shape rules used",
+                      opset, kNewestOpset));
     } else if (newer_ir) {
-      warn(fmt::format("IR version {} is newer than libonnx knows ({}): ONNX checker and shape inference skipped, "
-                       "bufopt's own shape rules used",
-                       model_.ir_version(), kNewestIrVersion));
+      warn(
+          fmt::format("IR version {} is newer than libonnx knows ({}): ONNX checker and shape inference skipped, "
+                      "bufopt's own shape rules used",
+                      model_.ir_version(), kNewestIrVersion));
     }
     if (graph.node_size() > options_.limits.max_nodes) {
-      throw ImportError(fmt::format("graph has {} nodes, more than the limit of {}", graph.node_size(),
-                                    options_.limits.max_nodes));
+      throw ImportError(
+          fmt::format("graph has {} nodes, more than the limit of {}", graph.node_size(), options_.limits.max_nodes));
     }
   }
 
@@ -180,8 +182,8 @@ class Importer {
     }
     for (const auto& [name, dims] : options_.input_shapes) {
       if (std::find(names.begin(), names.end(), name) == names.end()) {
-        throw ImportError(fmt::format("--input-shape names '{}', which is not an input of the model (inputs: {})",
-                                      name, fmt::join(names, ", ")));
+        throw ImportError(fmt::format("--input-shape names '{}', which is not an input of the model (inputs: {})", name,
+                                      fmt::join(names, ", ")));
       }
     }
   }
@@ -260,7 +262,8 @@ class Importer {
     for (const OpNode& node : nodes_) {
       for (const auto& output : node.outputs) {
         if (names.count(output)) {
-          throw ImportError(fmt::format("node '{}' writes '{}', which is a graph input or initializer", node.name, output));
+          throw ImportError(
+              fmt::format("node '{}' writes '{}', which is a graph input or initializer", node.name, output));
         }
       }
     }
@@ -385,8 +388,8 @@ class Importer {
         ours.shape_known = true;
         ours.unknown_reason.clear();
       } else if (ours.shape != theirs.shape) {
-        warn(fmt::format("shape of '{}': the model / ONNX's inference say {}, bufopt's rules {}; bufopt's used", node.outputs[i],
-                         shape_string(theirs.shape), shape_string(ours.shape)));
+        warn(fmt::format("shape of '{}': the model / ONNX's inference say {}, bufopt's rules {}; bufopt's used",
+                         node.outputs[i], shape_string(theirs.shape), shape_string(ours.shape)));
       }
     }
   }
@@ -428,7 +431,8 @@ class Importer {
     } else if (const Attribute* ss = attribute("value_strings")) {
       tensor = known_tensor(DataType::kString, {static_cast<int64_t>(ss->strings.size())});
     } else {
-      tensor = unknown_tensor(DataType::kUnknown, fmt::format("Constant node '{}' has no value bufopt reads", node.name));
+      tensor =
+          unknown_tensor(DataType::kUnknown, fmt::format("Constant node '{}' has no value bufopt reads", node.name));
     }
     tensor.constant = true;
     add_stored_constant(node.outputs[0], std::move(tensor));
@@ -458,7 +462,8 @@ class Importer {
     } else {
       buffer.unknown_reason = tensor.unknown_reason.empty() ? "shape unknown" : tensor.unknown_reason;
     }
-    if (tensor.dtype == DataType::kUnknown && buffer.unknown_reason.empty()) buffer.unknown_reason = "element type unknown";
+    if (tensor.dtype == DataType::kUnknown && buffer.unknown_reason.empty())
+      buffer.unknown_reason = "element type unknown";
     const auto id = static_cast<graph::BufferId>(result_.buffers.size());
     result_.buffers.push_back(std::move(buffer));
     buffer_ids_[name] = id;
@@ -540,8 +545,8 @@ class Importer {
       result_.buffers[static_cast<size_t>(buffer)].consumers.push_back(id);
     }
     for (int32_t source : sources) {
-      actor.parameter_bytes =
-          graph::checked_add(actor.parameter_bytes, stored_bytes_[static_cast<size_t>(source)]).value_or(actor.parameter_bytes);
+      actor.parameter_bytes = graph::checked_add(actor.parameter_bytes, stored_bytes_[static_cast<size_t>(source)])
+                                  .value_or(actor.parameter_bytes);
     }
     all_sources.insert(sources.begin(), sources.end());
     for (const auto& output : node.outputs) {

@@ -78,8 +78,7 @@ onnx::ModelProto read_model_file(const fs::path& path, const ImportLimits& limit
   return model;
 }
 
-ExternalData::ExternalData(const fs::path& model_dir, int64_t max_total_bytes)
-    : max_total_bytes_(max_total_bytes) {
+ExternalData::ExternalData(const fs::path& model_dir, int64_t max_total_bytes) : max_total_bytes_(max_total_bytes) {
   std::error_code error;
   model_dir_ = fs::weakly_canonical(model_dir.empty() ? fs::path(".") : model_dir, error);
   if (error) model_dir_ = model_dir;
@@ -107,7 +106,8 @@ ExternalLocation ExternalData::locate(const onnx::TensorProto& tensor, int64_t e
   }
   std::error_code error;
   const fs::path resolved = fs::canonical(model_dir_ / relative, error);
-  if (error) throw ImportError(fmt::format("external data '{}' of tensor '{}' cannot be found", location, tensor.name()));
+  if (error)
+    throw ImportError(fmt::format("external data '{}' of tensor '{}' cannot be found", location, tensor.name()));
   // Symlinks are resolved by canonical(): the target itself must stay inside the directory.
   if (!inside(resolved, model_dir_)) {
     throw ImportError(fmt::format("external data '{}' leaves the model directory", location));
@@ -124,8 +124,9 @@ ExternalLocation ExternalData::locate(const onnx::TensorProto& tensor, int64_t e
   if (length < 0) length = file_bytes - offset;
   const auto end = graph::checked_add(offset, length);
   if (!end || *end > file_bytes) {
-    throw ImportError(fmt::format("external data '{}' of tensor '{}': offset {} + length {} is beyond the file ({} bytes)",
-                                  location, tensor.name(), offset, length, file_bytes));
+    throw ImportError(
+        fmt::format("external data '{}' of tensor '{}': offset {} + length {} is beyond the file ({} bytes)", location,
+                    tensor.name(), offset, length, file_bytes));
   }
   if (length < expected_bytes) {
     throw ImportError(fmt::format("external data of tensor '{}' has {} bytes, its shape needs {}", tensor.name(),

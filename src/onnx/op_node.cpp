@@ -40,7 +40,9 @@ const std::string& OpNode::input(size_t i) const {
   return i < inputs.size() ? inputs[i] : kAbsent;
 }
 
-std::string OpNode::describe() const { return fmt::format("'{}' ({})", name, op_type); }
+std::string OpNode::describe() const {
+  return fmt::format("'{}' ({})", name, op_type);
+}
 
 namespace {
 
@@ -100,8 +102,11 @@ Attribute convert_attribute(const onnx::AttributeProto& proto, ExternalData& ext
       attribute.tensor = std::make_shared<const TensorInfo>(decode_tensor(proto.t(), external, limits));
       break;
     case A::GRAPH:
-    case A::GRAPHS: attribute.kind = Attribute::Kind::kGraph; break;
-    default: break;
+    case A::GRAPHS:
+      attribute.kind = Attribute::Kind::kGraph;
+      break;
+    default:
+      break;
   }
   return attribute;
 }

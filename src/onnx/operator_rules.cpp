@@ -21,43 +21,46 @@ using Shape = std::vector<int64_t>;
 
 /// How bufopt treats an operator along the streaming axis.
 enum class Kind {
-  kElementwise,        ///< unary / binary / variadic element-wise with numpy broadcasting
-  kWindow,             ///< Conv, ConvInteger, QLinearConv, MaxPool, AveragePool, LpPool
-  kTransposedWindow,   ///< ConvTranspose
-  kGlobalPool,         ///< GlobalAveragePool, GlobalMaxPool, GlobalLpPool: read every row
+  kElementwise,       ///< unary / binary / variadic element-wise with numpy broadcasting
+  kWindow,            ///< Conv, ConvInteger, QLinearConv, MaxPool, AveragePool, LpPool
+  kTransposedWindow,  ///< ConvTranspose
+  kGlobalPool,        ///< GlobalAveragePool, GlobalMaxPool, GlobalLpPool: read every row
   kConcat,
   kSplit,
   kSlice,
   kPad,
-  kResize,             ///< Resize, Upsample
+  kResize,  ///< Resize, Upsample
   kDepthToSpace,
   kSpaceToDepth,
-  kRegroup,            ///< Reshape, Flatten, Squeeze, Unsqueeze: row-major regrouping
+  kRegroup,  ///< Reshape, Flatten, Squeeze, Unsqueeze: row-major regrouping
   kTranspose,
-  kMatMul,             ///< MatMul, MatMulInteger, QLinearMatMul
+  kMatMul,  ///< MatMul, MatMulInteger, QLinearMatMul
   kGemm,
-  kReduction,          ///< Reduce*, ArgMax, ArgMin
-  kAxisMixing,         ///< Softmax, normalisations, CumSum, TopK, Trilu: mix along some axes
+  kReduction,   ///< Reduce*, ArgMax, ArgMin
+  kAxisMixing,  ///< Softmax, normalisations, CumSum, TopK, Trilu: mix along some axes
   kGather,
   kExpand,
   kTile,
-  kWholeTensor,        ///< known operators that need the whole tensor (DynamicQuantizeLinear, ...)
-  kShapeOf,            ///< Shape / Size of a tensor of unknown shape
-  kUnsupported,        ///< known but not modelled (control flow, recurrent, scatter, ...)
-  kUnknown,            ///< not an operator bufopt knows
+  kWholeTensor,  ///< known operators that need the whole tensor (DynamicQuantizeLinear, ...)
+  kShapeOf,      ///< Shape / Size of a tensor of unknown shape
+  kUnsupported,  ///< known but not modelled (control flow, recurrent, scatter, ...)
+  kUnknown,      ///< not an operator bufopt knows
 };
 
 const std::unordered_map<std::string_view, Kind>& kind_table() {
   static const std::unordered_map<std::string_view, Kind> table = [] {
     std::unordered_map<std::string_view, Kind> t;
-    for (std::string_view op :
-         {"Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Sqrt", "Log", "Exp", "Erf", "Abs", "Neg",
-          "Floor", "Ceil", "Round", "Reciprocal", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh",
-          "Acosh", "Atanh", "Softplus", "Softsign", "Elu", "Selu", "Celu", "ThresholdedRelu", "Gelu", "Mish", "Identity",
-          "Sign", "Not", "IsNaN", "IsInf", "Shrink", "BitwiseNot", "Cast", "CastLike", "Dropout", "QuantizeLinear",
-          "DequantizeLinear", "Clip", "BatchNormalization", "LRN", "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max",
-          "Min", "Sum", "Mean", "BitShift", "BitwiseAnd", "BitwiseOr", "BitwiseXor", "Equal", "Less", "Greater",
-          "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Where", "PRelu"}) {
+    // clang-format off
+    for (std::string_view op : {"Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Sqrt", "Log",
+                                "Exp", "Erf", "Abs", "Neg", "Floor", "Ceil", "Round", "Reciprocal", "Sin", "Cos", "Tan",
+                                "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Softplus",
+                                "Softsign", "Elu", "Selu", "Celu", "ThresholdedRelu", "Gelu", "Mish", "Identity",
+                                "Sign", "Not", "IsNaN", "IsInf", "Shrink", "BitwiseNot", "Cast", "CastLike", "Dropout",
+                                "QuantizeLinear", "DequantizeLinear", "Clip", "BatchNormalization", "LRN", "Add", "Sub",
+                                "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean", "BitShift", "BitwiseAnd",
+                                "BitwiseOr", "BitwiseXor", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
+                                "And", "Or", "Xor", "Where", "PRelu"}) {
+    // clang-format on
       t[op] = Kind::kElementwise;
     }
     for (std::string_view op : {"Conv", "ConvInteger", "QLinearConv", "MaxPool", "AveragePool", "LpPool"}) {
@@ -81,9 +84,9 @@ const std::unordered_map<std::string_view, Kind>& kind_table() {
                                 "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin"}) {
       t[op] = Kind::kReduction;
     }
-    for (std::string_view op : {"Softmax", "LogSoftmax", "Hardmax", "LayerNormalization", "LpNormalization",
-                                "MeanVarianceNormalization", "InstanceNormalization", "GroupNormalization", "CumSum",
-                                "TopK", "Trilu"}) {
+    for (std::string_view op :
+         {"Softmax", "LogSoftmax", "Hardmax", "LayerNormalization", "LpNormalization", "MeanVarianceNormalization",
+          "InstanceNormalization", "GroupNormalization", "CumSum", "TopK", "Trilu"}) {
       t[op] = Kind::kAxisMixing;
     }
     t["Gather"] = Kind::kGather;
@@ -95,10 +98,12 @@ const std::unordered_map<std::string_view, Kind>& kind_table() {
     }
     t["Shape"] = Kind::kShapeOf;
     t["Size"] = Kind::kShapeOf;
+    // clang-format off
     for (std::string_view op : {"If", "Loop", "Scan", "LSTM", "GRU", "RNN", "Einsum", "ScatterND", "ScatterElements",
                                 "Scatter", "NonMaxSuppression", "RoiAlign", "MaxRoiPool", "MaxUnpool", "Col2Im",
                                 "GridSample", "DFT", "STFT", "SequenceConstruct", "SplitToSequence",
                                 "ConcatFromSequence"}) {
+    // clang-format on
       t[op] = Kind::kUnsupported;
     }
     return t;
@@ -112,11 +117,17 @@ Kind kind_of(const OpNode& node) {
   return found == kind_table().end() ? Kind::kUnknown : found->second;
 }
 
-const Shape& shape_of(const PortView& port) { return port.tensor->shape; }
+const Shape& shape_of(const PortView& port) {
+  return port.tensor->shape;
+}
 
-bool known(const PortView& port) { return port.tensor != nullptr && port.tensor->shape_known; }
+bool known(const PortView& port) {
+  return port.tensor != nullptr && port.tensor->shape_known;
+}
 
-int rank_of(const PortView& port) { return static_cast<int>(port.tensor->shape.size()); }
+int rank_of(const PortView& port) {
+  return static_cast<int>(port.tensor->shape.size());
+}
 
 /// Right-aligned broadcast links of `in` onto `out`.
 std::vector<AxisLink> broadcast_links(const Shape& in, const Shape& out) {
@@ -296,9 +307,13 @@ struct PortMap {
   std::string barrier_reason;
 };
 
-PortMap barrier(std::string reason) { return {std::nullopt, std::move(reason)}; }
+PortMap barrier(std::string reason) {
+  return {std::nullopt, std::move(reason)};
+}
 
-const PortView& out0(const NodeView& view) { return view.outputs[0]; }
+const PortView& out0(const NodeView& view) {
+  return view.outputs[0];
+}
 
 std::optional<AxisLink> link_for(const NodeView& view, size_t port) {
   const PortView& in = view.inputs[port];
@@ -325,8 +340,8 @@ PortMap window_map(const NodeView& view, size_t port, const AxisLink& link, Oper
   const auto attributes = window_attributes(node, x.size() - 2, kernel_from_weight);
   const Shape input_spatial(x.begin() + 2, x.end());
   const bool transposed = node.op_type == "ConvTranspose";
-  const auto geometry = transposed ? transposed_geometry(attributes, input_spatial)
-                                   : window_geometry(attributes, input_spatial);
+  const auto geometry =
+      transposed ? transposed_geometry(attributes, input_spatial) : window_geometry(attributes, input_spatial);
   const AxisGeometry& axis = geometry[static_cast<size_t>(spatial)];
   model.kernel = axis.kernel;
   model.stride = axis.stride;
@@ -432,29 +447,46 @@ PortMap windowed_map(const NodeView& view, size_t port, const AxisLink& link, Ki
   const int64_t block = view.node->int_attr("blocksize", 1);
   switch (kind) {
     case Kind::kWindow:
-    case Kind::kTransposedWindow: return window_map(view, port, link, model);
-    case Kind::kConcat: return concat_map(view, port, link.input_axis);
-    case Kind::kSlice: return slice_map(view, link.input_axis);
-    case Kind::kPad: return pad_map(view, link.input_axis);
-    case Kind::kResize: return resize_map(view, link.input_axis);
-    case Kind::kDepthToSpace: return {graph::TransposedWindow{block, block, 1, 0}, {}};
-    case Kind::kSpaceToDepth: return {graph::SlidingWindow{block, block, 1, 0}, {}};
-    default: return barrier(fmt::format("{} mixes rows along the streaming axis", view.node->op_type));
+    case Kind::kTransposedWindow:
+      return window_map(view, port, link, model);
+    case Kind::kConcat:
+      return concat_map(view, port, link.input_axis);
+    case Kind::kSlice:
+      return slice_map(view, link.input_axis);
+    case Kind::kPad:
+      return pad_map(view, link.input_axis);
+    case Kind::kResize:
+      return resize_map(view, link.input_axis);
+    case Kind::kDepthToSpace:
+      return {graph::TransposedWindow{block, block, 1, 0}, {}};
+    case Kind::kSpaceToDepth:
+      return {graph::SlidingWindow{block, block, 1, 0}, {}};
+    default:
+      return barrier(fmt::format("{} mixes rows along the streaming axis", view.node->op_type));
   }
 }
 
 std::string mixing_reason(const NodeView& view, Kind kind, const PortView& in) {
   const std::string& op = view.node->op_type;
   switch (kind) {
-    case Kind::kRegroup: return fmt::format("{} merges or splits the streaming axis of '{}'", op, in.name);
-    case Kind::kTranspose: return fmt::format("Transpose moves the streaming axis of '{}'", in.name);
-    case Kind::kMatMul: return fmt::format("{} contracts over the streaming axis of '{}'", op, in.name);
-    case Kind::kReduction: return fmt::format("{} reduces over the streaming axis", op);
-    case Kind::kAxisMixing: return fmt::format("{} mixes values along the streaming axis", op);
-    case Kind::kSplit: return "Split along the streaming axis";
-    case Kind::kGather: return "Gather along the streaming axis";
-    case Kind::kTile: return "Tile repeats the streaming axis";
-    default: return fmt::format("{} mixes rows along the streaming axis of '{}'", op, in.name);
+    case Kind::kRegroup:
+      return fmt::format("{} merges or splits the streaming axis of '{}'", op, in.name);
+    case Kind::kTranspose:
+      return fmt::format("Transpose moves the streaming axis of '{}'", in.name);
+    case Kind::kMatMul:
+      return fmt::format("{} contracts over the streaming axis of '{}'", op, in.name);
+    case Kind::kReduction:
+      return fmt::format("{} reduces over the streaming axis", op);
+    case Kind::kAxisMixing:
+      return fmt::format("{} mixes values along the streaming axis", op);
+    case Kind::kSplit:
+      return "Split along the streaming axis";
+    case Kind::kGather:
+      return "Gather along the streaming axis";
+    case Kind::kTile:
+      return "Tile repeats the streaming axis";
+    default:
+      return fmt::format("{} mixes rows along the streaming axis of '{}'", op, in.name);
   }
 }
 
@@ -539,15 +571,22 @@ std::string inherent_barrier(const NodeView& view, Kind kind) {
   const std::string& op = view.node->op_type;
   const std::string qualified = view.node->domain.empty() ? op : view.node->domain + "." + op;
   switch (kind) {
-    case Kind::kGlobalPool: return fmt::format("{} reads every row", op);
-    case Kind::kGemm: return "Gemm mixes all rows";
-    case Kind::kWholeTensor: return fmt::format("{} needs the whole tensor", op);
-    case Kind::kShapeOf: return fmt::format("{} of a tensor of unknown shape", op);
+    case Kind::kGlobalPool:
+      return fmt::format("{} reads every row", op);
+    case Kind::kGemm:
+      return "Gemm mixes all rows";
+    case Kind::kWholeTensor:
+      return fmt::format("{} needs the whole tensor", op);
+    case Kind::kShapeOf:
+      return fmt::format("{} of a tensor of unknown shape", op);
     case Kind::kUnsupported:
-      if (op == "If" || op == "Loop" || op == "Scan") return fmt::format("{} runs a subgraph bufopt does not analyse", op);
+      if (op == "If" || op == "Loop" || op == "Scan")
+        return fmt::format("{} runs a subgraph bufopt does not analyse", op);
       return fmt::format("unsupported operator {}", op);
-    case Kind::kUnknown: return fmt::format("unsupported operator {}", qualified);
-    default: return {};
+    case Kind::kUnknown:
+      return fmt::format("unsupported operator {}", qualified);
+    default:
+      return {};
   }
 }
 
@@ -598,14 +637,18 @@ bool spatial_operator(const OpNode& node) {
 }
 
 bool fusable_operator(const std::string& op_type) {
-  static const std::set<std::string, std::less<>> fusable = {
-      "Relu",        "LeakyRelu", "Clip",       "Sigmoid",    "HardSigmoid", "HardSwish", "Tanh",  "Cast",
-      "Identity",    "Dropout",   "QuantizeLinear", "DequantizeLinear", "BatchNormalization", "Sqrt", "Log",
-      "Exp",         "Erf",       "Abs",        "Neg",        "Floor",       "Ceil",      "Round", "Reciprocal",
-      "Sign",        "Sin",       "Cos",        "Softplus",   "Softsign",    "Elu",       "Selu",  "Celu",
-      "ThresholdedRelu", "Gelu",  "Mish",       "Shrink",     "Not",         "Add",       "Sub",   "Mul",
-      "Div",         "Pow",       "Max",        "Min",        "Mod",         "PRelu",     "Sum",   "Mean",
-      "Equal",       "Less",      "Greater",    "LessOrEqual", "GreaterOrEqual", "And",   "Or",    "Xor"};
+  // clang-format off
+  static const std::set<std::string, std::less<>> fusable = {"Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid",
+                                                             "HardSwish", "Tanh", "Cast", "Identity", "Dropout",
+                                                             "QuantizeLinear", "DequantizeLinear", "BatchNormalization",
+                                                             "Sqrt", "Log", "Exp", "Erf", "Abs", "Neg", "Floor", "Ceil",
+                                                             "Round", "Reciprocal", "Sign", "Sin", "Cos", "Softplus",
+                                                             "Softsign", "Elu", "Selu", "Celu", "ThresholdedRelu",
+                                                             "Gelu", "Mish", "Shrink", "Not", "Add", "Sub", "Mul",
+                                                             "Div", "Pow", "Max", "Min", "Mod", "PRelu", "Sum", "Mean",
+                                                             "Equal", "Less", "Greater", "LessOrEqual",
+                                                             "GreaterOrEqual", "And", "Or", "Xor"};
+  // clang-format on
   return fusable.count(op_type) != 0;
 }
 
@@ -618,7 +661,8 @@ std::vector<AxisLink> axis_links(const NodeView& view, size_t port) {
   try {
     switch (kind) {
       case Kind::kElementwise:
-      case Kind::kExpand: return broadcast_links(in, out);
+      case Kind::kExpand:
+        return broadcast_links(in, out);
       case Kind::kWindow:
       case Kind::kTransposedWindow: {
         if (port != 0 || in.size() != out.size() || in.size() < 3) return {};
@@ -628,8 +672,8 @@ std::vector<AxisLink> axis_links(const NodeView& view, size_t port) {
       }
       case Kind::kConcat: {
         std::vector<bool> windowed(in.size(), false);
-        windowed[static_cast<size_t>(normalize_axis(node.int_attr("axis", node.opset < 4 ? 1 : 0),
-                                                    static_cast<int64_t>(in.size())))] = true;
+        windowed[static_cast<size_t>(
+            normalize_axis(node.int_attr("axis", node.opset < 4 ? 1 : 0), static_cast<int64_t>(in.size())))] = true;
         return windowed_links(in, out, windowed);
       }
       case Kind::kSplit: {
@@ -658,7 +702,8 @@ std::vector<AxisLink> axis_links(const NodeView& view, size_t port) {
           if (kind == Kind::kSlice) {
             const auto slice = resolve_slice(node, inputs, in);
             if (!slice) return {};
-            for (size_t k = 0; k < in.size(); ++k) windowed[k] = (*slice)[k].start != 0 || (*slice)[k].step != 1 || windowed[k];
+            for (size_t k = 0; k < in.size(); ++k)
+              windowed[k] = (*slice)[k].start != 0 || (*slice)[k].step != 1 || windowed[k];
           } else {
             const auto pads = resolve_pads(node, inputs, in.size());
             if (!pads) return {};
@@ -667,7 +712,8 @@ std::vector<AxisLink> axis_links(const NodeView& view, size_t port) {
         }
         return windowed_links(in, out, windowed);
       }
-      case Kind::kRegroup: return port == 0 ? regroup_links(in, out) : std::vector<AxisLink>{};
+      case Kind::kRegroup:
+        return port == 0 ? regroup_links(in, out) : std::vector<AxisLink>{};
       case Kind::kTranspose: {
         if (port != 0) return {};
         std::vector<int64_t> perm = node.ints_attr("perm");
@@ -676,23 +722,29 @@ std::vector<AxisLink> axis_links(const NodeView& view, size_t port) {
         }
         std::vector<AxisLink> links;
         for (int j = 0; j < static_cast<int>(perm.size()); ++j) {
-          const int from = static_cast<int>(normalize_axis(perm[static_cast<size_t>(j)], static_cast<int64_t>(in.size())));
+          const int from =
+              static_cast<int>(normalize_axis(perm[static_cast<size_t>(j)], static_cast<int64_t>(in.size())));
           links.push_back({from, j, true});
         }
         return links;
       }
-      case Kind::kMatMul: return matmul_links(view, port);
-      case Kind::kReduction: return port == 0 ? reduction_links(view, in, out) : std::vector<AxisLink>{};
+      case Kind::kMatMul:
+        return matmul_links(view, port);
+      case Kind::kReduction:
+        return port == 0 ? reduction_links(view, in, out) : std::vector<AxisLink>{};
       case Kind::kAxisMixing:
-        return port == 0 ? unmixed_links(in, out, mixed_axes(view, static_cast<int>(in.size()))) : std::vector<AxisLink>{};
-      case Kind::kGather: return gather_links(view, port);
+        return port == 0 ? unmixed_links(in, out, mixed_axes(view, static_cast<int>(in.size())))
+                         : std::vector<AxisLink>{};
+      case Kind::kGather:
+        return gather_links(view, port);
       case Kind::kTile: {
         if (port != 0 || in.size() != out.size()) return {};
         std::vector<bool> mixed(in.size(), false);
         for (size_t k = 0; k < in.size(); ++k) mixed[k] = in[k] != out[k];
         return unmixed_links(in, out, mixed);
       }
-      default: return {};
+      default:
+        return {};
     }
   } catch (const ShapeError&) {
     return {};

@@ -71,7 +71,9 @@ class Context {
 using Outputs = std::vector<TensorInfo>;
 using Rule = std::function<Outputs(const Context&)>;
 
-Outputs one(DataType type, Shape shape) { return {known_tensor(type, std::move(shape))}; }
+Outputs one(DataType type, Shape shape) {
+  return {known_tensor(type, std::move(shape))};
+}
 
 int64_t checked_times(int64_t a, int64_t b) {
   const auto result = graph::checked_mul(a, b);
@@ -97,9 +99,13 @@ int64_t product(const Shape& shape, size_t begin, size_t end) {
 
 // ---- element-wise --------------------------------------------------------------------------
 
-Outputs same_as_input(const Context& c) { return one(c.dtype(0), c.shape(0)); }
+Outputs same_as_input(const Context& c) {
+  return one(c.dtype(0), c.shape(0));
+}
 
-Outputs bool_like_input(const Context& c) { return one(DataType::kBool, c.shape(0)); }
+Outputs bool_like_input(const Context& c) {
+  return one(DataType::kBool, c.shape(0));
+}
 
 Outputs broadcast_all(const Context& c, size_t first, DataType type) {
   Shape shape = c.shape(first);
@@ -109,16 +115,26 @@ Outputs broadcast_all(const Context& c, size_t first, DataType type) {
   return one(type, shape);
 }
 
-Outputs broadcast_rule(const Context& c) { return broadcast_all(c, 0, c.dtype(0)); }
-Outputs comparison_rule(const Context& c) { return broadcast_all(c, 0, DataType::kBool); }
-Outputs where_rule(const Context& c) { return broadcast_all(c, 0, c.dtype(1)); }
-Outputs prelu_rule(const Context& c) { return broadcast_all(c, 0, c.dtype(0)); }
+Outputs broadcast_rule(const Context& c) {
+  return broadcast_all(c, 0, c.dtype(0));
+}
+Outputs comparison_rule(const Context& c) {
+  return broadcast_all(c, 0, DataType::kBool);
+}
+Outputs where_rule(const Context& c) {
+  return broadcast_all(c, 0, c.dtype(1));
+}
+Outputs prelu_rule(const Context& c) {
+  return broadcast_all(c, 0, c.dtype(0));
+}
 
 Outputs cast_rule(const Context& c) {
   return one(graph::dtype_from_int(static_cast<int>(c.node().int_attr("to", 0))), c.shape(0));
 }
 
-Outputs cast_like_rule(const Context& c) { return one(c.dtype(1), c.shape(0)); }
+Outputs cast_like_rule(const Context& c) {
+  return one(c.dtype(1), c.shape(0));
+}
 
 Outputs dropout_rule(const Context& c) {
   Outputs outputs = same_as_input(c);
@@ -161,7 +177,9 @@ Outputs dynamic_quantize_rule(const Context& c) {
 
 // ---- windowed operators ----------------------------------------------------------------------
 
-Shape spatial_of(const Shape& shape) { return Shape(shape.begin() + 2, shape.end()); }
+Shape spatial_of(const Shape& shape) {
+  return Shape(shape.begin() + 2, shape.end());
+}
 
 /// Conv-like: X at port 0, weight at `weight_port`.
 Outputs conv_like(const Context& c, size_t weight_port, DataType type) {
@@ -180,9 +198,15 @@ Outputs conv_like(const Context& c, size_t weight_port, DataType type) {
   return one(type, out);
 }
 
-Outputs conv_rule(const Context& c) { return conv_like(c, 1, c.dtype(0)); }
-Outputs conv_integer_rule(const Context& c) { return conv_like(c, 1, DataType::kInt32); }
-Outputs qlinear_conv_rule(const Context& c) { return conv_like(c, 3, c.present(7) ? c.dtype(7) : c.dtype(0)); }
+Outputs conv_rule(const Context& c) {
+  return conv_like(c, 1, c.dtype(0));
+}
+Outputs conv_integer_rule(const Context& c) {
+  return conv_like(c, 1, DataType::kInt32);
+}
+Outputs qlinear_conv_rule(const Context& c) {
+  return conv_like(c, 3, c.present(7) ? c.dtype(7) : c.dtype(0));
+}
 
 Outputs conv_transpose_rule(const Context& c) {
   const Shape& x = c.shape(0);
@@ -417,7 +441,9 @@ Outputs unsqueeze_rule(const Context& c) {
   return one(c.dtype(0), out);
 }
 
-Outputs expand_rule(const Context& c) { return one(c.dtype(0), broadcast_shapes(c.shape(0), c.ints(1))); }
+Outputs expand_rule(const Context& c) {
+  return one(c.dtype(0), broadcast_shapes(c.shape(0), c.ints(1)));
+}
 
 Outputs tile_rule(const Context& c) {
   const Shape& x = c.shape(0);
@@ -443,7 +469,9 @@ Outputs gather_rule(const Context& c) {
   return one(c.dtype(0), out);
 }
 
-Outputs gather_elements_rule(const Context& c) { return one(c.dtype(0), c.shape(1)); }
+Outputs gather_elements_rule(const Context& c) {
+  return one(c.dtype(0), c.shape(1));
+}
 
 Outputs gather_nd_rule(const Context& c) {
   const Shape& data = c.shape(0);
@@ -479,8 +507,8 @@ Outputs constant_of_shape_rule(const Context& c) {
     if (dim < 0) throw ShapeError(fmt::format("negative dim {}", dim));
   }
   const auto found = c.node().attributes.find("value");
-  const DataType type = found != c.node().attributes.end() && found->second.tensor ? found->second.tensor->dtype
-                                                                                   : DataType::kFloat32;
+  const DataType type =
+      found != c.node().attributes.end() && found->second.tensor ? found->second.tensor->dtype : DataType::kFloat32;
   return one(type, shape);
 }
 
@@ -496,8 +524,8 @@ Outputs range_rule(const Context& c) {
 }
 
 Outputs eye_like_rule(const Context& c) {
-  const DataType type = c.node().has("dtype") ? graph::dtype_from_int(static_cast<int>(c.node().int_attr("dtype", 1)))
-                                              : c.dtype(0);
+  const DataType type =
+      c.node().has("dtype") ? graph::dtype_from_int(static_cast<int>(c.node().int_attr("dtype", 1))) : c.dtype(0);
   return one(type, c.shape(0));
 }
 
@@ -559,16 +587,23 @@ Outputs matmul_like(const Context& c, size_t a_port, size_t b_port, DataType typ
   const bool b_vector = b.size() == 1;
   if (a_vector) a.insert(a.begin(), 1);
   if (b_vector) b.push_back(1);
-  if (a.back() != b[b.size() - 2]) throw ShapeError(fmt::format("inner dims differ ({} vs {})", a.back(), b[b.size() - 2]));
+  if (a.back() != b[b.size() - 2])
+    throw ShapeError(fmt::format("inner dims differ ({} vs {})", a.back(), b[b.size() - 2]));
   Shape batch = broadcast_shapes(Shape(a.begin(), a.end() - 2), Shape(b.begin(), b.end() - 2));
   if (!a_vector) batch.push_back(a[a.size() - 2]);
   if (!b_vector) batch.push_back(b.back());
   return one(type, batch);
 }
 
-Outputs matmul_rule(const Context& c) { return matmul_like(c, 0, 1, c.dtype(0)); }
-Outputs matmul_integer_rule(const Context& c) { return matmul_like(c, 0, 1, DataType::kInt32); }
-Outputs qlinear_matmul_rule(const Context& c) { return matmul_like(c, 0, 3, c.present(7) ? c.dtype(7) : c.dtype(0)); }
+Outputs matmul_rule(const Context& c) {
+  return matmul_like(c, 0, 1, c.dtype(0));
+}
+Outputs matmul_integer_rule(const Context& c) {
+  return matmul_like(c, 0, 1, DataType::kInt32);
+}
+Outputs qlinear_matmul_rule(const Context& c) {
+  return matmul_like(c, 0, 3, c.present(7) ? c.dtype(7) : c.dtype(0));
+}
 
 // ---- reductions -----------------------------------------------------------------------------
 
@@ -613,13 +648,15 @@ Outputs resize_rule(const Context& c) {
 const std::unordered_map<std::string_view, Rule>& rule_table() {
   static const std::unordered_map<std::string_view, Rule> table = [] {
     std::unordered_map<std::string_view, Rule> t;
-    for (std::string_view op :
-         {"Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Sqrt", "Log", "Exp", "Erf", "Abs",
-          "Neg", "Floor", "Ceil", "Round", "Reciprocal", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh",
-          "Asinh", "Acosh", "Atanh", "Softplus", "Softsign", "Elu", "Selu", "Celu", "ThresholdedRelu", "Gelu", "Mish",
-          "Identity", "Clip", "Sign", "Not", "Softmax", "LogSoftmax", "Hardmax", "LpNormalization",
-          "MeanVarianceNormalization", "InstanceNormalization", "LRN", "Shrink", "CumSum", "Trilu", "BitwiseNot",
-          "ScatterND", "ScatterElements", "Scatter", "ReverseSequence"}) {
+    // clang-format off
+    for (std::string_view op : {"Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Sqrt", "Log",
+                                "Exp", "Erf", "Abs", "Neg", "Floor", "Ceil", "Round", "Reciprocal", "Sin", "Cos", "Tan",
+                                "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Softplus",
+                                "Softsign", "Elu", "Selu", "Celu", "ThresholdedRelu", "Gelu", "Mish", "Identity",
+                                "Clip", "Sign", "Not", "Softmax", "LogSoftmax", "Hardmax", "LpNormalization",
+                                "MeanVarianceNormalization", "InstanceNormalization", "LRN", "Shrink", "CumSum",
+                                "Trilu", "BitwiseNot", "ScatterND", "ScatterElements", "Scatter", "ReverseSequence"}) {
+    // clang-format on
       t[op] = same_as_input;
     }
     for (std::string_view op : {"Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean", "BitShift",
@@ -716,7 +753,6 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
   return out;
 }
 
-
 AxesArgument axes_argument(const OpNode& node, const NodeInputs& inputs) {
   AxesArgument argument;
   if (node.has("axes")) {
@@ -744,7 +780,9 @@ std::optional<std::vector<int64_t>> input_ints(const NodeInputs& inputs, size_t 
   return values_as_ints(*inputs[i]);
 }
 
-bool input_present(const NodeInputs& inputs, size_t i) { return i < inputs.size() && inputs[i] != nullptr; }
+bool input_present(const NodeInputs& inputs, size_t i) {
+  return i < inputs.size() && inputs[i] != nullptr;
+}
 
 bool input_empty(const NodeInputs& inputs, size_t i) {
   return input_present(inputs, i) && inputs[i]->shape_known && inputs[i]->elements() == 0;
@@ -872,7 +910,8 @@ std::optional<ResizeScales> resolve_resize(const OpNode& node, const NodeInputs&
     throw ShapeError("neither scales nor sizes");
   }
   if (scales) {
-    if (scales->size() != axes.size()) throw ShapeError(fmt::format("{} scales for {} axes", scales->size(), axes.size()));
+    if (scales->size() != axes.size())
+      throw ShapeError(fmt::format("{} scales for {} axes", scales->size(), axes.size()));
     for (size_t i = 0; i < axes.size(); ++i) {
       const auto axis = static_cast<size_t>(axes[i]);
       const double scale = (*scales)[i];
@@ -922,7 +961,8 @@ std::vector<TensorInfo> infer_output_shapes(const OpNode& node, const NodeInputs
     outputs = rule->second(Context(node, inputs));
   } catch (const Unknown& unknown) {
     outputs.clear();
-    for (size_t i = 0; i < node.outputs.size(); ++i) outputs.push_back(unknown_tensor(DataType::kUnknown, unknown.reason));
+    for (size_t i = 0; i < node.outputs.size(); ++i)
+      outputs.push_back(unknown_tensor(DataType::kUnknown, unknown.reason));
     return outputs;
   } catch (const std::out_of_range&) {
     throw ShapeError("a constant input has too few elements");
@@ -933,8 +973,8 @@ std::vector<TensorInfo> infer_output_shapes(const OpNode& node, const NodeInputs
     }
   }
   while (outputs.size() < node.outputs.size()) {
-    outputs.push_back(unknown_tensor(DataType::kUnknown, fmt::format("bufopt has no rule for output {} of {}",
-                                                                      outputs.size(), node.op_type)));
+    outputs.push_back(unknown_tensor(
+        DataType::kUnknown, fmt::format("bufopt has no rule for output {} of {}", outputs.size(), node.op_type)));
   }
   outputs.resize(node.outputs.size());
   return outputs;

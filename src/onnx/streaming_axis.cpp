@@ -61,7 +61,8 @@ void add_links(const NodeView& view, const TensorTable& tensors, LinkGraph& grap
       const int64_t size = in.tensor->shape[static_cast<size_t>(link.input_axis)];
       if (size <= 1) continue;  // a one-row axis carries no information about the others
       for (const PortView& out : view.outputs) {
-        if (!streamable(tensors, out.name) || out.tensor->shape.size() != view.outputs[0].tensor->shape.size()) continue;
+        if (!streamable(tensors, out.name) || out.tensor->shape.size() != view.outputs[0].tensor->shape.size())
+          continue;
         if (out.tensor->shape[static_cast<size_t>(link.output_axis)] <= 1) continue;
         graph.link({in.name, link.input_axis}, {out.name, link.output_axis});
       }
@@ -108,8 +109,10 @@ std::unordered_map<std::string, int> assign_streaming_axes(const std::vector<con
     const NodeView view = view_of(*node, tensors);
     add_links(view, tensors, links);
     if (!spatial_operator(*node)) continue;
-    if (!view.inputs.empty() && streamable(tensors, view.inputs[0].name)) anchors.push_back({view.inputs[0].name, kDefaultAxis});
-    if (!view.outputs.empty() && streamable(tensors, view.outputs[0].name)) anchors.push_back({view.outputs[0].name, kDefaultAxis});
+    if (!view.inputs.empty() && streamable(tensors, view.inputs[0].name))
+      anchors.push_back({view.inputs[0].name, kDefaultAxis});
+    if (!view.outputs.empty() && streamable(tensors, view.outputs[0].name))
+      anchors.push_back({view.outputs[0].name, kDefaultAxis});
   }
   // Anchors are fixed first, all of them, so a walk from one spatial operator cannot move the
   // axis of another's input (a Transpose between two convolutions becomes the barrier).

@@ -68,16 +68,35 @@ Values decode_raw(DataType type, const std::string& bytes, int64_t count) {
       values.reals.resize(n);
       for (size_t i = 0; i < n; ++i) values.reals[i] = bfloat16_to_double(load<uint16_t>(data + i * 2));
       break;
-    case DataType::kInt8: ints(int8_t{}); break;
-    case DataType::kUint8: ints(uint8_t{}); break;
-    case DataType::kBool: ints(uint8_t{}); break;
-    case DataType::kInt16: ints(int16_t{}); break;
-    case DataType::kUint16: ints(uint16_t{}); break;
-    case DataType::kInt32: ints(int32_t{}); break;
-    case DataType::kUint32: ints(uint32_t{}); break;
-    case DataType::kInt64: ints(int64_t{}); break;
-    case DataType::kUint64: ints(uint64_t{}); break;
-    default: break;
+    case DataType::kInt8:
+      ints(int8_t{});
+      break;
+    case DataType::kUint8:
+      ints(uint8_t{});
+      break;
+    case DataType::kBool:
+      ints(uint8_t{});
+      break;
+    case DataType::kInt16:
+      ints(int16_t{});
+      break;
+    case DataType::kUint16:
+      ints(uint16_t{});
+      break;
+    case DataType::kInt32:
+      ints(int32_t{});
+      break;
+    case DataType::kUint32:
+      ints(uint32_t{});
+      break;
+    case DataType::kInt64:
+      ints(int64_t{});
+      break;
+    case DataType::kUint64:
+      ints(uint64_t{});
+      break;
+    default:
+      break;
   }
   return values;
 }
@@ -85,11 +104,15 @@ Values decode_raw(DataType type, const std::string& bytes, int64_t count) {
 /// Number of elements the typed field for `type` holds, or -1 when `type` has no typed field.
 int64_t typed_count(const onnx::TensorProto& tensor, DataType type) {
   switch (type) {
-    case DataType::kFloat32: return tensor.float_data_size();
-    case DataType::kFloat64: return tensor.double_data_size();
-    case DataType::kInt64: return tensor.int64_data_size();
+    case DataType::kFloat32:
+      return tensor.float_data_size();
+    case DataType::kFloat64:
+      return tensor.double_data_size();
+    case DataType::kInt64:
+      return tensor.int64_data_size();
     case DataType::kUint32:
-    case DataType::kUint64: return tensor.uint64_data_size();
+    case DataType::kUint64:
+      return tensor.uint64_data_size();
     case DataType::kInt8:
     case DataType::kUint8:
     case DataType::kBool:
@@ -97,11 +120,16 @@ int64_t typed_count(const onnx::TensorProto& tensor, DataType type) {
     case DataType::kUint16:
     case DataType::kInt32:
     case DataType::kFloat16:
-    case DataType::kBfloat16: return tensor.int32_data_size();
-    case DataType::kString: return tensor.string_data_size();
-    case DataType::kComplex64: return tensor.float_data_size() / 2;
-    case DataType::kComplex128: return tensor.double_data_size() / 2;
-    default: return -1;
+    case DataType::kBfloat16:
+      return tensor.int32_data_size();
+    case DataType::kString:
+      return tensor.string_data_size();
+    case DataType::kComplex64:
+      return tensor.float_data_size() / 2;
+    case DataType::kComplex128:
+      return tensor.double_data_size() / 2;
+    default:
+      return -1;
   }
 }
 
@@ -117,7 +145,8 @@ Values decode_typed(const onnx::TensorProto& tensor, DataType type, int64_t coun
       for (size_t i = 0; i < n; ++i) values.reals.push_back(tensor.double_data(index(i)));
       break;
     case DataType::kFloat16:
-      for (size_t i = 0; i < n; ++i) values.reals.push_back(half_to_double(static_cast<uint16_t>(tensor.int32_data(index(i)))));
+      for (size_t i = 0; i < n; ++i)
+        values.reals.push_back(half_to_double(static_cast<uint16_t>(tensor.int32_data(index(i)))));
       break;
     case DataType::kBfloat16:
       for (size_t i = 0; i < n; ++i) {
@@ -139,7 +168,8 @@ Values decode_typed(const onnx::TensorProto& tensor, DataType type, int64_t coun
     case DataType::kInt32:
       for (size_t i = 0; i < n; ++i) values.ints.push_back(tensor.int32_data(index(i)));
       break;
-    default: break;
+    default:
+      break;
   }
   return values;
 }
@@ -160,8 +190,8 @@ int64_t stored_bytes(const TensorInfo& tensor) {
 TensorInfo decode_tensor(const onnx::TensorProto& tensor, ExternalData& external, const ImportLimits& limits) {
   const std::string& name = tensor.name();
   if (tensor.dims_size() > limits.max_rank) {
-    throw ImportError(fmt::format("tensor '{}' has rank {}, more than the limit of {}", name, tensor.dims_size(),
-                                  limits.max_rank));
+    throw ImportError(
+        fmt::format("tensor '{}' has rank {}, more than the limit of {}", name, tensor.dims_size(), limits.max_rank));
   }
   std::vector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
   for (int64_t dim : shape) {
@@ -178,7 +208,8 @@ TensorInfo decode_tensor(const onnx::TensorProto& tensor, ExternalData& external
   result.constant = true;
   const auto bytes = graph::checked_mul(*elements, graph::dtype_bytes(type));
   if (!bytes) throw ImportError(fmt::format("shape of '{}' overflows 64 bits", name));
-  const bool wanted = has_numeric_values(type) && *elements <= (is_floating(type) ? kMaxDecodedReals : kMaxDecodedIntegers);
+  const bool wanted =
+      has_numeric_values(type) && *elements <= (is_floating(type) ? kMaxDecodedReals : kMaxDecodedIntegers);
 
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
     ExternalLocation location = external.locate(tensor, *bytes);
@@ -190,8 +221,8 @@ TensorInfo decode_tensor(const onnx::TensorProto& tensor, ExternalData& external
   }
   if (tensor.has_raw_data()) {
     if (graph::dtype_bytes(type) > 0 && static_cast<int64_t>(tensor.raw_data().size()) < *bytes) {
-      throw ImportError(fmt::format("tensor '{}' has {} bytes of data, its shape needs {}", name,
-                                    tensor.raw_data().size(), *bytes));
+      throw ImportError(
+          fmt::format("tensor '{}' has {} bytes of data, its shape needs {}", name, tensor.raw_data().size(), *bytes));
     }
     if (wanted) result.values = decode_raw(type, tensor.raw_data(), *elements);
     return result;

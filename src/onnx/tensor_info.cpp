@@ -64,6 +64,8 @@ std::optional<std::vector<double>> values_as_reals(const TensorInfo& tensor) {
   return result;
 }
 
-std::string shape_string(const std::vector<int64_t>& shape) { return fmt::format("[{}]", fmt::join(shape, ",")); }
+std::string shape_string(const std::vector<int64_t>& shape) {
+  return fmt::format("[{}]", fmt::join(shape, ","));
+}
 
 }  // namespace bufopt::onnx_import

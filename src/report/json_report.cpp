@@ -1,4 +1,5 @@
 // The JSON document of SPEC 9 and the per-buffer CSV.
+#include <cmath>
 #include <string>
 
 #include <fmt/format.h>
@@ -104,6 +105,15 @@ ordered_json summary_json(const ModelReport& report) {
     out["lower_bound_bytes"] = result.lower_bound_bytes;
     out["verified"] = result.verification.ok;
     out["firings"] = result.evaluation.schedule.firings.size();
+    if (result.pipelined) {
+      // Pipelined mode (SPEC 5): images per second in the periodic regime; null if unbounded.
+      const auto rate = [](double value) { return std::isfinite(value) ? ordered_json(value) : ordered_json(nullptr); };
+      out["throughput_per_s"] = rate(result.pipelined->throughput_per_s);
+      out["baseline_throughput_per_s"] = rate(result.pipelined->baseline_throughput_per_s);
+      out["first_image_latency_s"] = result.pipelined->first_image_latency_s;
+      out["critical_actors"] = result.pipelined->critical_nodes;
+      out["critical_buffers"] = result.pipelined->critical_buffers;
+    }
   }
   out["parameter_bytes"] = graph.parameter_bytes;
   out["macs"] = macs;

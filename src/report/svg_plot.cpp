@@ -130,7 +130,7 @@ void draw_byte_axis(Svg& svg, const LogScale& scale, double left, double right, 
     svg.text(left - 6, y + 4, power_of_two_label(exponent), "end");
   }
   const double middle = (scale.pixel0 + scale.pixel1) / 2;
-  svg.text(24, middle, title, "middle", fmt::format(R"( transform="rotate(-90 24 {})")", num(middle)).c_str());
+  svg.text(24, middle, title, "middle", fmt::format(R"svg( transform="rotate(-90 24 {})")svg", num(middle)).c_str());
 }
 
 /// Ticks at 1, 2, 5 x 10^k of R - 1 within the log part of the axis (only 1 x 10^k when crowded).
@@ -285,11 +285,10 @@ void draw_front_panel(Svg& svg, const ModelReport& report, const ParetoFront& fr
   if (chosen) {
     const double x = slowdown.map(chosen_r);
     const double y = bytes.map(static_cast<double>(std::max<int64_t>(1, chosen->evaluation.shared_bytes)));
-    const std::string label = fmt::format("R ≤ {}: {}", slowdown_label(chosen_r), format_bytes(chosen->evaluation.shared_bytes));
+    const std::string label = fmt::format("chosen plan: R ≤ {}, {}", slowdown_label(chosen_r),
+                                          format_bytes(chosen->evaluation.shared_bytes));
     draw_diamond(svg, x, y, kChosenColor, label + fmt::format(", slowdown {:.4f}", chosen->evaluation.slowdown));
-    const bool right_half = x > (kPlotLeft + kPlotRight) / 2;
-    svg.text(right_half ? x - 12 : x + 12, y - 10, label, right_half ? "end" : "start", R"( font-weight="bold")");
-    legend.push_back({fmt::format("chosen plan (R ≤ {})", slowdown_label(chosen_r)), kChosenColor, "", true});
+    legend.push_back({label, kChosenColor, "", true});
   }
   draw_legend(svg, kFrontTop + 12, legend);
 }
@@ -319,8 +318,9 @@ void draw_buffer_panel(Svg& svg, const ModelReport& report) {
     largest = std::max(largest, graph.buffers[i].tensor_bytes());
   }
   svg.text(kPlotLeft, kBarsTop - 14,
-           fmt::format("Memory per buffer at R ≤ {}: whole tensor vs bufopt FIFO capacity",
-                       slowdown_label(report.analysis->options.max_slowdown)),
+           fmt::format("Memory per buffer at R ≤ {} (FIFO sum {}, shared arena {})",
+                       slowdown_label(report.analysis->options.max_slowdown), format_bytes(evaluation.fifo_bytes),
+                       format_bytes(evaluation.shared_bytes)),
            "start", R"( font-size="14" font-weight="bold")");
   if (shown.empty()) {
     svg.text(kPlotLeft, kBarsTop + 20, "no counted buffers (every tensor is graph input or output)");
@@ -359,6 +359,11 @@ void draw_buffer_panel(Svg& svg, const ModelReport& report) {
   svg.text(kLegendLeft + 38, kBarsTop + 36, "bufopt FIFO capacity");
 }
 
+std::string model_file_name(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 }  // namespace
 
 std::string xml_escape(const std::string& text) {
@@ -381,8 +386,9 @@ std::string analysis_svg(const ModelReport& report, const ParetoFront& front) {
   Svg svg;
   const graph::Graph& graph = *report.graph;
   svg.text(kPlotLeft, 26,
-           fmt::format("bufopt: {} ({} actors), platform {}, {}", graph.name.empty() ? report.model_path : graph.name,
-                       graph.actors.size(), report.platform.name, report.mode),
+           fmt::format("bufopt: {}{} ({} actors), platform {}, {}", model_file_name(report.model_path),
+                       graph.name.size() <= 24 ? " / " + graph.name : std::string(), graph.actors.size(),
+                       report.platform.name, report.mode),
            "start", R"( font-size="16" font-weight="bold")");
   draw_front_panel(svg, report, front);
   if (!report.analysis) return svg.document(kHeightFrontOnly);

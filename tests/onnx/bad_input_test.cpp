@@ -54,7 +54,9 @@ TEST(BadInput, Directory) {
   EXPECT_EQ(message_for(dir.path().string()), "cannot open file (it is a directory)");
 }
 
-TEST(BadInput, EmptyFile) { EXPECT_EQ(message_for_bytes(""), "file is empty"); }
+TEST(BadInput, EmptyFile) {
+  EXPECT_EQ(message_for_bytes(""), "file is empty");
+}
 
 TEST(BadInput, TruncatedFile) {
   const std::string bytes = small_model().bytes();
@@ -145,7 +147,13 @@ TEST(BadInput, OutputThatNothingProduces) {
 TEST(BadInput, NegativeInputDim) {
   OnnxBuilder builder;
   const std::string x = builder.input("x", {1, 3, 8, 8});
-  builder.graph().mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(2)->set_dim_value(-3);
+  builder.graph()
+      .mutable_input(0)
+      ->mutable_type()
+      ->mutable_tensor_type()
+      ->mutable_shape()
+      ->mutable_dim(2)
+      ->set_dim_value(-3);
   builder.output(builder.relu(x));
   TempDir dir;
   EXPECT_EQ(message_for(builder.save(dir.file("m.onnx"))), "dim -3 of input 'x' is negative");
@@ -196,7 +204,8 @@ TEST(BadInput, ExternalDataLeavingTheModelDirectory) {
   const std::string w = builder.external_initializer("w", {2, 2, 1, 1}, "../../etc/passwd");
   builder.output(builder.node("Conv", {x, w}, {}, "conv"));
   TempDir dir;
-  EXPECT_EQ(message_for(builder.save(dir.file("m.onnx"))), "external data '../../etc/passwd' leaves the model directory");
+  EXPECT_EQ(message_for(builder.save(dir.file("m.onnx"))),
+            "external data '../../etc/passwd' leaves the model directory");
 }
 
 TEST(BadInput, ImpossibleShapesNameTheNode) {

@@ -1,7 +1,5 @@
 // Constant and shape-only subgraphs are folded (no actors) and make Reshape / Expand / Resize
 // targets known; the folder's and the shape rules' arithmetic against hand-worked values.
-#include "bufopt/onnx/constant_folding.h"
-
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -10,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "bufopt/graph/graph.h"
+#include "bufopt/onnx/constant_folding.h"
 #include "bufopt/onnx/import.h"
 #include "bufopt/onnx/shape_rules.h"
 #include "support/onnx_builder.h"
@@ -55,8 +54,8 @@ TEST(Folding, SliceCastUnsqueezeAndArithmeticOnShapes) {
   const std::string x = builder.input("x", {1, 6, 4, 5});
   const std::string r = builder.relu(x, "r");
   const std::string shape = builder.node("Shape", {r}, {}, "shape");
-  const std::string head = builder.node(
-      "Slice", {shape, builder.constant_int64("s0", {0}), builder.constant_int64("s1", {2})}, {}, "head");
+  const std::string head =
+      builder.node("Slice", {shape, builder.constant_int64("s0", {0}), builder.constant_int64("s1", {2})}, {}, "head");
   const std::string as_float = builder.node("Cast", {head}, {Attr::i("to", onnx::TensorProto::FLOAT)}, "to_float");
   const std::string back = builder.node("Cast", {as_float}, {Attr::i("to", onnx::TensorProto::INT64)}, "to_int");
   const std::string h = builder.node("Gather", {shape, builder.constant_int64("i2", {2})}, {}, "h");
@@ -126,14 +125,16 @@ TEST(FoldValues, SliceClampsLikeOnnx) {
   OpNode node = op("Slice");
   node.inputs = {"d", "s", "e"};
   const TensorInfo data = int64_constant({6}, {10, 11, 12, 13, 14, 15});
-  EXPECT_EQ(fold_ints(node, {data, int64_constant({1}, {-2}), int64_constant({1}, {std::numeric_limits<int64_t>::max()})}),
-            (std::vector<int64_t>{14, 15}));
+  EXPECT_EQ(
+      fold_ints(node, {data, int64_constant({1}, {-2}), int64_constant({1}, {std::numeric_limits<int64_t>::max()})}),
+      (std::vector<int64_t>{14, 15}));
   EXPECT_EQ(fold_ints(node, {data, int64_constant({1}, {-100}), int64_constant({1}, {2})}),
             (std::vector<int64_t>{10, 11}));
   node.inputs = {"d", "s", "e", "a", "st"};
-  EXPECT_EQ(fold_ints(node, {data, int64_constant({1}, {-1}), int64_constant({1}, {std::numeric_limits<int64_t>::min()}),
-                             int64_constant({1}, {0}), int64_constant({1}, {-2})}),
-            (std::vector<int64_t>{15, 13, 11}));
+  EXPECT_EQ(
+      fold_ints(node, {data, int64_constant({1}, {-1}), int64_constant({1}, {std::numeric_limits<int64_t>::min()}),
+                       int64_constant({1}, {0}), int64_constant({1}, {-2})}),
+      (std::vector<int64_t>{15, 13, 11}));
 }
 
 TEST(FoldValues, GatherTakesNegativeIndicesFromTheEnd) {
@@ -190,7 +191,9 @@ std::vector<int64_t> shape_of(const OpNode& node, const std::vector<TensorInfo>&
   return outputs[0].shape;
 }
 
-TensorInfo activation(std::vector<int64_t> shape) { return known_tensor(DataType::kFloat32, std::move(shape)); }
+TensorInfo activation(std::vector<int64_t> shape) {
+  return known_tensor(DataType::kFloat32, std::move(shape));
+}
 
 TEST(ShapeRules, ReshapeCopiesZerosAndInfersMinusOne) {
   EXPECT_EQ(shape_of(op("Reshape"), {activation({2, 3, 4, 5}), int64_constant({3}, {0, -1, 5})}),

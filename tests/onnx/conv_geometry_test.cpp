@@ -27,15 +27,17 @@ struct WindowCase {
   int64_t height;
   int64_t kernel;
   int64_t stride;
-  int64_t dilation;         ///< 0: attribute absent
+  int64_t dilation;           ///< 0: attribute absent
   std::vector<int64_t> pads;  ///< {top, bottom}; empty: attribute absent
-  const char* auto_pad;     ///< "" : attribute absent
+  const char* auto_pad;       ///< "" : attribute absent
   bool ceil_mode;
-  int64_t output_padding;   ///< ConvTranspose
+  int64_t output_padding;      ///< ConvTranspose
   int64_t expected_pad_begin;  ///< worked out by hand from the ONNX documentation
 };
 
-std::ostream& operator<<(std::ostream& out, const WindowCase& c) { return out << c.label; }
+std::ostream& operator<<(std::ostream& out, const WindowCase& c) {
+  return out << c.label;
+}
 
 const WindowCase kCases[] = {
     // label, op, H, k, s, d, pads, auto_pad, ceil, output_padding, pad_begin
@@ -90,7 +92,8 @@ OnnxBuilder single_node_model(const WindowCase& c) {
 /// The output shape libonnx's InferShapes gives the single node of `builder`.
 std::vector<int64_t> libonnx_output_shape(OnnxBuilder builder) {
   onnx::ModelProto model = builder.model();
-  onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), onnx::ShapeInferenceOptions(false, 1, false));
+  onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
+                                     onnx::ShapeInferenceOptions(false, 1, false));
   std::vector<int64_t> shape;
   for (const auto& dim : model.graph().output(0).type().tensor_type().shape().dim()) shape.push_back(dim.dim_value());
   return shape;

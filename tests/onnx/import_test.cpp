@@ -1,6 +1,4 @@
 // End-to-end imports of synthetic models: inputs, names, constants, external data, versions.
-#include "bufopt/onnx/import.h"
-
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -8,20 +6,23 @@
 #include <gtest/gtest.h>
 
 #include "bufopt/graph/graph.h"
+#include "bufopt/onnx/import.h"
 #include "support/onnx_builder.h"
 
 namespace bufopt::onnx_import {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::actor_named;
 using testing::Attr;
 using testing::buffer_named;
-using testing::actor_named;
 using testing::ConvOptions;
 using testing::OnnxBuilder;
 using testing::TempDir;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 bool any_warning_contains(const graph::Graph& graph, const std::string& part) {
   for (const auto& warning : graph.warnings) {
@@ -204,7 +205,10 @@ TEST(ExternalData, InsideTheModelDirectoryIsRead) {
   EXPECT_EQ(buffer_named(graph, "up_out").shape, (std::vector<int64_t>{1, 2, 8, 12}));
   EXPECT_EQ(actor_named(graph, "conv").parameter_bytes, 24);
   // The checker looks for the weights in the model's directory, not in the working directory.
-  EXPECT_TRUE(graph.warnings.empty()) << graph.warnings.front();
+  EXPECT_FALSE(any_warning_contains(graph, "checker"));
+  // libonnx cannot read external scales: its inference gives up and bufopt's rules take over.
+  ASSERT_EQ(graph.warnings.size(), 1u);
+  EXPECT_TRUE(contains(graph.warnings[0], "ONNX shape inference failed")) << graph.warnings[0];
 }
 
 TEST(ExternalData, SubdirectoryInsideTheModelDirectoryIsAllowed) {

@@ -1,6 +1,4 @@
 // Row maps, barriers, streaming axes, work and fusion of imported synthetic models (SPEC 2, 3).
-#include "bufopt/onnx/operator_rules.h"
-
 #include <string>
 #include <variant>
 #include <vector>
@@ -9,6 +7,7 @@
 
 #include "bufopt/graph/graph.h"
 #include "bufopt/onnx/import.h"
+#include "bufopt/onnx/operator_rules.h"
 #include "bufopt/onnx/streaming_axis.h"
 #include "support/onnx_builder.h"
 
@@ -244,7 +243,7 @@ TEST(Barriers, MatMulStreamsOverRowsButNotOverItsContraction) {
   OnnxBuilder builder;
   const std::string x = builder.input("x", {1, 2, 8, 6});
   const std::string w = builder.initializer("w", {6, 5});
-  builder.output(builder.node("MatMul", {x, w}, {}, "rows"));  // contracts W, keeps H
+  builder.output(builder.node("MatMul", {x, w}, {}, "rows"));     // contracts W, keeps H
   const std::string t = builder.transpose(x, {0, 1, 3, 2}, "t");  // H becomes the last axis
   const std::string v = builder.initializer("v", {8, 3});
   builder.output(builder.node("MatMul", {t, v}, {}, "over_h"));
@@ -374,13 +373,15 @@ TEST(Fusion, ConvOutputWithTwoReadersIsNotFusedInto) {
 
 TEST(Operators, EveryOperatorTheBriefNamesIsModelled) {
   const std::vector<std::string> modelled = modelled_operators();
-  for (const char* op :
-       {"Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization",
-        "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Add", "Sub", "Mul", "Div", "Max",
-        "Min", "Pow", "Concat", "Split", "Slice", "Pad", "Resize", "Upsample", "Reshape", "Flatten", "Transpose", "Gemm",
-        "MatMul", "Softmax", "ReduceMean", "Cast", "DepthToSpace", "Identity", "Dropout", "QuantizeLinear",
-        "DequantizeLinear", "QLinearConv", "ConvInteger", "DynamicQuantizeLinear", "Sqrt", "Log", "Exp", "Erf",
-        "ReduceMax", "Squeeze", "Unsqueeze"}) {
+  // clang-format off
+  for (const char* op : {"Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
+                         "BatchNormalization", "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish",
+                         "Tanh", "Add", "Sub", "Mul", "Div", "Max", "Min", "Pow", "Concat", "Split", "Slice", "Pad",
+                         "Resize", "Upsample", "Reshape", "Flatten", "Transpose", "Gemm", "MatMul", "Softmax",
+                         "ReduceMean", "Cast", "DepthToSpace", "Identity", "Dropout", "QuantizeLinear",
+                         "DequantizeLinear", "QLinearConv", "ConvInteger", "DynamicQuantizeLinear", "Sqrt", "Log",
+                         "Exp", "Erf", "ReduceMax", "Squeeze", "Unsqueeze"}) {
+  // clang-format on
     EXPECT_NE(std::find(modelled.begin(), modelled.end(), op), modelled.end()) << op;
   }
 }

@@ -1,5 +1,3 @@
-#include "bufopt/onnx/topo_sort.h"
-
 #include <string>
 #include <vector>
 
@@ -7,6 +5,7 @@
 
 #include "bufopt/graph/graph.h"
 #include "bufopt/onnx/import.h"
+#include "bufopt/onnx/topo_sort.h"
 #include "support/onnx_builder.h"
 
 namespace bufopt::onnx_import {

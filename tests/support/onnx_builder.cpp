@@ -1,10 +1,10 @@
 #include "support/onnx_builder.h"
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
+
+#include <unistd.h>
 
 namespace bufopt::testing {
 
@@ -191,7 +191,8 @@ void OnnxBuilder::output(const std::string& name, int elem_type) {
 
 void OnnxBuilder::output(const std::string& name, const std::vector<int64_t>& dims, int elem_type) {
   output(name, elem_type);
-  auto* shape = graph().mutable_output(graph().output_size() - 1)->mutable_type()->mutable_tensor_type()->mutable_shape();
+  auto* shape =
+      graph().mutable_output(graph().output_size() - 1)->mutable_type()->mutable_tensor_type()->mutable_shape();
   for (int64_t dim : dims) shape->add_dim()->set_dim_value(dim);
 }
 
@@ -225,7 +226,8 @@ std::string OnnxBuilder::external_initializer(const std::string& name, const std
   return name;
 }
 
-std::string OnnxBuilder::constant(const std::string& name, const std::vector<int64_t>& dims, std::vector<float> values) {
+std::string OnnxBuilder::constant(const std::string& name, const std::vector<int64_t>& dims,
+                                  std::vector<float> values) {
   return node("Constant", {}, {Attr::tensor("value", float_tensor(name, dims, std::move(values)))}, name);
 }
 
@@ -311,7 +313,9 @@ std::string OnnxBuilder::batch_norm(const std::string& x, const std::string& nam
   return node("BatchNormalization", inputs, {}, node_name);
 }
 
-std::string OnnxBuilder::relu(const std::string& x, const std::string& name) { return node("Relu", {x}, {}, name); }
+std::string OnnxBuilder::relu(const std::string& x, const std::string& name) {
+  return node("Relu", {x}, {}, name);
+}
 
 std::string OnnxBuilder::sigmoid(const std::string& x, const std::string& name) {
   return node("Sigmoid", {x}, {}, name);
@@ -335,7 +339,9 @@ std::string OnnxBuilder::pool(const std::string& op_type, const std::string& x, 
   return node(op_type, {x}, attributes, options.name);
 }
 
-std::string OnnxBuilder::max_pool(const std::string& x, const PoolOptions& options) { return pool("MaxPool", x, options); }
+std::string OnnxBuilder::max_pool(const std::string& x, const PoolOptions& options) {
+  return pool("MaxPool", x, options);
+}
 
 std::string OnnxBuilder::average_pool(const std::string& x, const PoolOptions& options) {
   return pool("AveragePool", x, options);
@@ -357,8 +363,7 @@ std::string OnnxBuilder::concat(const std::vector<std::string>& inputs, int64_t 
 
 std::string OnnxBuilder::reshape(const std::string& x, const std::vector<int64_t>& shape, const std::string& name) {
   const std::string node_name = name.empty() ? fresh_name("Reshape") : name;
-  const std::string target =
-      initializer_int64(node_name + ".shape", {static_cast<int64_t>(shape.size())}, shape);
+  const std::string target = initializer_int64(node_name + ".shape", {static_cast<int64_t>(shape.size())}, shape);
   const std::string out = node("Reshape", {x, target}, {}, node_name);
   channels_.erase(out);
   if (shape.size() > 1 && shape[1] > 0) channels_[out] = shape[1];

@@ -69,15 +69,42 @@ struct ConvOptions {
 
   /// A k x k kernel with the same stride and padding on both axes.
   static ConvOptions square(int64_t k, int64_t stride = 1, int64_t pad = 0);
-  ConvOptions& with_kernel(std::vector<int64_t> value) { kernel = std::move(value); return *this; }
-  ConvOptions& with_strides(std::vector<int64_t> value) { strides = std::move(value); return *this; }
-  ConvOptions& with_pads(std::vector<int64_t> value) { pads = std::move(value); return *this; }
-  ConvOptions& with_dilations(std::vector<int64_t> value) { dilations = std::move(value); return *this; }
-  ConvOptions& with_auto_pad(std::string value) { auto_pad = std::move(value); return *this; }
-  ConvOptions& with_group(int64_t value) { group = value; return *this; }
-  ConvOptions& with_output_padding(std::vector<int64_t> value) { output_padding = std::move(value); return *this; }
-  ConvOptions& without_bias() { bias = false; return *this; }
-  ConvOptions& named(std::string value) { name = std::move(value); return *this; }
+  ConvOptions& with_kernel(std::vector<int64_t> value) {
+    kernel = std::move(value);
+    return *this;
+  }
+  ConvOptions& with_strides(std::vector<int64_t> value) {
+    strides = std::move(value);
+    return *this;
+  }
+  ConvOptions& with_pads(std::vector<int64_t> value) {
+    pads = std::move(value);
+    return *this;
+  }
+  ConvOptions& with_dilations(std::vector<int64_t> value) {
+    dilations = std::move(value);
+    return *this;
+  }
+  ConvOptions& with_auto_pad(std::string value) {
+    auto_pad = std::move(value);
+    return *this;
+  }
+  ConvOptions& with_group(int64_t value) {
+    group = value;
+    return *this;
+  }
+  ConvOptions& with_output_padding(std::vector<int64_t> value) {
+    output_padding = std::move(value);
+    return *this;
+  }
+  ConvOptions& without_bias() {
+    bias = false;
+    return *this;
+  }
+  ConvOptions& named(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// Pooling attributes; empty leaves the attribute out. Chain the setters like ConvOptions.
@@ -91,13 +118,34 @@ struct PoolOptions {
   std::string name;
 
   static PoolOptions square(int64_t k, int64_t stride = 1, int64_t pad = 0);
-  PoolOptions& with_kernel(std::vector<int64_t> value) { kernel = std::move(value); return *this; }
-  PoolOptions& with_strides(std::vector<int64_t> value) { strides = std::move(value); return *this; }
-  PoolOptions& with_pads(std::vector<int64_t> value) { pads = std::move(value); return *this; }
-  PoolOptions& with_dilations(std::vector<int64_t> value) { dilations = std::move(value); return *this; }
-  PoolOptions& with_auto_pad(std::string value) { auto_pad = std::move(value); return *this; }
-  PoolOptions& with_ceil_mode() { ceil_mode = true; return *this; }
-  PoolOptions& named(std::string value) { name = std::move(value); return *this; }
+  PoolOptions& with_kernel(std::vector<int64_t> value) {
+    kernel = std::move(value);
+    return *this;
+  }
+  PoolOptions& with_strides(std::vector<int64_t> value) {
+    strides = std::move(value);
+    return *this;
+  }
+  PoolOptions& with_pads(std::vector<int64_t> value) {
+    pads = std::move(value);
+    return *this;
+  }
+  PoolOptions& with_dilations(std::vector<int64_t> value) {
+    dilations = std::move(value);
+    return *this;
+  }
+  PoolOptions& with_auto_pad(std::string value) {
+    auto_pad = std::move(value);
+    return *this;
+  }
+  PoolOptions& with_ceil_mode() {
+    ceil_mode = true;
+    return *this;
+  }
+  PoolOptions& named(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// A model under construction. Nodes are appended in call order; the builder tracks dim 1

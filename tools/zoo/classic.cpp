@@ -70,7 +70,8 @@ void vgg16(NetBuilder& b, int64_t size) {
 }
 
 /// SqueezeNet 1.0 (Iandola et al. 2016, Table 1; torchvision squeezenet1_0): 7x7/2 stem with 96
-/// channels, ceil-mode pools, 0.82G MACs at 224x224.
+/// channels, ceil-mode pools. Table 1's sizes (111, 55, 27, 13) need Caffe's 227x227 input, the
+/// usual size here; torchvision runs it at 224 (109, 54, 27, 13), 0.82G MACs.
 void squeezenet1_0(NetBuilder& b, int64_t size) {
   Tensor x = relu_conv(b, b.input(3, size, size), 96, 7, 2, 0);
   x = b.pool("MaxPool", x, 3, 2, 0, true);

@@ -13,6 +13,7 @@ namespace {
 void mobilenetv2_network(NetBuilder& b, int64_t size, bool tf_padding) {
   auto pads = [&](int64_t stride) { return (tf_padding && stride == 2) ? Pads{0, 0, 1, 1} : Pads::same(1); };
   Tensor x = b.relu6(b.conv(b.input(3, size, size), 32, 3, 2, pads(2), 1, true));
+  /// One row of the paper's Table 2: expansion t, channels c, repeats n, first stride s.
   struct Stage { int64_t expand, channels, repeats, stride; };
   const Stage stages[] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
                           {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
@@ -68,6 +69,7 @@ void mobilenetv2_tf(NetBuilder& b, int64_t size) { mobilenetv2_network(b, size, 
 /// squeeze-and-excitation and SiLU; 0.39G MACs at 224x224.
 void efficientnet_b0(NetBuilder& b, int64_t size) {
   Tensor x = b.silu(b.conv(b.input(3, size, size), 32, 3, 2, 1));
+  /// One row of the paper's Table 1: MBConv expansion, kernel, first stride, channels, layers.
   struct Stage { int64_t expand, kernel, stride, channels, repeats; };
   const Stage stages[] = {{1, 3, 1, 16, 1}, {6, 3, 2, 24, 2}, {6, 5, 2, 40, 2}, {6, 3, 2, 80, 3},
                           {6, 5, 1, 112, 3}, {6, 5, 2, 192, 4}, {6, 3, 1, 320, 1}};

@@ -32,7 +32,7 @@ const std::vector<Architecture>& architectures() {
         {"resnet50v1", "ResNet-50 v1, He et al. 2016 (stride in the first 1x1)", 224, resnet50v1},
         {"resnet50v1_keras", "ResNet-50 v1, Keras (230x230 input, stem padding folded), as mms_ga", 230,
          resnet50v1_keras},
-        {"squeezenet1_0", "SqueezeNet 1.0, torchvision", 224, squeezenet1_0},
+        {"squeezenet1_0", "SqueezeNet 1.0, Iandola et al. 2016 Table 1 (Caffe 227x227)", 227, squeezenet1_0},
         {"squeezenet1_1", "SqueezeNet 1.1, torchvision (= mms_ga squeezenet)", 224, squeezenet1_1},
         {"unet", "U-Net, Ronneberger et al. 2015 (572x572 tile, valid convs)", 572, unet},
         {"vgg16", "VGG-16, Simonyan & Zisserman 2015 configuration D", 224, vgg16},

@@ -40,7 +40,8 @@ struct WindowAttributes {
 /// Reads the attributes of `node` for `spatial_axes` axes; `kernel_from_weight` (the weight's
 /// dims after the first two) supplies kernel_shape when the attribute is absent (Conv).
 /// Throws ShapeError when an attribute has the wrong length or a non-positive entry.
-WindowAttributes window_attributes(const OpNode& node, size_t spatial_axes, const std::vector<int64_t>& kernel_from_weight);
+WindowAttributes window_attributes(const OpNode& node, size_t spatial_axes,
+                                   const std::vector<int64_t>& kernel_from_weight);
 
 /// Conv / MaxPool / AveragePool / LpPool over input spatial sizes `input`.
 /// Per axis: k_eff = d*(k-1)+1; SAME_UPPER / SAME_LOWER pad by

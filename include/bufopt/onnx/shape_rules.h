@@ -66,6 +66,7 @@ struct ResizeScales {
 /// or Upsample (attribute before opset 9, input after) over input `shape`; sizes are
 /// floor(in * scale) in single precision as ONNX computes them. nullopt when scales / sizes are
 /// not constants; ShapeError when they are malformed.
-std::optional<ResizeScales> resolve_resize(const OpNode& node, const NodeInputs& inputs, const std::vector<int64_t>& shape);
+std::optional<ResizeScales> resolve_resize(const OpNode& node, const NodeInputs& inputs,
+                                           const std::vector<int64_t>& shape);
 
 }  // namespace bufopt::onnx_import

@@ -1,0 +1,19 @@
+#pragma once
+/// The operator graph with the chosen plan, for Graphviz (`dot -Tsvg plan.dot > plan.svg`).
+///
+/// One box per actor (name, operator, fused operators, granularity and phases), one ellipse
+/// per graph input / output, one edge per buffer and reader labelled with the tensor name, its
+/// capacity in rows out of its rows, its bytes and its arena offset. Streamed buffers (capacity
+/// below the whole tensor) are drawn blue and thicker the more bytes they take; whole ones grey.
+/// Without an analysis (inspect) the edges carry shapes and whole-tensor bytes only.
+/// Guarantees: deterministic; every name is quoted and escaped.
+#include <string>
+
+#include "bufopt/report/model_report.h"
+
+namespace bufopt::report {
+
+/// The DOT document.
+std::string to_dot(const ModelReport& report);
+
+}  // namespace bufopt::report

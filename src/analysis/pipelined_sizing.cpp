@@ -1,0 +1,421 @@
+// Pipelined mode: granularity candidates, capacity sizing along critical cycles, the optimizer,
+// its Pareto front, and the views the reporters read.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <utility>
+
+#include "bufopt/analysis/pipelined.h"
+#include "bufopt/graph/checked_math.h"
+
+namespace bufopt::analysis {
+
+namespace {
+
+using dataflow::ChannelId;
+using dataflow::Network;
+
+/// period <= ratio x baseline, with SPEC 5's tolerance on the ratio.
+bool within(const Period& period, Ticks baseline, double ratio) {
+  const long double bound = (static_cast<long double>(ratio) + kSlowdownTolerance) * static_cast<long double>(baseline) *
+                            static_cast<long double>(period.images);
+  return static_cast<long double>(period.ticks) <= bound;
+}
+
+int64_t saturating_bytes(int64_t rows, int64_t row_bytes) {
+  return graph::checked_mul(std::max<int64_t>(rows, 0), row_bytes).value_or(std::numeric_limits<int64_t>::max());
+}
+
+int64_t counted_bytes(const Network& network, const std::vector<int64_t>& capacity_rows) {
+  int64_t total = 0;
+  for (size_t c = 0; c < network.channels.size(); ++c) {
+    if (!network.channels[c].counted || !bounded_channel(network.channels[c])) continue;
+    const int64_t bytes = saturating_bytes(capacity_rows[c], network.channels[c].row_bytes);
+    total = graph::checked_add(total, bytes).value_or(std::numeric_limits<int64_t>::max());
+  }
+  return total;
+}
+
+/// The largest busy time of one node per image: what no capacity can beat.
+Ticks slowest_node(const FiringTimes& times) {
+  Ticks slowest = 0;
+  for (const std::vector<Ticks>& node : times.ticks) {
+    Ticks busy = 0;
+    for (Ticks t : node) busy += t;
+    slowest = std::max(slowest, busy);
+  }
+  return slowest;
+}
+
+/// The initial capacities: lower bounds, and one image for the free (uncounted) channels.
+std::vector<int64_t> initial_capacities(const Network& network) {
+  std::vector<int64_t> capacity = capacity_lower_bounds(network);
+  for (size_t c = 0; c < network.channels.size(); ++c) {
+    const dataflow::Channel& channel = network.channels[c];
+    if (bounded_channel(channel) && !channel.counted) capacity[c] = std::max(capacity[c], channel.rows);
+  }
+  return capacity;
+}
+
+/// One way to enlarge a channel: `rows` more, costing `bytes` (0 for an uncounted channel).
+struct Step {
+  ChannelId channel = 0;
+  int64_t rows = 0;
+  int64_t bytes = 0;
+};
+
+const dataflow::InputPort& reader_port(const Network& network, dataflow::NodeId reader, ChannelId channel) {
+  for (const dataflow::InputPort& port : network.nodes.at(static_cast<size_t>(reader)).inputs) {
+    if (port.channel == channel) return port;
+  }
+  throw std::logic_error("space dependency from a node that does not read the channel");
+}
+
+/// The smallest enlargement that moves space dependency `edge` to an earlier reader release:
+/// the reader must then have released no more than its release before `edge.from_phase`.
+int64_t smallest_step(const Network& network, const Dependency& edge, int64_t capacity) {
+  const dataflow::Channel& channel = network.channels[static_cast<size_t>(edge.channel)];
+  const dataflow::Node& producer = network.nodes[static_cast<size_t>(edge.to_node)];
+  int64_t after = 0;
+  for (const dataflow::OutputPort& port : producer.outputs) {
+    if (port.channel == edge.channel) after = port.written[static_cast<size_t>(edge.to_phase)];
+  }
+  const std::vector<int64_t>& release = reader_port(network, edge.from_node, edge.channel).release;
+  // The target release in the reader's image (pipelined_throughput.cpp, space_source).
+  const int64_t within_image = after - capacity + edge.delay * channel.rows;
+  const int64_t earlier = edge.from_phase > 0 ? release[static_cast<size_t>(edge.from_phase - 1)] : 0;
+  return std::max<int64_t>(1, within_image - earlier);
+}
+
+/// The distinct channels of the space dependencies on `cycle`, each with its smallest useful
+/// step, cheapest first (ties: channel id).
+std::vector<Step> cycle_steps(const Network& network, const std::vector<Dependency>& cycle,
+                              const std::vector<int64_t>& capacity) {
+  std::vector<Step> steps;
+  for (const Dependency& edge : cycle) {
+    if (edge.kind != DependencyKind::kSpace) continue;
+    const int64_t rows = smallest_step(network, edge, capacity[static_cast<size_t>(edge.channel)]);
+    auto same = std::find_if(steps.begin(), steps.end(), [&](const Step& s) { return s.channel == edge.channel; });
+    if (same == steps.end()) {
+      steps.push_back({edge.channel, rows, 0});
+    } else {
+      same->rows = std::min(same->rows, rows);
+    }
+  }
+  for (Step& step : steps) {
+    const dataflow::Channel& channel = network.channels[static_cast<size_t>(step.channel)];
+    step.bytes = channel.counted ? saturating_bytes(step.rows, channel.row_bytes) : 0;
+  }
+  std::sort(steps.begin(), steps.end(),
+            [](const Step& a, const Step& b) { return std::pair(a.bytes, a.channel) < std::pair(b.bytes, b.channel); });
+  return steps;
+}
+
+/// Keeps the points no other point beats on both bytes and slowdown, by bytes ascending.
+std::vector<ParetoPoint> pareto_filter(std::vector<ParetoPoint> points) {
+  std::sort(points.begin(), points.end(), [](const ParetoPoint& a, const ParetoPoint& b) {
+    return std::pair(a.fifo_bytes, a.slowdown) < std::pair(b.fifo_bytes, b.slowdown);
+  });
+  std::vector<ParetoPoint> front;
+  for (const ParetoPoint& point : points) {
+    if (front.empty() || point.slowdown < front.back().slowdown) front.push_back(point);
+  }
+  return front;
+}
+
+/// The state of one sizing run.
+class Sizer {
+ public:
+  Sizer(const graph::Graph& graph, std::span<const int64_t> granularity, const AnalysisOptions& options)
+      : graph_(graph), options_(options) {
+    granularity_.resize(graph.actors.size());
+    for (size_t a = 0; a < granularity.size() && a < graph.actors.size(); ++a) {
+      granularity_[a] = dataflow::effective_granularity(graph, static_cast<graph::ActorId>(a), granularity[a]);
+    }
+    network_ = dataflow::build_network(graph, granularity_, {.stream_io = options.stream_io});
+    times_ = firing_times(graph, network_, options);
+    baseline_ = baseline_period_ticks(graph, options);
+    capacity_ = initial_capacities(network_);
+    analyzer_ = std::make_unique<ThroughputAnalyzer>(network_, times_);
+  }
+
+  SizingResult run(double target, int64_t bytes_cutoff, const PipelinedLimits& limits) {
+    SizingResult result;
+    if (!within(make_period(slowest_node(times_), 1), baseline_, target)) return result;
+    if (counted_bytes(network_, capacity_) > bytes_cutoff) return result;
+    ThroughputAnalysis analysis = analyze();
+    for (int64_t enlargements = 0;; ++enlargements) {
+      // Bytes only grow along the path: past the cutoff nothing better can come.
+      if (counted_bytes(network_, capacity_) > bytes_cutoff) break;
+      if (analysis.live) {
+        record(analysis, result);
+        if (within(analysis.period, baseline_, target)) {
+          result.plan = plan(analysis);
+          break;
+        }
+      }
+      if (enlargements >= limits.max_enlargements) break;
+      if (!enlarge(analysis, limits)) break;
+    }
+    result.front = pareto_filter(std::move(result.front));
+    result.analyses = analyses_;
+    result.iterations = iterations_;
+    return result;
+  }
+
+ private:
+  ThroughputAnalysis analyze() {
+    ++analyses_;
+    ThroughputAnalysis analysis = analyzer_->analyze(capacity_);
+    iterations_ += analysis.iterations;
+    return analysis;
+  }
+
+  void record(const ThroughputAnalysis& analysis, SizingResult& result) const {
+    const int64_t bytes = counted_bytes(network_, capacity_);
+    const double slowdown = period_ratio(analysis.period, baseline_);
+    result.front.push_back({slowdown, slowdown, bytes, bytes});
+  }
+
+  /// One enlargement (steps 2-3 of size_pipelined); updates `analysis`. False when the cycle
+  /// has no channel to enlarge (then the period is the slowest actor's and cannot improve).
+  bool enlarge(ThroughputAnalysis& analysis, const PipelinedLimits& limits) {
+    const std::vector<Step> steps = cycle_steps(network_, analysis.cycle, capacity_);
+    if (steps.empty()) return false;
+    if (!analysis.live || steps.front().bytes == 0) {
+      apply(steps.front());
+      analysis = analyze();
+      return true;
+    }
+    std::optional<size_t> best;
+    double best_gain = 0;
+    ThroughputAnalysis best_analysis;
+    const double period = analysis.period.seconds();
+    const size_t trials = std::min(steps.size(), static_cast<size_t>(std::max(1, limits.trial_channels)));
+    for (size_t i = 0; i < trials; ++i) {
+      apply(steps[i]);
+      ThroughputAnalysis trial = analyze();
+      undo(steps[i]);
+      if (!trial.live || !shorter(trial.period, analysis.period)) continue;
+      const double gain = (period - trial.period.seconds()) / static_cast<double>(steps[i].bytes);
+      if (!best || gain > best_gain) {
+        best = i;
+        best_gain = gain;
+        best_analysis = std::move(trial);
+      }
+    }
+    if (best) {
+      apply(steps[*best]);
+      analysis = std::move(best_analysis);
+    } else {
+      // Another cycle is as critical: the cheapest step removes this one.
+      apply(steps.front());
+      analysis = analyze();
+    }
+    return true;
+  }
+
+  void apply(const Step& step) { capacity_[static_cast<size_t>(step.channel)] += step.rows; }
+  void undo(const Step& step) { capacity_[static_cast<size_t>(step.channel)] -= step.rows; }
+
+  PipelinedPlan plan(const ThroughputAnalysis& analysis) const {
+    PipelinedPlan plan;
+    plan.granularity = granularity_;
+    plan.phases.resize(graph_.actors.size());
+    for (size_t a = 0; a < graph_.actors.size(); ++a) plan.phases[a] = network_.nodes[a].phases;
+    plan.network = network_;
+    plan.capacity_rows = capacity_;
+    plan.times = times_;
+    plan.period = analysis.period;
+    plan.baseline_period = baseline_;
+    plan.slowdown = period_ratio(analysis.period, baseline_);
+    plan.fifo_bytes = counted_bytes(network_, capacity_);
+    plan.critical_cycle = analysis.cycle;
+    return plan;
+  }
+
+  const graph::Graph& graph_;
+  const AnalysisOptions& options_;
+  std::vector<int64_t> granularity_;
+  Network network_;
+  FiringTimes times_;
+  Ticks baseline_ = 0;
+  std::vector<int64_t> capacity_;
+  std::unique_ptr<ThroughputAnalyzer> analyzer_;  // refers to network_: declared after it
+  int64_t analyses_ = 0;
+  int64_t iterations_ = 0;
+};
+
+/// True when `a` is a better answer than `b`: fewer bytes, then a shorter period.
+bool better(const PipelinedPlan& a, const PipelinedPlan& b) {
+  if (a.fifo_bytes != b.fifo_bytes) return a.fifo_bytes < b.fifo_bytes;
+  return shorter(a.period, b.period);
+}
+
+}  // namespace
+
+SizingResult size_pipelined(const graph::Graph& graph, std::span<const int64_t> granularity,
+                            const AnalysisOptions& options, double target_ratio, const PipelinedLimits& limits,
+                            int64_t bytes_cutoff) {
+  if (granularity.size() != graph.actors.size()) {
+    throw std::invalid_argument("size_pipelined: one granularity per actor expected");
+  }
+  Sizer sizer(graph, granularity, options);
+  return sizer.run(target_ratio, bytes_cutoff, limits);
+}
+
+std::vector<int64_t> pipelined_granularity(const graph::Graph& graph, const AnalysisOptions& options, double level) {
+  const Ticks overhead = to_ticks(options.platform.firing_overhead_s);
+  const long double budget = static_cast<long double>(level) * static_cast<long double>(baseline_period_ticks(graph, options));
+  std::vector<int64_t> granularity(graph.actors.size());
+  for (size_t a = 0; a < graph.actors.size(); ++a) {
+    const int64_t rows = dataflow::output_rows(graph, static_cast<graph::ActorId>(a));
+    int64_t phases = rows;
+    if (overhead > 0) {
+      const Ticks work = to_ticks(pipelined_work_seconds(graph.actors[a], options));
+      const long double fit = std::floor((budget - static_cast<long double>(work)) / static_cast<long double>(overhead));
+      phases = std::clamp<int64_t>(fit >= static_cast<long double>(rows) ? rows : static_cast<int64_t>(std::max(fit, 1.0L)), 1, rows);
+    }
+    // ceil(rows / phases) rows per firing take at most `phases` firings.
+    granularity[a] = dataflow::effective_granularity(graph, static_cast<graph::ActorId>(a), (rows + phases - 1) / phases);
+  }
+  return granularity;
+}
+
+std::vector<double> pipelined_levels(double max_slowdown) {
+  std::vector<double> levels{1.0};
+  for (double decade = 1e-3; decade < 1e7; decade *= 10) {
+    for (double mantissa : {1.0, 2.0, 5.0}) {
+      const double level = 1.0 + mantissa * decade;
+      if (level <= max_slowdown * (1 + 1e-12)) levels.push_back(level);
+    }
+  }
+  return levels;
+}
+
+std::optional<PipelinedPlan> optimize_pipelined(const graph::Graph& graph, const AnalysisOptions& options,
+                                                const PipelinedLimits& limits) {
+  std::optional<PipelinedPlan> best;
+  std::set<std::vector<int64_t>> tried;
+  // Finest first: it is usually the best, and its bytes then cut the other candidates short.
+  const std::vector<double> levels = pipelined_levels(options.max_slowdown);
+  for (auto level = levels.rbegin(); level != levels.rend(); ++level) {
+    std::vector<int64_t> granularity = pipelined_granularity(graph, options, *level);
+    if (!tried.insert(granularity).second) continue;
+    const int64_t cutoff = best ? best->fifo_bytes : std::numeric_limits<int64_t>::max();
+    SizingResult sized = size_pipelined(graph, granularity, options, options.max_slowdown, limits, cutoff);
+    if (sized.plan && (!best || better(*sized.plan, *best))) best = std::move(sized.plan);
+  }
+  return best;
+}
+
+std::vector<ParetoPoint> pipelined_pareto_front(const graph::Graph& graph, const AnalysisOptions& options,
+                                                const std::vector<double>& slowdowns) {
+  std::vector<ParetoPoint> points;
+  std::optional<ParetoPoint> carried;
+  for (double max_slowdown : slowdowns) {
+    AnalysisOptions at = options;
+    at.max_slowdown = max_slowdown;
+    std::optional<ParetoPoint> point;
+    if (const std::optional<PipelinedPlan> plan = optimize_pipelined(graph, at)) {
+      point = ParetoPoint{max_slowdown, plan->slowdown, plan->fifo_bytes, plan->fifo_bytes};
+    }
+    // An answer for a smaller bound meets this one too.
+    if (carried && (!point || carried->fifo_bytes < point->fifo_bytes)) {
+      point = *carried;
+      point->max_slowdown = max_slowdown;
+    }
+    if (point) {
+      points.push_back(*point);
+      carried = point;
+    }
+  }
+  return points;
+}
+
+int64_t pipelined_lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions& options) {
+  const dataflow::NetworkOptions network_options{.stream_io = options.stream_io};
+  const Network by_row = dataflow::build_network(graph, std::vector<int64_t>(graph.actors.size(), 1), network_options);
+  const Network finest = dataflow::build_network(graph, pipelined_granularity(graph, options, options.max_slowdown + kSlowdownTolerance), network_options);
+  int64_t total = 0;
+  for (size_t c = 0; c < by_row.channels.size(); ++c) {
+    const dataflow::Channel& channel = by_row.channels[c];
+    if (!channel.counted || !bounded_channel(channel)) continue;
+    int64_t rows = 1;
+    for (const dataflow::Node& node : by_row.nodes) {
+      for (const dataflow::InputPort& port : node.inputs) {
+        if (port.channel != static_cast<ChannelId>(c)) continue;
+        for (const dataflow::RowRange& window : port.window) rows = std::max(rows, window.size());
+      }
+    }
+    const dataflow::Node& producer = finest.nodes[static_cast<size_t>(channel.producer)];
+    for (const dataflow::OutputPort& port : producer.outputs) {
+      if (port.channel == static_cast<ChannelId>(c)) rows = std::max(rows, port.written.front());
+    }
+    total = graph::checked_add(total, saturating_bytes(rows, channel.row_bytes)).value_or(std::numeric_limits<int64_t>::max());
+  }
+  return total;
+}
+
+Evaluation pipelined_evaluation(const PipelinedPlan& plan) {
+  Evaluation evaluation;
+  evaluation.granularity = plan.granularity;
+  evaluation.phases = plan.phases;
+  evaluation.network = plan.network;
+  const FirstImage image = first_image(plan.network, plan.times, plan.capacity_rows);
+  evaluation.schedule.firings = image.order;
+  const size_t channels = plan.network.channels.size();
+  evaluation.usage.capacity_rows.assign(channels, 0);
+  evaluation.usage.lifetimes.assign(channels, Lifetime{});
+  evaluation.arena.offsets.assign(channels, 0);
+  const auto last = static_cast<int64_t>(image.order.size()) - 1;
+  int64_t offset = 0;
+  for (size_t c = 0; c < channels; ++c) {
+    const dataflow::Channel& channel = plan.network.channels[c];
+    if (!channel.counted || !bounded_channel(channel)) continue;
+    // Every buffer of a pipeline lives all the time: packed one after another.
+    evaluation.usage.capacity_rows[c] = plan.capacity_rows[c];
+    evaluation.usage.lifetimes[c] = {0, std::max<int64_t>(last, 0)};
+    evaluation.arena.offsets[c] = offset;
+    offset = graph::checked_add(offset, saturating_bytes(plan.capacity_rows[c], channel.row_bytes))
+                 .value_or(std::numeric_limits<int64_t>::max());
+  }
+  evaluation.arena.size = offset;
+  evaluation.fifo_bytes = plan.fifo_bytes;
+  evaluation.shared_bytes = offset;
+  evaluation.time_s = plan.period.seconds();
+  evaluation.baseline_time_s = static_cast<double>(plan.baseline_period) / kTicksPerSecond;
+  evaluation.slowdown = plan.slowdown;
+  return evaluation;
+}
+
+PipelinedFigures pipelined_figures(const graph::Graph& graph, const PipelinedPlan& plan) {
+  PipelinedFigures figures;
+  figures.period_s = plan.period.seconds();
+  figures.baseline_period_s = static_cast<double>(plan.baseline_period) / kTicksPerSecond;
+  figures.throughput_per_s = plan.period.throughput_per_s();
+  figures.baseline_throughput_per_s = make_period(plan.baseline_period, 1).throughput_per_s();
+  for (const std::vector<Ticks>& node : plan.times.ticks) {
+    std::vector<double>& seconds = figures.firing_s.emplace_back();
+    for (Ticks t : node) seconds.push_back(static_cast<double>(t) / kTicksPerSecond);
+  }
+  figures.first_image_latency_s =
+      static_cast<double>(first_image(plan.network, plan.times, plan.capacity_rows).latency) / kTicksPerSecond;
+  auto add_once = [](std::vector<std::string>& names, const std::string& name) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  };
+  for (const Dependency& edge : plan.critical_cycle) {
+    add_once(figures.critical_nodes, plan.network.nodes[static_cast<size_t>(edge.to_node)].name);
+    if (edge.kind == DependencyKind::kSpace) {
+      const graph::BufferId buffer = plan.network.channels[static_cast<size_t>(edge.channel)].buffer;
+      add_once(figures.critical_buffers, graph.buffers[static_cast<size_t>(buffer)].name);
+    }
+  }
+  return figures;
+}
+
+}  // namespace bufopt::analysis

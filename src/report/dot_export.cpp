@@ -1,0 +1,123 @@
+// Graphviz export of the graph and its plan (layout rules in dot_export.h).
+#include "bufopt/report/dot_export.h"
+
+#include <algorithm>
+#include <string>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "bufopt/report/units.h"
+
+namespace bufopt::report {
+
+namespace {
+
+/// A DOT double-quoted string (backslash and quote escaped, newlines as \n line breaks).
+std::string quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string actor_node(size_t index) { return fmt::format("a{}", index); }
+std::string io_node(size_t buffer) { return fmt::format("t{}", buffer); }
+
+std::string actor_label(const ModelReport& report, size_t index) {
+  const graph::Actor& actor = report.graph->actors[index];
+  std::string label = actor.name + "\n" + actor.op_type;
+  if (!actor.fused.empty()) label += " + " + fmt::format("{}", fmt::join(actor.fused, ", "));
+  if (report.analysis) {
+    const analysis::Evaluation& evaluation = report.analysis->evaluation;
+    label += fmt::format("\ng={} rows, {} phase{}", evaluation.granularity[index], evaluation.phases[index],
+                         evaluation.phases[index] == 1 ? "" : "s");
+  }
+  if (actor.barrier) label += "\nbarrier";
+  return label;
+}
+
+std::string shape_text(const graph::Buffer& buffer) {
+  return buffer.shape_known() ? fmt::format("{}", fmt::join(buffer.shape, "x")) : "?";
+}
+
+/// Edge label and style of buffer `b` (shared by all its readers).
+std::string edge_attributes(const ModelReport& report, size_t b, int64_t largest_bytes) {
+  const graph::Buffer& buffer = report.graph->buffers[b];
+  if (!report.analysis) {
+    return fmt::format("label={}", quoted(fmt::format("{}\n{} {}", buffer.name, shape_text(buffer),
+                                                      format_bytes(buffer.tensor_bytes()))));
+  }
+  const analysis::Evaluation& evaluation = report.analysis->evaluation;
+  if (!evaluation.network.channels[b].counted) {
+    return fmt::format("label={}, color=\"#888888\", style=dashed",
+                       quoted(fmt::format("{}\n{} (held by the application)", buffer.name, shape_text(buffer))));
+  }
+  const int64_t rows = evaluation.usage.capacity_rows[b];
+  const int64_t bytes = rows * buffer.row_bytes();
+  const bool streamed = rows < buffer.rows();
+  const double width = 1 + 4 * static_cast<double>(bytes) / static_cast<double>(std::max<int64_t>(1, largest_bytes));
+  return fmt::format("label={}, color=\"{}\", penwidth={:.2f}",
+                     quoted(fmt::format("{}\n{}/{} rows, {}\n@ {}", buffer.name, rows, buffer.rows(), format_bytes(bytes),
+                                        evaluation.arena.offsets[b])),
+                     streamed ? "#1f77b4" : "#999999", width);
+}
+
+int64_t largest_buffer_bytes(const ModelReport& report) {
+  int64_t largest = 1;
+  if (!report.analysis) return largest;
+  const analysis::Evaluation& evaluation = report.analysis->evaluation;
+  for (size_t b = 0; b < report.graph->buffers.size(); ++b) {
+    largest = std::max(largest, evaluation.usage.capacity_rows[b] * report.graph->buffers[b].row_bytes());
+  }
+  return largest;
+}
+
+}  // namespace
+
+std::string to_dot(const ModelReport& report) {
+  const graph::Graph& graph = *report.graph;
+  std::string out = fmt::format("digraph {} {{\n", quoted(graph.name.empty() ? "bufopt" : graph.name));
+  out += "  rankdir=TB;\n  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef4fb\", fontname=\"DejaVu Sans\", "
+         "fontsize=10];\n  edge [fontname=\"DejaVu Sans\", fontsize=9];\n";
+  if (report.analysis) {
+    const analysis::Evaluation& evaluation = report.analysis->evaluation;
+    out += fmt::format("  label={};\n  labelloc=t;\n",
+                       quoted(fmt::format("{}: arena {}, FIFO sum {}, slowdown {:.3f} (max {})", report.model_path,
+                                          format_bytes(evaluation.shared_bytes), format_bytes(evaluation.fifo_bytes),
+                                          evaluation.slowdown, report.analysis->options.max_slowdown)));
+  }
+  for (size_t a = 0; a < graph.actors.size(); ++a) {
+    out += fmt::format("  {} [label={}{}];\n", actor_node(a), quoted(actor_label(report, a)),
+                       graph.actors[a].barrier ? ", fillcolor=\"#fde8d7\"" : "");
+  }
+  const int64_t largest = largest_buffer_bytes(report);
+  for (size_t b = 0; b < graph.buffers.size(); ++b) {
+    const graph::Buffer& buffer = graph.buffers[b];
+    const std::string attributes = edge_attributes(report, b, largest);
+    std::string from = buffer.producer == graph::kNoActor ? io_node(b) : actor_node(static_cast<size_t>(buffer.producer));
+    if (buffer.producer == graph::kNoActor) {
+      out += fmt::format("  {} [shape=ellipse, fillcolor=\"#f2f2f2\", label={}];\n", from,
+                         quoted(buffer.name + "\ngraph input " + shape_text(buffer)));
+    }
+    for (graph::ActorId consumer : buffer.consumers) {
+      out += fmt::format("  {} -> {} [{}];\n", from, actor_node(static_cast<size_t>(consumer)), attributes);
+    }
+    if (buffer.io == graph::IoRole::kOutput || buffer.consumers.empty()) {
+      out += fmt::format("  o{} [shape=ellipse, fillcolor=\"#f2f2f2\", label={}];\n", b,
+                         quoted(buffer.name + (buffer.io == graph::IoRole::kOutput ? "\ngraph output " : "\nunread ") +
+                                shape_text(buffer)));
+      out += fmt::format("  {} -> o{} [{}];\n", from, b, attributes);
+    }
+  }
+  out += "}\n";
+  return out;
+}
+
+}  // namespace bufopt::report

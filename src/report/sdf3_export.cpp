@@ -1,0 +1,279 @@
+// SDF3 CSDF export of an analysed plan (modelling and its differences in sdf3_export.h).
+#include "bufopt/report/sdf3_export.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "bufopt/analysis/time_model.h"
+#include "bufopt/report/svg_plot.h"
+
+namespace bufopt::report {
+
+namespace {
+
+/// A port of an exported actor: one rate per phase of its actor.
+struct CsdfPort {
+  std::string name;
+  bool input = true;
+  std::vector<int64_t> rates;
+};
+
+/// An exported actor.
+struct CsdfActor {
+  std::string name;
+  std::string type;              ///< op_type, or "source" / "sink"
+  std::vector<int64_t> time_ns;  ///< execution time per phase
+  std::vector<CsdfPort> ports;
+};
+
+/// An exported channel between two ports.
+struct CsdfChannel {
+  std::string name;
+  size_t src_actor = 0;
+  std::string src_port;
+  size_t dst_actor = 0;
+  std::string dst_port;
+  int64_t initial_tokens = 0;
+  int64_t token_bytes = 0;  ///< 0: not recorded
+  int64_t buffer_size = 0;  ///< 0: not recorded
+};
+
+/// The whole exported graph.
+struct CsdfGraph {
+  std::vector<CsdfActor> actors;
+  std::vector<CsdfChannel> channels;
+};
+
+/// What one reader of one buffer needs per phase, in the reference model.
+struct ReaderRates {
+  std::vector<int64_t> consumed;  ///< new rows per phase (sums to the buffer's rows)
+  std::vector<int64_t> kept;      ///< rows held in the overlap self-loop after each phase
+  int64_t released_ahead = 0;     ///< most rows released beyond what the reader has read
+};
+
+ReaderRates reader_rates(const dataflow::InputPort& port, int64_t rows) {
+  ReaderRates out;
+  const size_t phases = port.window.size();
+  int64_t consumed = 0;
+  int64_t read_end = 0;
+  for (size_t f = 0; f < phases; ++f) {
+    read_end = std::max(read_end, std::min(port.window[f].end, rows));
+    const int64_t upto = f + 1 == phases ? rows : std::max(consumed, read_end);
+    out.consumed.push_back(upto - consumed);
+    consumed = upto;
+    out.kept.push_back(std::max<int64_t>(0, consumed - port.release[f]));
+    out.released_ahead = std::max(out.released_ahead, port.release[f] - read_end);
+  }
+  return out;
+}
+
+std::vector<int64_t> written_rates(const dataflow::OutputPort& port) {
+  std::vector<int64_t> out;
+  int64_t before = 0;
+  for (int64_t written : port.written) {
+    out.push_back(written - before);
+    before = written;
+  }
+  return out;
+}
+
+/// Initial tokens of a back-edge: the chosen capacity plus the rows the reader holds beyond it
+/// in CSDF (rows released ahead of what it has read), and at least what one consuming phase
+/// takes at once while the producer writes in its own steps (a last phase that also takes the
+/// unread last rows).
+int64_t space_tokens(int64_t capacity, const ReaderRates& rates, const std::vector<int64_t>& produced) {
+  const int64_t largest_read = *std::max_element(rates.consumed.begin(), rates.consumed.end());
+  const int64_t largest_write = *std::max_element(produced.begin(), produced.end());
+  return std::max(capacity + rates.released_ahead, largest_read + largest_write - 1);
+}
+
+/// Builds the CsdfGraph of one analysed report.
+class Exporter {
+ public:
+  explicit Exporter(const ModelReport& report)
+      : report_(report), graph_(*report.graph), network_(report.analysis->evaluation.network) {}
+
+  CsdfGraph run() {
+    for (const dataflow::Node& node : network_.nodes) add_actor(node.name, node_type(node), phase_times(node));
+    for (size_t c = 0; c < network_.channels.size(); ++c) add_buffer(c);
+    // No auto-concurrency: a firing starts after the previous one of the same actor ends.
+    for (size_t a = 0; a < out_.actors.size(); ++a) {
+      const std::vector<int64_t> ones(out_.actors[a].time_ns.size(), 1);
+      connect(a, ones, a, ones, "sequence:" + out_.actors[a].name, 1, 0, 0);
+    }
+    return std::move(out_);
+  }
+
+ private:
+  std::string node_type(const dataflow::Node& node) const {
+    switch (node.kind) {
+      case dataflow::NodeKind::kActor: return graph_.actors[static_cast<size_t>(node.actor)].op_type;
+      case dataflow::NodeKind::kSource: return "source";
+      case dataflow::NodeKind::kSink: return "sink";
+    }
+    return "actor";
+  }
+
+  /// Work of the rows each phase writes plus the firing overhead, in ns (sources/sinks: 0).
+  std::vector<int64_t> phase_times(const dataflow::Node& node) const {
+    const auto phases = static_cast<size_t>(node.phases);
+    if (node.kind != dataflow::NodeKind::kActor) return std::vector<int64_t>(phases, 0);
+    const double work = analysis::actor_work_seconds(graph_.actors[static_cast<size_t>(node.actor)], report_.platform);
+    const std::vector<int64_t> rows =
+        node.outputs.empty() ? std::vector<int64_t>(phases, 1) : written_rates(node.outputs.front());
+    const double total = static_cast<double>(std::max<int64_t>(1, std::accumulate(rows.begin(), rows.end(), int64_t{0})));
+    std::vector<int64_t> times;
+    for (int64_t r : rows) {
+      const double seconds = work * static_cast<double>(r) / total + report_.platform.firing_overhead_s;
+      times.push_back(std::max<int64_t>(1, std::llround(seconds * 1e9)));
+    }
+    return times;
+  }
+
+  size_t add_actor(const std::string& name, const std::string& type, std::vector<int64_t> time_ns) {
+    std::string unique = name;
+    for (int k = 2; !used_names_.insert(unique).second; ++k) unique = fmt::format("{}~{}", name, k);
+    out_.actors.push_back({unique, type, std::move(time_ns), {}});
+    return out_.actors.size() - 1;
+  }
+
+  /// A channel `name` from a new output port of `src` to a new input port of `dst`.
+  void connect(size_t src, std::vector<int64_t> produced, size_t dst, std::vector<int64_t> consumed,
+               const std::string& name, int64_t tokens, int64_t token_bytes, int64_t buffer_size) {
+    std::vector<CsdfPort>& src_ports = out_.actors[src].ports;
+    const std::string src_port = fmt::format("out{}", src_ports.size());
+    src_ports.push_back({src_port, false, std::move(produced)});
+    std::vector<CsdfPort>& dst_ports = out_.actors[dst].ports;
+    const std::string dst_port = fmt::format("in{}", dst_ports.size());
+    dst_ports.push_back({dst_port, true, std::move(consumed)});
+    out_.channels.push_back({name, src, src_port, dst, dst_port, tokens, token_bytes, buffer_size});
+  }
+
+  void add_buffer(size_t c) {
+    const dataflow::Channel& channel = network_.channels[c];
+    const graph::Buffer& buffer = graph_.buffers[static_cast<size_t>(channel.buffer)];
+    size_t producer = 0;
+    std::vector<int64_t> produced;
+    if (channel.producer == dataflow::kNoNode) {
+      producer = add_actor("input:" + buffer.name, "source", {0});
+      produced = {channel.rows};
+    } else {
+      producer = static_cast<size_t>(channel.producer);
+      produced = written_rates(output_port(channel.producer, static_cast<dataflow::ChannelId>(c)));
+    }
+    const int64_t capacity = channel.counted ? report_.analysis->evaluation.usage.capacity_rows[c] : 0;
+    for (size_t k = 0; k < channel.consumers.size(); ++k) {
+      const std::string name = channel.consumers.size() > 1 ? fmt::format("{}#{}", buffer.name, k) : buffer.name;
+      const auto consumer = static_cast<size_t>(channel.consumers[k]);
+      const ReaderRates rates = reader_rates(input_port(channel.consumers[k], static_cast<dataflow::ChannelId>(c)), channel.rows);
+      connect(producer, produced, consumer, rates.consumed, name, 0, channel.row_bytes, capacity);
+      if (std::any_of(rates.kept.begin(), rates.kept.end(), [](int64_t kept) { return kept > 0; })) {
+        std::vector<int64_t> taken_back(rates.kept.size(), 0);
+        std::copy(rates.kept.begin(), rates.kept.end() - 1, taken_back.begin() + 1);
+        connect(consumer, rates.kept, consumer, taken_back, "overlap:" + name, 0, channel.row_bytes, 0);
+      }
+      if (channel.counted) {
+        connect(consumer, rates.consumed, producer, produced, "space:" + name, space_tokens(capacity, rates, produced), 0,
+                0);
+      }
+    }
+    // Rows the application takes, or nobody reads, drain into a sink so that rates balance.
+    if (channel.producer == dataflow::kNoNode) return;
+    if (!channel.counted && buffer.io == graph::IoRole::kOutput) {
+      const std::string name = channel.consumers.empty() ? buffer.name : buffer.name + "#app";
+      connect(producer, produced, add_actor("output:" + buffer.name, "sink", {0}), {channel.rows}, name, 0,
+              channel.row_bytes, 0);
+    } else if (channel.consumers.empty()) {
+      connect(producer, produced, add_actor("unread:" + buffer.name, "sink", {0}), {channel.rows}, buffer.name, 0,
+              channel.row_bytes, 0);
+    }
+  }
+
+  const dataflow::OutputPort& output_port(dataflow::NodeId node, dataflow::ChannelId channel) const {
+    for (const dataflow::OutputPort& port : network_.nodes[static_cast<size_t>(node)].outputs) {
+      if (port.channel == channel) return port;
+    }
+    throw std::logic_error(fmt::format("sdf3 export: node {} does not write channel {}", node, channel));
+  }
+
+  const dataflow::InputPort& input_port(dataflow::NodeId node, dataflow::ChannelId channel) const {
+    for (const dataflow::InputPort& port : network_.nodes[static_cast<size_t>(node)].inputs) {
+      if (port.channel == channel) return port;
+    }
+    throw std::logic_error(fmt::format("sdf3 export: node {} does not read channel {}", node, channel));
+  }
+
+  const ModelReport& report_;
+  const graph::Graph& graph_;
+  const dataflow::Network& network_;
+  CsdfGraph out_;
+  std::set<std::string> used_names_;
+};
+
+std::string attr(const std::string& text) { return xml_escape(text); }
+
+/// XML comments may not contain "--".
+std::string comment_safe(std::string text) {
+  for (size_t at = text.find("--"); at != std::string::npos; at = text.find("--")) text.replace(at, 2, "- -");
+  return text;
+}
+
+std::string to_xml(const CsdfGraph& csdf, const ModelReport& report) {
+  const std::string name = attr(report.graph->name.empty() ? "bufopt" : report.graph->name);
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format(
+      "<!-- bufopt plan of {} at max slowdown {}, platform {}: one token = one row of a tensor, times in ns.\n"
+      "     Channels named after buffers; space:* back-edges hold the chosen capacities, overlap:* self-loops the\n"
+      "     rows a reader keeps between firings, sequence:* self-loops forbid auto-concurrency. -->\n",
+      comment_safe(report.model_path), report.analysis->options.max_slowdown, comment_safe(report.platform.name));
+  out += "<sdf3 type=\"csdf\" version=\"1.0\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+         "xsi:noNamespaceSchemaLocation=\"http://www.es.ele.tue.nl/sdf3/xsd/sdf3-csdf.xsd\">\n";
+  out += fmt::format("  <applicationGraph name=\"{}\">\n    <csdf name=\"{}\" type=\"bufopt\">\n", name, name);
+  for (const CsdfActor& actor : csdf.actors) {
+    out += fmt::format("      <actor name=\"{}\" type=\"{}\">\n", attr(actor.name), attr(actor.type));
+    for (const CsdfPort& port : actor.ports) {
+      out += fmt::format("        <port type=\"{}\" name=\"{}\" rate=\"{}\"/>\n", port.input ? "in" : "out", port.name,
+                         fmt::join(port.rates, ","));
+    }
+    out += "      </actor>\n";
+  }
+  for (const CsdfChannel& channel : csdf.channels) {
+    out += fmt::format(
+        "      <channel name=\"{}\" srcActor=\"{}\" srcPort=\"{}\" dstActor=\"{}\" dstPort=\"{}\" initialTokens=\"{}\"/>\n",
+        attr(channel.name), attr(csdf.actors[channel.src_actor].name), channel.src_port,
+        attr(csdf.actors[channel.dst_actor].name), channel.dst_port, channel.initial_tokens);
+  }
+  out += "    </csdf>\n    <csdfProperties>\n";
+  for (const CsdfActor& actor : csdf.actors) {
+    out += fmt::format(
+        "      <actorProperties actor=\"{}\">\n        <processor type=\"{}\" default=\"true\">\n"
+        "          <executionTime time=\"{}\"/>\n        </processor>\n      </actorProperties>\n",
+        attr(actor.name), attr(report.platform.name), fmt::join(actor.time_ns, ","));
+  }
+  for (const CsdfChannel& channel : csdf.channels) {
+    if (channel.token_bytes <= 0 && channel.buffer_size <= 0) continue;
+    out += fmt::format("      <channelProperties channel=\"{}\">\n", attr(channel.name));
+    if (channel.buffer_size > 0) out += fmt::format("        <bufferSize sz=\"{}\"/>\n", channel.buffer_size);
+    if (channel.token_bytes > 0) out += fmt::format("        <tokenSize sz=\"{}\"/>\n", channel.token_bytes);
+    out += "      </channelProperties>\n";
+  }
+  out += "    </csdfProperties>\n  </applicationGraph>\n</sdf3>\n";
+  return out;
+}
+
+}  // namespace
+
+std::string to_sdf3(const ModelReport& report) {
+  if (!report.analysis) throw std::invalid_argument("to_sdf3: the report has no analysis");
+  return to_xml(Exporter(report).run(), report);
+}
+
+}  // namespace bufopt::report
