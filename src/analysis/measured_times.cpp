@@ -90,7 +90,35 @@ std::map<std::string, double> parse_actor_times_json(std::string_view text) {
   return seconds;
 }
 
-ActorTimes actor_times(const graph::Graph& graph, const std::map<std::string, double>& measured) {
+namespace {
+
+/// Measured times keyed by the node each names: its own name, or for a node ONNX Runtime
+/// created by fusing ("<first node>/MatMulAddFusion", ...) the node before the '/', summed
+/// when several land on one node.
+std::map<std::string, std::pair<double, std::vector<std::string>>> by_node(const std::map<std::string, double>& measured,
+                                                                           const std::set<std::string>& known) {
+  std::map<std::string, std::pair<double, std::vector<std::string>>> nodes;
+  for (const auto& [name, seconds] : measured) {
+    std::string node = name;
+    if (!known.contains(name)) {
+      if (const size_t slash = name.find('/'); slash != std::string::npos) node = name.substr(0, slash);
+    }
+    auto& [total, names] = nodes[node];
+    total += seconds;
+    names.push_back(name);
+  }
+  return nodes;
+}
+
+}  // namespace
+
+ActorTimes actor_times(const graph::Graph& graph, const std::map<std::string, double>& raw) {
+  std::set<std::string> known;
+  for (const graph::Actor& actor : graph.actors) {
+    known.insert(actor.name);
+    known.insert(actor.fused.begin(), actor.fused.end());
+  }
+  const auto measured = by_node(raw, known);
   ActorTimes times;
   std::set<std::string> used;
   for (const graph::Actor& actor : graph.actors) {
@@ -98,9 +126,9 @@ ActorTimes actor_times(const graph::Graph& graph, const std::map<std::string, do
     double total = 0;
     auto take = [&](const std::string& name) {
       if (auto it = measured.find(name); it != measured.end()) {
-        total += it->second;
+        total += it->second.first;
         found = true;
-        used.insert(name);
+        used.insert(it->second.second.begin(), it->second.second.end());
       }
     };
     take(actor.name);
@@ -113,7 +141,7 @@ ActorTimes actor_times(const graph::Graph& graph, const std::map<std::string, do
       times.unmeasured.push_back(actor.name);
     }
   }
-  for (const auto& [name, seconds] : measured) {
+  for (const auto& [name, seconds] : raw) {
     if (!used.contains(name)) times.unmatched.push_back(name);
   }
   return times;

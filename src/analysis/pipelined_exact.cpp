@@ -17,12 +17,6 @@ namespace {
 
 using dataflow::Network;
 
-bool within(const Period& period, Ticks baseline, double ratio) {
-  const long double bound = (static_cast<long double>(ratio) + kSlowdownTolerance) * static_cast<long double>(baseline) *
-                            static_cast<long double>(period.images);
-  return static_cast<long double>(period.ticks) <= bound;
-}
-
 /// Advances `digits` within [low, high] like an odometer; false after the last vector.
 bool next_vector(std::vector<int64_t>& digits, const std::vector<int64_t>& low, const std::vector<int64_t>& high) {
   for (size_t i = 0; i < digits.size(); ++i) {
@@ -48,7 +42,12 @@ class CapacityBox {
     capacity_ = lower_;
     for (size_t c = 0; c < network_.channels.size(); ++c) {
       const dataflow::Channel& channel = network_.channels[c];
-      if (!bounded_channel(channel)) continue;
+      if (!sized_channel(channel)) continue;
+      if (!bounded_channel(channel)) {
+        // Nobody reads it: it holds one firing's rows and never limits.
+        if (channel.counted) fixed_bytes_ += graph::checked_mul(lower_[c], channel.row_bytes).value_or(0);
+        continue;
+      }
       const int64_t top = lower_[c] + limits.extra_images * channel.rows;
       if (!channel.counted) {
         capacity_[c] = top;  // free: the most room the box allows
@@ -60,16 +59,7 @@ class CapacityBox {
     }
   }
 
-  /// The largest busy time of one node per image.
-  Ticks slowest() const {
-    Ticks slowest = 0;
-    for (const std::vector<Ticks>& node : times_.ticks) {
-      Ticks busy = 0;
-      for (Ticks t : node) busy += t;
-      slowest = std::max(slowest, busy);
-    }
-    return slowest;
-  }
+  const FiringTimes& times() const { return times_; }
 
   /// Examines the box; updates `best` and counts candidates. False when the limit was hit.
   bool search(const graph::Graph& graph, Ticks baseline, double ratio, const PipelinedExactLimits& limits,
@@ -81,7 +71,7 @@ class CapacityBox {
       const int64_t bytes = counted_bytes();
       if (best && bytes > best->fifo_bytes) continue;
       const ThroughputAnalysis analysis = analyzer_->analyze(capacity_);
-      if (!analysis.live || !within(analysis.period, baseline, ratio)) continue;
+      if (!analysis.live || !within_slowdown(analysis.period, baseline, ratio)) continue;
       if (best && bytes == best->fifo_bytes && !shorter(analysis.period, best->period)) continue;
       best = plan(graph, analysis, baseline, bytes);
     } while (next_vector(digits, low_, high_));
@@ -90,7 +80,7 @@ class CapacityBox {
 
  private:
   int64_t counted_bytes() const {
-    int64_t total = 0;
+    int64_t total = fixed_bytes_;
     for (size_t c : searched_) {
       const int64_t bytes = graph::checked_mul(capacity_[c], network_.channels[c].row_bytes).value_or(std::numeric_limits<int64_t>::max());
       total = graph::checked_add(total, bytes).value_or(std::numeric_limits<int64_t>::max());
@@ -120,6 +110,7 @@ class CapacityBox {
   std::vector<int64_t> lower_;
   std::vector<int64_t> capacity_;
   std::vector<size_t> searched_;
+  int64_t fixed_bytes_ = 0;
   std::vector<int64_t> low_;
   std::vector<int64_t> high_;
 };
@@ -144,7 +135,7 @@ std::optional<PipelinedPlan> exact_pipelined_plan(const graph::Graph& graph, con
   do {
     CapacityBox box(graph, granularity, options, limits);
     // The slowest actor bounds the period whatever the capacities.
-    if (!within(make_period(box.slowest(), 1), baseline, options.max_slowdown)) continue;
+    if (!within_slowdown(make_period(slowest_node_ticks(box.times()), 1), baseline, options.max_slowdown)) continue;
     if (!box.search(graph, baseline, options.max_slowdown, limits, candidates, best)) return std::nullopt;
   } while (next_vector(granularity, low, high));
   return best;

@@ -19,13 +19,6 @@ namespace {
 using dataflow::ChannelId;
 using dataflow::Network;
 
-/// period <= ratio x baseline, with SPEC 5's tolerance on the ratio.
-bool within(const Period& period, Ticks baseline, double ratio) {
-  const long double bound = (static_cast<long double>(ratio) + kSlowdownTolerance) * static_cast<long double>(baseline) *
-                            static_cast<long double>(period.images);
-  return static_cast<long double>(period.ticks) <= bound;
-}
-
 int64_t saturating_bytes(int64_t rows, int64_t row_bytes) {
   return graph::checked_mul(std::max<int64_t>(rows, 0), row_bytes).value_or(std::numeric_limits<int64_t>::max());
 }
@@ -33,22 +26,11 @@ int64_t saturating_bytes(int64_t rows, int64_t row_bytes) {
 int64_t counted_bytes(const Network& network, const std::vector<int64_t>& capacity_rows) {
   int64_t total = 0;
   for (size_t c = 0; c < network.channels.size(); ++c) {
-    if (!network.channels[c].counted || !bounded_channel(network.channels[c])) continue;
+    if (!network.channels[c].counted || !sized_channel(network.channels[c])) continue;
     const int64_t bytes = saturating_bytes(capacity_rows[c], network.channels[c].row_bytes);
     total = graph::checked_add(total, bytes).value_or(std::numeric_limits<int64_t>::max());
   }
   return total;
-}
-
-/// The largest busy time of one node per image: what no capacity can beat.
-Ticks slowest_node(const FiringTimes& times) {
-  Ticks slowest = 0;
-  for (const std::vector<Ticks>& node : times.ticks) {
-    Ticks busy = 0;
-    for (Ticks t : node) busy += t;
-    slowest = std::max(slowest, busy);
-  }
-  return slowest;
 }
 
 /// The initial capacities: lower bounds, and one image for the free (uncounted) channels.
@@ -131,7 +113,7 @@ std::vector<ParetoPoint> pareto_filter(std::vector<ParetoPoint> points) {
 class Sizer {
  public:
   Sizer(const graph::Graph& graph, std::span<const int64_t> granularity, const AnalysisOptions& options)
-      : graph_(graph), options_(options) {
+      : graph_(graph) {
     granularity_.resize(graph.actors.size());
     for (size_t a = 0; a < granularity.size() && a < graph.actors.size(); ++a) {
       granularity_[a] = dataflow::effective_granularity(graph, static_cast<graph::ActorId>(a), granularity[a]);
@@ -141,11 +123,12 @@ class Sizer {
     baseline_ = baseline_period_ticks(graph, options);
     capacity_ = initial_capacities(network_);
     analyzer_ = std::make_unique<ThroughputAnalyzer>(network_, times_);
+    last_rows_.assign(network_.channels.size(), 0);
   }
 
   SizingResult run(double target, int64_t bytes_cutoff, const PipelinedLimits& limits) {
     SizingResult result;
-    if (!within(make_period(slowest_node(times_), 1), baseline_, target)) return result;
+    if (!within_slowdown(make_period(slowest_node_ticks(times_), 1), baseline_, target)) return result;
     if (counted_bytes(network_, capacity_) > bytes_cutoff) return result;
     ThroughputAnalysis analysis = analyze();
     for (int64_t enlargements = 0;; ++enlargements) {
@@ -153,7 +136,7 @@ class Sizer {
       if (counted_bytes(network_, capacity_) > bytes_cutoff) break;
       if (analysis.live) {
         record(analysis, result);
-        if (within(analysis.period, baseline_, target)) {
+        if (within_slowdown(analysis.period, baseline_, target)) {
           result.plan = plan(analysis);
           break;
         }
@@ -168,9 +151,9 @@ class Sizer {
   }
 
  private:
-  ThroughputAnalysis analyze() {
+  ThroughputAnalysis analyze(bool remember = true) {
     ++analyses_;
-    ThroughputAnalysis analysis = analyzer_->analyze(capacity_);
+    ThroughputAnalysis analysis = analyzer_->analyze(capacity_, remember);
     iterations_ += analysis.iterations;
     return analysis;
   }
@@ -184,19 +167,19 @@ class Sizer {
   /// One enlargement (steps 2-3 of size_pipelined); updates `analysis`. False when the cycle
   /// has no channel to enlarge (then the period is the slowest actor's and cannot improve).
   bool enlarge(ThroughputAnalysis& analysis, const PipelinedLimits& limits) {
-    const std::vector<Step> steps = cycle_steps(network_, analysis.cycle, capacity_);
+    std::vector<Step> steps = cycle_steps(network_, analysis.cycle, capacity_);
     if (steps.empty()) return false;
     if (!analysis.live || steps.front().bytes == 0) {
-      apply(steps.front());
-      analysis = analyze();
+      take(steps.front(), analysis);
       return true;
     }
+    steps.resize(std::min(steps.size(), static_cast<size_t>(std::max(1, limits.trial_channels))));
+    add_momentum(steps);
     std::optional<size_t> best;
     double best_gain = 0;
     ThroughputAnalysis best_analysis;
     const double period = analysis.period.seconds();
-    const size_t trials = std::min(steps.size(), static_cast<size_t>(std::max(1, limits.trial_channels)));
-    for (size_t i = 0; i < trials; ++i) {
+    for (size_t i = 0; i < steps.size(); ++i) {
       apply(steps[i]);
       ThroughputAnalysis trial = analyze();
       undo(steps[i]);
@@ -210,13 +193,35 @@ class Sizer {
     }
     if (best) {
       apply(steps[*best]);
+      last_rows_[static_cast<size_t>(steps[*best].channel)] = steps[*best].rows;
       analysis = std::move(best_analysis);
     } else {
       // Another cycle is as critical: the cheapest step removes this one.
-      apply(steps.front());
-      analysis = analyze();
+      take(steps.front(), analysis);
     }
     return true;
+  }
+
+  /// Applies `step` unconditionally and analyses the result.
+  void take(const Step& step, ThroughputAnalysis& analysis) {
+    apply(step);
+    last_rows_[static_cast<size_t>(step.channel)] = step.rows;
+    analysis = analyze();
+  }
+
+  /// For a channel enlarged before, also tries twice its last step: a skip buffer hundreds of
+  /// rows short then takes a logarithmic number of steps, and the gain per byte still decides,
+  /// so a step that overshoots loses to a smaller one.
+  void add_momentum(std::vector<Step>& steps) const {
+    const size_t tried = steps.size();
+    for (size_t i = 0; i < tried; ++i) {
+      const Step step = steps[i];
+      const int64_t last = last_rows_[static_cast<size_t>(step.channel)];
+      const dataflow::Channel& channel = network_.channels[static_cast<size_t>(step.channel)];
+      const int64_t rows = std::max(step.rows, std::min(last * 2, channel.rows));
+      if (rows == step.rows) continue;
+      steps.push_back({step.channel, rows, channel.counted ? saturating_bytes(rows, channel.row_bytes) : 0});
+    }
   }
 
   void apply(const Step& step) { capacity_[static_cast<size_t>(step.channel)] += step.rows; }
@@ -239,22 +244,19 @@ class Sizer {
   }
 
   const graph::Graph& graph_;
-  const AnalysisOptions& options_;
   std::vector<int64_t> granularity_;
   Network network_;
   FiringTimes times_;
   Ticks baseline_ = 0;
   std::vector<int64_t> capacity_;
   std::unique_ptr<ThroughputAnalyzer> analyzer_;  // refers to network_: declared after it
+  std::vector<int64_t> last_rows_;  ///< per channel: its last step (0: never enlarged)
   int64_t analyses_ = 0;
   int64_t iterations_ = 0;
 };
 
-/// True when `a` is a better answer than `b`: fewer bytes, then a shorter period.
-bool better(const PipelinedPlan& a, const PipelinedPlan& b) {
-  if (a.fifo_bytes != b.fifo_bytes) return a.fifo_bytes < b.fifo_bytes;
-  return shorter(a.period, b.period);
-}
+/// True when `a` is a better answer than `b`: fewer bytes.
+bool better(const PipelinedPlan& a, const PipelinedPlan& b) { return a.fifo_bytes < b.fifo_bytes; }
 
 }  // namespace
 
@@ -306,7 +308,8 @@ std::optional<PipelinedPlan> optimize_pipelined(const graph::Graph& graph, const
   for (auto level = levels.rbegin(); level != levels.rend(); ++level) {
     std::vector<int64_t> granularity = pipelined_granularity(graph, options, *level);
     if (!tried.insert(granularity).second) continue;
-    const int64_t cutoff = best ? best->fifo_bytes : std::numeric_limits<int64_t>::max();
+    // Only a strictly smaller answer can replace the best: stop at its bytes minus one.
+    const int64_t cutoff = best ? best->fifo_bytes - 1 : std::numeric_limits<int64_t>::max();
     SizingResult sized = size_pipelined(graph, granularity, options, options.max_slowdown, limits, cutoff);
     if (sized.plan && (!best || better(*sized.plan, *best))) best = std::move(sized.plan);
   }
@@ -344,7 +347,7 @@ int64_t pipelined_lower_bound_bytes(const graph::Graph& graph, const AnalysisOpt
   int64_t total = 0;
   for (size_t c = 0; c < by_row.channels.size(); ++c) {
     const dataflow::Channel& channel = by_row.channels[c];
-    if (!channel.counted || !bounded_channel(channel)) continue;
+    if (!channel.counted || !sized_channel(channel)) continue;
     int64_t rows = 1;
     for (const dataflow::Node& node : by_row.nodes) {
       for (const dataflow::InputPort& port : node.inputs) {
@@ -376,7 +379,7 @@ Evaluation pipelined_evaluation(const PipelinedPlan& plan) {
   int64_t offset = 0;
   for (size_t c = 0; c < channels; ++c) {
     const dataflow::Channel& channel = plan.network.channels[c];
-    if (!channel.counted || !bounded_channel(channel)) continue;
+    if (!channel.counted || !sized_channel(channel)) continue;
     // Every buffer of a pipeline lives all the time: packed one after another.
     evaluation.usage.capacity_rows[c] = plan.capacity_rows[c];
     evaluation.usage.lifetimes[c] = {0, std::max<int64_t>(last, 0)};

@@ -17,12 +17,16 @@
 //     x(u) + w(u) - eta * d(e) switches to the largest; when nothing switches, max eta is the
 //     maximum cycle ratio and the policy cycle with that eta a critical cycle.
 // Values are exact: eta is a reduced fraction of 128-bit integers and x is kept multiplied by
-// eta's denominator, so no tolerance decides a comparison.
+// eta's denominator, so no tolerance decides a comparison (64-bit biases first, 128-bit when
+// they would overflow). The root of a cycle whose ratio did not change keeps its bias, which
+// keeps the iteration monotone and finite. A warm start from the previous capacity vector's
+// policy saves about a third of the iterations.
 #include <algorithm>
 #include <memory>
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include "bufopt/analysis/pipelined.h"
 
@@ -37,6 +41,7 @@ using Wide = __int128;
 
 /// Who writes and who reads each channel, by port.
 struct PortIndex {
+  /// One port: its node and its index among the node's inputs or outputs.
   struct Port {
     NodeId node = dataflow::kNoNode;
     size_t port = 0;
@@ -70,6 +75,7 @@ struct DependencyGraph {
   std::vector<int64_t> from;        ///< per edge: source vertex
   std::vector<int64_t> to;          ///< per edge: target vertex
   std::vector<int64_t> delay;       ///< per edge
+  std::vector<Ticks> weight;        ///< per edge: duration of its source firing
   std::vector<DependencyKind> kind;  ///< per edge
   std::vector<ChannelId> channel;   ///< per edge, -1 for kSequence
   /// The space dependencies, whose source and delay follow the capacities.
@@ -87,6 +93,7 @@ struct DependencyGraph {
   int64_t phase_of(int64_t v) const { return v - base[static_cast<size_t>(node_of[static_cast<size_t>(v)])]; }
 };
 
+/// One dependency before the edges are grouped by target vertex.
 struct RawEdge {
   int64_t to;
   int64_t from;
@@ -216,6 +223,8 @@ DependencyGraph build_graph(const Network& network, const FiringTimes& times) {
     graph.channel[slot] = edge.channel;
     if (edge.space_slot >= 0) graph.space[static_cast<size_t>(edge.space_slot)].edge = static_cast<int64_t>(slot);
   }
+  graph.weight.resize(edges.size());
+  for (size_t e = 0; e < edges.size(); ++e) graph.weight[e] = graph.duration[static_cast<size_t>(graph.from[e])];
   return graph;
 }
 
@@ -230,6 +239,7 @@ void set_capacities(DependencyGraph& graph, std::span<const int64_t> capacity_ro
     if (capacity == kUnboundedRows) {
       graph.from[edge] = graph.to[edge];
       graph.delay[edge] = kNeverBinds;
+      graph.weight[edge] = graph.duration[static_cast<size_t>(graph.to[edge])];
       continue;
     }
     if (slot.wrote > capacity) {
@@ -239,6 +249,7 @@ void set_capacities(DependencyGraph& graph, std::span<const int64_t> capacity_ro
     const auto [firing, delay] = space_source(slot.after, capacity, slot.rows, *slot.release);
     graph.from[edge] = slot.reader_base + firing;
     graph.delay[edge] = delay;
+    graph.weight[edge] = graph.duration[static_cast<size_t>(graph.from[edge])];
   }
 }
 
@@ -272,13 +283,18 @@ std::vector<Dependency> cycle_through(const DependencyGraph& graph, const std::v
 std::vector<int64_t> zero_delay_order(const DependencyGraph& graph) {
   const size_t vertices = graph.vertices();
   std::vector<int64_t> pending(vertices, 0);
-  std::vector<std::vector<int64_t>> successors(vertices);
-  for (size_t v = 0; v < vertices; ++v) {
-    for (auto e = static_cast<size_t>(graph.in_begin[v]); e < static_cast<size_t>(graph.in_begin[v + 1]); ++e) {
-      if (graph.delay[e] != 0) continue;
-      ++pending[v];
-      successors[static_cast<size_t>(graph.from[e])].push_back(static_cast<int64_t>(v));
-    }
+  std::vector<int64_t> out_begin(vertices + 1, 0);
+  for (size_t e = 0; e < graph.from.size(); ++e) {
+    if (graph.delay[e] != 0) continue;
+    ++pending[static_cast<size_t>(graph.to[e])];
+    ++out_begin[static_cast<size_t>(graph.from[e]) + 1];
+  }
+  std::partial_sum(out_begin.begin(), out_begin.end(), out_begin.begin());
+  std::vector<int64_t> successors(static_cast<size_t>(out_begin.back()));
+  std::vector<int64_t> next(out_begin.begin(), out_begin.end() - 1);
+  for (size_t e = 0; e < graph.from.size(); ++e) {
+    if (graph.delay[e] != 0) continue;
+    successors[static_cast<size_t>(next[static_cast<size_t>(graph.from[e])]++)] = graph.to[e];
   }
   std::vector<int64_t> order;
   order.reserve(vertices);
@@ -286,8 +302,10 @@ std::vector<int64_t> zero_delay_order(const DependencyGraph& graph) {
     if (pending[v] == 0) order.push_back(static_cast<int64_t>(v));
   }
   for (size_t i = 0; i < order.size(); ++i) {
-    for (int64_t next : successors[static_cast<size_t>(order[i])]) {
-      if (--pending[static_cast<size_t>(next)] == 0) order.push_back(next);
+    const auto v = static_cast<size_t>(order[i]);
+    for (auto k = out_begin[v]; k < out_begin[v + 1]; ++k) {
+      const int64_t w = successors[static_cast<size_t>(k)];
+      if (--pending[static_cast<size_t>(w)] == 0) order.push_back(w);
     }
   }
   return order;
@@ -338,7 +356,34 @@ Ratio make_ratio(Wide num, Wide den) {
 
 bool greater(const Ratio& a, const Ratio& b) { return a.num * b.den > b.num * a.den; }
 
-/// Howard's policy iteration on a live graph (no zero-delay cycle).
+/// Thrown when the 64-bit policy iteration would overflow; the caller redoes it in 128 bits.
+struct HowardOverflow {};
+
+/// a + b * c - d * e in Int, or HowardOverflow.
+template <typename Int>
+Int checked_affine(Int a, Int b, Int c, Int d, Int e) {
+  Int bc = 0;
+  Int de = 0;
+  Int sum = 0;
+  Int result = 0;
+  if (__builtin_mul_overflow(b, c, &bc) || __builtin_mul_overflow(d, e, &de) || __builtin_add_overflow(a, bc, &sum) ||
+      __builtin_sub_overflow(sum, de, &result)) {
+    throw HowardOverflow{};
+  }
+  return result;
+}
+
+template <typename Int>
+Int narrow(Wide value) {
+  if (value > static_cast<Wide>(std::numeric_limits<Int>::max()) || value < static_cast<Wide>(std::numeric_limits<Int>::min())) {
+    throw HowardOverflow{};
+  }
+  return static_cast<Int>(value);
+}
+
+/// Howard's policy iteration on a live graph (no zero-delay cycle), biases in Int: int64_t
+/// first (twice as fast), __int128 when that overflows.
+template <typename Int>
 class Howard {
  public:
   /// Starts from `policy` when it has one in-edge per vertex (a warm start: the previous
@@ -346,7 +391,6 @@ class Howard {
   Howard(const DependencyGraph& graph, std::vector<int64_t> policy)
       : graph_(graph),
         policy_(std::move(policy)),
-        eta_(graph.vertices()),
         bias_(graph.vertices(), 0),
         cycle_of_(graph.vertices(), -1) {
     if (policy_.size() == graph.vertices()) return;
@@ -373,25 +417,30 @@ class Howard {
   /// A vertex of largest eta and that eta.
   std::pair<int64_t, Ratio> critical() const {
     size_t best = 0;
-    for (size_t v = 1; v < eta_.size(); ++v) {
-      if (rank_[static_cast<size_t>(cycle_of_[v])] > rank_[static_cast<size_t>(cycle_of_[best])]) best = v;
+    for (size_t v = 1; v < graph_.vertices(); ++v) {
+      if (rank_of(static_cast<int64_t>(v)) > rank_of(static_cast<int64_t>(best))) best = v;
     }
-    return {static_cast<int64_t>(best), eta_[best]};
+    return {static_cast<int64_t>(best), cycles_[static_cast<size_t>(cycle_of_[best])]};
   }
 
   const std::vector<int64_t>& policy() const { return policy_; }
   std::vector<int64_t> take_policy() { return std::move(policy_); }
 
  private:
-  Wide weight(int64_t edge) const { return graph_.duration[static_cast<size_t>(graph_.from[static_cast<size_t>(edge)])]; }
+  Int weight(int64_t edge) const { return graph_.weight[static_cast<size_t>(edge)]; }
   int64_t source(int64_t edge) const { return graph_.from[static_cast<size_t>(edge)]; }
-  /// x(u) + w(u) - eta * d(e), multiplied by eta.den, for edge e = (u, v) under ratio eta.
-  Wide candidate_bias(int64_t edge, const Ratio& eta) const {
+  /// x(u) + w(u) - eta * d(e), multiplied by eta's denominator, for edge e = (u, v) and the
+  /// ratio of `cycle`.
+  Int candidate_bias(int64_t edge, int64_t cycle) const {
+    const auto c = static_cast<size_t>(cycle);
+    return candidate_bias(edge, cycle_num_[c], cycle_den_[c]);
+  }
+  Int candidate_bias(int64_t edge, Int num, Int den) const {
     const auto e = static_cast<size_t>(edge);
-    return bias_[static_cast<size_t>(graph_.from[e])] + eta.den * weight(edge) - eta.num * graph_.delay[e];
+    return checked_affine<Int>(bias_[static_cast<size_t>(graph_.from[e])], den, graph_.weight[e], num, graph_.delay[e]);
   }
   /// Rank of the ratio of the cycle `v` hangs from: equal ratios, equal ranks.
-  int64_t rank_of(int64_t v) const { return rank_[static_cast<size_t>(cycle_of_[static_cast<size_t>(v)])]; }
+  int64_t rank_of(int64_t v) const { return vertex_rank_[static_cast<size_t>(v)]; }
 
   void evaluate_policy() {
     const size_t vertices = graph_.vertices();
@@ -406,7 +455,10 @@ class Howard {
     }
     // 0 unvisited, 1 on the current walk, 2 done.
     state_.assign(vertices, 0);
+    std::swap(previous_cycles_, cycles_);
     cycles_.clear();
+    cycle_num_.clear();
+    cycle_den_.clear();
     for (size_t start = 0; start < vertices; ++start) {
       if (state_[start] != 0) continue;
       walk_.clear();
@@ -431,7 +483,7 @@ class Howard {
     int64_t v = root;
     do {
       const int64_t edge = policy_[static_cast<size_t>(v)];
-      work += weight(edge);
+      work += graph_.weight[static_cast<size_t>(edge)];
       delay += graph_.delay[static_cast<size_t>(edge)];
       v = source(edge);
     } while (v != root);
@@ -439,9 +491,11 @@ class Howard {
     const Ratio eta = make_ratio(work, delay);
     const auto cycle = static_cast<int64_t>(cycles_.size());
     cycles_.push_back(eta);
+    cycle_num_.push_back(narrow<Int>(eta.num));
+    cycle_den_.push_back(narrow<Int>(eta.den));
+    // cycle_of_[root] still names its cycle of the previous pass.
     const auto r = static_cast<size_t>(root);
-    if (!(cycle_of_[r] >= 0 && eta_[r] == eta)) bias_[r] = 0;
-    eta_[r] = eta;
+    if (!(cycle_of_[r] >= 0 && previous_cycles_[static_cast<size_t>(cycle_of_[r])] == eta)) bias_[r] = 0;
     cycle_of_[r] = cycle;
     state_[r] = 2;
     queue_.assign(1, root);
@@ -451,9 +505,8 @@ class Howard {
         const int64_t child = children_[static_cast<size_t>(c)];
         if (child == root) continue;
         const auto k = static_cast<size_t>(child);
-        eta_[k] = eta;
         cycle_of_[k] = cycle;
-        bias_[k] = candidate_bias(policy_[k], eta);
+        bias_[k] = candidate_bias(policy_[k], cycle);
         state_[k] = 2;
         queue_.push_back(child);
       }
@@ -471,6 +524,8 @@ class Howard {
       if (i > 0 && greater(cycles_[order_[i]], cycles_[order_[i - 1]])) ++rank;
       rank_[order_[i]] = rank;
     }
+    vertex_rank_.resize(graph_.vertices());
+    for (size_t v = 0; v < graph_.vertices(); ++v) vertex_rank_[v] = rank_[static_cast<size_t>(cycle_of_[v])];
   }
 
   bool improve_by_ratio() {
@@ -497,11 +552,14 @@ class Howard {
     bool changed = false;
     for (size_t v = 0; v < graph_.vertices(); ++v) {
       const int64_t rank = rank_of(static_cast<int64_t>(v));
-      Wide best = bias_[v];
+      const auto cycle = static_cast<size_t>(cycle_of_[v]);
+      const Int num = cycle_num_[cycle];
+      const Int den = cycle_den_[cycle];
+      Int best = bias_[v];
       int64_t choice = -1;
       for (auto e = graph_.in_begin[v]; e < graph_.in_begin[v + 1]; ++e) {
         if (rank_of(source(e)) != rank) continue;
-        const Wide value = candidate_bias(e, eta_[v]);
+        const Int value = candidate_bias(e, num, den);
         if (value > best) {
           best = value;
           choice = e;
@@ -517,16 +575,43 @@ class Howard {
 
   const DependencyGraph& graph_;
   std::vector<int64_t> policy_;
-  std::vector<Ratio> eta_;
-  std::vector<Wide> bias_;
+  std::vector<Int> bias_;          ///< per vertex, times its eta's denominator
   std::vector<int64_t> cycle_of_;  ///< per vertex: index into cycles_ (-1 before the first pass)
   std::vector<Ratio> cycles_;      ///< ratio of each cycle of the current policy
+  std::vector<Ratio> previous_cycles_;
+  std::vector<Int> cycle_num_, cycle_den_;
   std::vector<int64_t> rank_;      ///< per cycle
+  std::vector<int64_t> vertex_rank_;  ///< per vertex: rank_ of its cycle
   // Workspace reused by every iteration.
   std::vector<int64_t> child_begin_, children_, next_, walk_, queue_;
   std::vector<size_t> order_;
   std::vector<uint8_t> state_;
 };
+
+/// What the policy iteration found: the period, a vertex on a critical cycle, the final policy.
+struct HowardAnswer {
+  int64_t iterations = 0;
+  int64_t critical_vertex = 0;
+  Ratio period;
+  std::vector<int64_t> policy;
+};
+
+/// Solves in 64 bits, or in 128 bits when that overflows.
+HowardAnswer solve_howard(const DependencyGraph& graph, const std::vector<int64_t>& warm_policy) {
+  const auto run = [&](auto tag) {
+    Howard<decltype(tag)> howard(graph, warm_policy);
+    HowardAnswer answer;
+    answer.iterations = howard.solve();
+    std::tie(answer.critical_vertex, answer.period) = howard.critical();
+    answer.policy = howard.take_policy();
+    return answer;
+  };
+  try {
+    return run(int64_t{});
+  } catch (const HowardOverflow&) {
+    return run(Wide{});
+  }
+}
 
 }  // namespace
 
@@ -546,7 +631,7 @@ ThroughputAnalyzer::~ThroughputAnalyzer() = default;
 ThroughputAnalyzer::ThroughputAnalyzer(ThroughputAnalyzer&&) noexcept = default;
 ThroughputAnalyzer& ThroughputAnalyzer::operator=(ThroughputAnalyzer&&) noexcept = default;
 
-ThroughputAnalysis ThroughputAnalyzer::analyze(std::span<const int64_t> capacity_rows) {
+ThroughputAnalysis ThroughputAnalyzer::analyze(std::span<const int64_t> capacity_rows, bool remember) {
   if (capacity_rows.size() != channels_) throw std::invalid_argument("analyze_throughput: one capacity per channel expected");
   DependencyGraph& graph = state_->graph;
   set_capacities(graph, capacity_rows);
@@ -561,15 +646,15 @@ ThroughputAnalysis ThroughputAnalyzer::analyze(std::span<const int64_t> capacity
     return analysis;
   }
   analysis.live = true;
-  Howard howard(graph, std::move(state_->policy));
-  analysis.iterations = howard.solve();
-  const auto [vertex, eta] = howard.critical();
+  HowardAnswer answer = solve_howard(graph, state_->policy);
+  analysis.iterations = answer.iterations;
+  const Ratio& eta = answer.period;
   if (eta.num > std::numeric_limits<Ticks>::max() || eta.den > std::numeric_limits<int64_t>::max()) {
     throw std::overflow_error("analyze_throughput: period beyond 64-bit ticks");
   }
   analysis.period = make_period(static_cast<Ticks>(eta.num), static_cast<int64_t>(eta.den));
-  analysis.cycle = cycle_through(graph, howard.policy(), vertex);
-  state_->policy = howard.take_policy();
+  analysis.cycle = cycle_through(graph, answer.policy, answer.critical_vertex);
+  if (remember) state_->policy = std::move(answer.policy);
   return analysis;
 }
 

@@ -38,6 +38,22 @@ double period_ratio(const Period& a, Ticks b) {
   return static_cast<double>(a.ticks) / (static_cast<double>(a.images) * static_cast<double>(b));
 }
 
+bool within_slowdown(const Period& period, Ticks baseline, double max_slowdown) {
+  const long double bound = (static_cast<long double>(max_slowdown) + kSlowdownTolerance) *
+                            static_cast<long double>(baseline) * static_cast<long double>(period.images);
+  return static_cast<long double>(period.ticks) <= bound;
+}
+
+Ticks slowest_node_ticks(const FiringTimes& times) {
+  Ticks slowest = 0;
+  for (const std::vector<Ticks>& node : times.ticks) {
+    Ticks busy = 0;
+    for (Ticks t : node) busy += t;
+    slowest = std::max(slowest, busy);
+  }
+  return slowest;
+}
+
 double pipelined_work_seconds(const graph::Actor& actor, const AnalysisOptions& options) {
   if (auto measured = options.actor_seconds.find(actor.name); measured != options.actor_seconds.end()) {
     // A measured run of the whole operator includes one firing overhead.
@@ -97,6 +113,8 @@ bool bounded_channel(const dataflow::Channel& channel) {
   return channel.producer != dataflow::kNoNode && !channel.consumers.empty();
 }
 
+bool sized_channel(const dataflow::Channel& channel) { return channel.producer != dataflow::kNoNode; }
+
 std::vector<int64_t> capacity_lower_bounds(const dataflow::Network& network) {
   std::vector<int64_t> bounds(network.channels.size(), 0);
   for (const dataflow::Node& node : network.nodes) {
@@ -118,7 +136,7 @@ std::vector<int64_t> capacity_lower_bounds(const dataflow::Network& network) {
     }
   }
   for (size_t c = 0; c < network.channels.size(); ++c) {
-    if (!bounded_channel(network.channels[c])) bounds[c] = 0;
+    if (!sized_channel(network.channels[c])) bounds[c] = 0;
   }
   return bounds;
 }

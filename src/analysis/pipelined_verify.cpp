@@ -40,6 +40,7 @@ constexpr double kRelativeTolerance = 1e-9;
 constexpr int64_t kMaxFirings = 100'000'000;
 constexpr size_t kMaxErrors = 12;
 
+/// The violations found, the first kMaxErrors of them in full.
 class Log {
  public:
   template <typename... Args>
@@ -287,6 +288,7 @@ class Replay {
   const std::vector<int64_t>& held_peak() const { return held_peak_; }
 
  private:
+  /// Where one node is: its next firing, and whether one is running until `end`.
   struct NodeState {
     int64_t image = 0;
     int64_t phase = 0;
@@ -496,11 +498,28 @@ void check_figures(const graph::Graph& graph, const Network& network, const Pipe
   }
   int64_t bytes = 0;
   for (size_t c = 0; c < network.channels.size(); ++c) {
-    if (network.channels[c].counted && limits_producer(network.channels[c])) {
+    if (network.channels[c].counted && network.channels[c].producer != dataflow::kNoNode) {
       bytes += plan.capacity_rows[c] * network.channels[c].row_bytes;
     }
   }
   if (bytes != plan.fifo_bytes) log.add("fifo_bytes {} differs from the sum of capacities {}", plan.fifo_bytes, bytes);
+}
+
+/// A channel written but read by nobody holds the rows one firing writes (SPEC 4: nothing is
+/// released before they are written, and they are dropped when the firing ends).
+void check_unread_channel(const Network& network, ChannelId c, const PipelinedPlan& plan, const graph::Graph& graph,
+                          Log& log) {
+  const dataflow::Channel& channel = network.channels[static_cast<size_t>(c)];
+  if (channel.producer == dataflow::kNoNode || !channel.consumers.empty()) return;
+  int64_t widest = 0;
+  for (const dataflow::OutputPort& port : network.nodes[static_cast<size_t>(channel.producer)].outputs) {
+    if (port.channel != c) continue;
+    for (size_t f = 0; f < port.written.size(); ++f) widest = std::max(widest, port.written[f] - (f > 0 ? port.written[f - 1] : 0));
+  }
+  if (plan.capacity_rows[static_cast<size_t>(c)] < widest) {
+    log.add("capacity: unread buffer {} has capacity {}, one firing writes {} rows", graph.buffers[static_cast<size_t>(c)].name,
+            plan.capacity_rows[static_cast<size_t>(c)], widest);
+  }
 }
 
 bool check_shape(const graph::Graph& graph, const PipelinedPlan& plan, Log& log) {
@@ -537,6 +556,7 @@ VerifyReport verify_pipelined(const graph::Graph& graph, const PipelinedPlan& pl
     if (limits_producer(network.channels[c]) && plan.capacity_rows[c] < 1) {
       log.add("capacity: buffer {} has capacity {}", graph.buffers[c].name, plan.capacity_rows[c]);
     }
+    check_unread_channel(network, static_cast<ChannelId>(c), plan, graph, log);
   }
   if (!log.empty()) return log.finish();
 

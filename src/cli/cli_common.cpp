@@ -31,6 +31,7 @@ void add_model_flags(CLI::App& app, ModelFlags& flags) {
   app.add_option("--csv", flags.csv_path, "Write one CSV row per buffer to PATH ('-' for stdout)");
   app.add_flag("-q,--quiet", flags.quiet, "Print the summary line only");
   app.add_flag("-v,--verbose", flags.verbose, "Also print the firing schedule and the arena map");
+  add_limit_flags(app, flags.limits);
 }
 
 std::map<std::string, std::vector<int64_t>> parse_input_shapes(const std::vector<std::string>& specs) {
@@ -81,6 +82,7 @@ graph::Graph load_model(const ModelFlags& flags) {
   onnx_import::ImportOptions options;
   options.input_shapes = parse_input_shapes(flags.input_shapes);
   options.fuse = !flags.no_fuse;
+  options.limits = import_limits(flags.limits);
   try {
     graph::Graph graph = onnx_import::import_model(flags.model, options);
     for (const std::string& warning : graph.warnings) spdlog::warn("{}: {}", flags.model, warning);

@@ -10,6 +10,7 @@
 #include "bufopt/analysis/platform.h"
 #include "bufopt/graph/graph.h"
 #include "bufopt/report/model_report.h"
+#include "limit_flags.h"
 
 namespace bufopt::cli {
 
@@ -43,9 +44,10 @@ struct ModelFlags {
   std::string csv_path;
   bool quiet = false;
   bool verbose = false;
+  LimitFlags limits;
 };
 
-/// Registers the ModelFlags options on `app`.
+/// Registers the ModelFlags options on `app` (the limit flags included).
 void add_model_flags(CLI::App& app, ModelFlags& flags);
 
 /// Parses --input-shape NAME=1x3x224x224 values. Throws CliError (usage) when malformed.

@@ -53,7 +53,8 @@ void check_export_flags(const ExportFlags& flags, const ModelFlags& model_flags)
 
 std::optional<report::ParetoFront> pareto_for_exports(const ExportFlags& flags, const graph::Graph& graph,
                                                       const analysis::AnalysisOptions& options) {
-  if (flags.svg_path.empty()) return std::nullopt;
+  // The trade-off is the sequential optimizer's; a pipelined figure shows the chosen plan only.
+  if (flags.svg_path.empty() || options.mode != analysis::Mode::kSequential) return std::nullopt;
   return report::compute_pareto_front(graph, options, report::kParetoSamples, {options.max_slowdown});
 }
 

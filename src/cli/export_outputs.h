@@ -29,8 +29,8 @@ void add_export_flags(CLI::App& app, ExportFlags& flags);
 /// the same file through another name). Throws CliError (usage).
 void check_export_flags(const ExportFlags& flags, const ModelFlags& model_flags);
 
-/// The sampled trade-off when the figure needs it (--svg), including the chosen R; nullopt
-/// otherwise.
+/// The sampled trade-off when the figure needs it (--svg, sequential mode), including the
+/// chosen R; nullopt otherwise.
 std::optional<report::ParetoFront> pareto_for_exports(const ExportFlags& flags, const graph::Graph& graph,
                                                       const analysis::AnalysisOptions& options);
 

@@ -6,6 +6,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "bufopt/report/interrupt_cleanup.h"
 #include "cli_common.h"
 
 namespace bufopt::cli {
@@ -38,6 +39,7 @@ int run(int argc, char** argv) {
 }  // namespace bufopt::cli
 
 int main(int argc, char** argv) {
+  bufopt::report::install_interrupt_cleanup();  // an interrupted run leaves no partial output
   spdlog::set_default_logger(spdlog::stderr_color_mt("bufopt"));
   spdlog::set_pattern("bufopt: %l: %v");
   try {

@@ -527,10 +527,27 @@ bool same_representation(const NodeInputs& inputs, size_t first) {
   return true;
 }
 
+/// Inputs 0 .. count-1 must be present (an omitted input is a null pointer); throws CannotFold.
+void require_inputs(const NodeInputs& inputs, size_t count) {
+  if (inputs.size() < count) throw CannotFold{};
+  for (size_t i = 0; i < count; ++i) {
+    if (inputs[i] == nullptr) throw CannotFold{};
+  }
+}
+
+/// How many leading inputs `op` reads by position (the rest, if any, are read when present).
+size_t inputs_read(std::string_view op) {
+  if (op == "ConstantOfShape") return 0;
+  if (op == "Range" || op == "Where") return 3;
+  if (op == "Gather") return 2;
+  return 1;
+}
+
 /// Computes every output's values; throws CannotFold.
 std::vector<Values> evaluate(const OpNode& node, const NodeInputs& inputs, const std::vector<TensorInfo>& outputs) {
   const std::string_view op = node.op_type;
   const TensorInfo& out = outputs[0];
+  require_inputs(inputs, inputs_read(op));
   if (op == "Shape") {
     const Shape& shape = inputs[0]->shape;
     const auto rank = static_cast<int64_t>(shape.size());

@@ -1,23 +1,24 @@
 #include "bufopt/onnx/import.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <onnx/checker.h>
-#include <onnx/defs/schema.h>
-#include <onnx/shape_inference/implementation.h>
 
 #include "bufopt/graph/checked_math.h"
 #include "bufopt/graph/fusion.h"
 #include "bufopt/onnx/constant_folding.h"
+#include "bufopt/onnx/libonnx_checks.h"
 #include "bufopt/onnx/model_file.h"
 #include "bufopt/onnx/operator_rules.h"
+#include "bufopt/onnx/printable_names.h"
 #include "bufopt/onnx/proto_nodes.h"
 #include "bufopt/onnx/shape_rules.h"
 #include "bufopt/onnx/streaming_axis.h"
@@ -36,11 +37,6 @@ using graph::DataType;
 /// its checker and shape inference are skipped and bufopt's own rules do the work.
 constexpr int64_t kNewestIrVersion = 8;
 constexpr int64_t kNewestOpset = 17;
-
-std::string first_line(const std::string& text) {
-  const auto end = text.find('\n');
-  return end == std::string::npos ? text : text.substr(0, end);
-}
 
 /// A placeholder for an unknown dim in the --input-shape hint.
 std::string dim_placeholder(size_t index, size_t rank) {
@@ -82,11 +78,17 @@ TensorTable collect_onnx_shapes(const onnx::GraphProto& graph) {
 /// Builds the graph of one model file (see import_model).
 class Importer {
  public:
-  Importer(const fs::path& path, const ImportOptions& options)
-      : path_(path), options_(options), external_(path.parent_path(), options.limits.max_external_bytes) {}
+  /// `model_dir`: where external data files are; `fallback_name`: the graph's name when the
+  /// model gives none.
+  Importer(const fs::path& model_dir, std::string fallback_name, const ImportOptions& options)
+      : model_dir_(model_dir),
+        fallback_name_(std::move(fallback_name)),
+        options_(options),
+        external_(model_dir, options.limits.max_external_bytes) {}
 
-  graph::Graph run() {
-    model_ = read_model_file(path_, options_.limits);
+  graph::Graph run(onnx::ModelProto model) {
+    model_ = std::move(model);
+    make_names_printable(model_);
     read_header();
     read_initializers();
     read_nodes();
@@ -96,15 +98,15 @@ class Importer {
     // every one of them.
     if (options_.input_shapes.empty()) onnx_shapes_ = collect_onnx_shapes(model_.graph());
     prepare_proto();
-    if (libonnx_applies_) run_checker();
-    clear_declared_shapes();
-    if (libonnx_applies_) run_onnx_inference();
+    if (libonnx_applies_) run_libonnx();
     propagate();
     check_outputs();
     build_graph();
     const auto problems = graph::validate(result_);
     if (!problems.empty()) throw std::logic_error("importer built an invalid graph: " + problems.front());
-    return options_.fuse ? graph::fuse_elementwise(result_) : result_;
+    graph::Graph result = options_.fuse ? graph::fuse_elementwise(result_) : result_;
+    check_firings(result);
+    return result;
   }
 
  private:
@@ -112,7 +114,7 @@ class Importer {
 
   void read_header() {
     const auto& graph = model_.graph();
-    result_.name = graph.name().empty() ? path_.stem().string() : graph.name();
+    result_.name = graph.name().empty() ? fallback_name_ : graph.name();
     for (const auto& entry : model_.metadata_props()) {
       if (entry.key().starts_with("bufopt.")) result_.annotations.emplace_back(entry.key(), entry.value());
     }
@@ -133,8 +135,8 @@ class Importer {
                       model_.ir_version(), kNewestIrVersion));
     }
     if (graph.node_size() > options_.limits.max_nodes) {
-      throw ImportError(
-          fmt::format("graph has {} nodes, more than the limit of {}", graph.node_size(), options_.limits.max_nodes));
+      throw ImportError(fmt::format("graph has {} nodes, more than the limit of {} (raise it with --max-nodes)",
+                                    graph.node_size(), options_.limits.max_nodes));
     }
   }
 
@@ -242,8 +244,8 @@ class Importer {
   /// Checks a shape against the limits; `what` is "input" or "tensor" for the messages.
   void check_shape(const std::string& name, const std::vector<int64_t>& shape, const char* what) {
     if (static_cast<int64_t>(shape.size()) > options_.limits.max_rank) {
-      throw ImportError(fmt::format("{} '{}' has rank {}, more than the limit of {}", what, name, shape.size(),
-                                    options_.limits.max_rank));
+      throw ImportError(fmt::format("{} '{}' has rank {}, more than the limit of {} (raise it with --max-rank)", what,
+                                    name, shape.size(), options_.limits.max_rank));
     }
     for (int64_t dim : shape) {
       if (dim < 0) throw ImportError(fmt::format("dim {} of {} '{}' is negative", dim, what, name));
@@ -251,8 +253,9 @@ class Importer {
     const auto elements = graph::checked_product(shape);
     if (!elements) throw ImportError(fmt::format("shape of '{}' overflows 64 bits", name));
     if (*elements > options_.limits.max_tensor_elements) {
-      throw ImportError(fmt::format("{} '{}' has {} elements, more than the limit of {}", what, name, *elements,
-                                    options_.limits.max_tensor_elements));
+      throw ImportError(fmt::format("{} '{}' has {} elements, more than the limit of {} (raise it with "
+                                    "--max-tensor-elements)",
+                                    what, name, *elements, options_.limits.max_tensor_elements));
     }
   }
 
@@ -288,51 +291,12 @@ class Importer {
     }
   }
 
-  /// ONNX's inference must not merge its results with shapes declared for other input sizes
-  /// (run after the checker, which wants every graph output to declare a shape).
-  void clear_declared_shapes() {
-    model_.mutable_graph()->clear_value_info();
-    for (auto& output : *model_.mutable_graph()->mutable_output()) {
-      if (output.type().has_tensor_type()) output.mutable_type()->mutable_tensor_type()->clear_shape();
-    }
-  }
-
-  /// onnx::checker::check_model's checks, with the model's directory known to the checker so
-  /// that it finds external data files (check_model(ModelProto) looks in the working directory).
-  void run_checker() {
-    try {
-      onnx::checker::CheckerContext context;
-      context.set_ir_version(static_cast<int>(model_.ir_version()));
-      std::unordered_map<std::string, int> imports;
-      for (const auto& entry : model_.opset_import()) imports[entry.domain()] = static_cast<int>(entry.version());
-      if (imports.empty()) imports[""] = 1;
-      context.set_opset_imports(imports);
-      std::error_code error;
-      const fs::path directory = fs::absolute(path_, error).parent_path();
-      context.set_model_dir(directory.string());
-      onnx::checker::LexicalScopeContext scope;
-      onnx::checker::check_graph(model_.graph(), context, scope);
-      if (model_.ir_version() >= 8) onnx::checker::check_model_local_functions(model_, context, scope);
-    } catch (const std::exception& error) {
-      warn(fmt::format("ONNX checker: {}", first_line(error.what())));
-    }
-  }
-
-  void run_onnx_inference() {
-    const onnx::ShapeInferenceOptions strict(false, 1, true);
-    try {
-      onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), strict);
-    } catch (const std::exception& error) {
-      warn(fmt::format("ONNX shape inference failed ({}); bufopt's own shape rules complete it",
-                       first_line(error.what())));
-      try {
-        const onnx::ShapeInferenceOptions lenient(false, 0, true);
-        onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), lenient);
-      } catch (const std::exception&) {
-        // Nothing more to learn from libonnx; the own rules decide alone.
-      }
-    }
-    for (auto& [name, tensor] : collect_onnx_shapes(model_.graph())) onnx_shapes_[name] = std::move(tensor);
+  /// libonnx's checker findings become warnings and its inferred shapes complete bufopt's; run
+  /// in a child process, which a hostile model may crash (libonnx_checks.h).
+  void run_libonnx() {
+    LibonnxFindings findings = run_libonnx_checks(model_, model_dir_);
+    for (std::string& warning : findings.warnings) warn(std::move(warning));
+    for (auto& [name, tensor] : collect_onnx_shapes(findings.inferred)) onnx_shapes_[name] = std::move(tensor);
   }
 
   // ---- shapes, constants and folding ---------------------------------------------------------
@@ -347,9 +311,13 @@ class Importer {
       NodeInputs inputs;
       for (const auto& name : node.inputs) inputs.push_back(name.empty() ? nullptr : &tensors_.at(name));
       std::vector<TensorInfo> outputs = own_shapes(node, inputs);
+      // Values are computed from bufopt's own shapes only (fold_values' contract): a shape the
+      // model declares may contradict what the operator computes.
+      const bool own_shapes_known =
+          std::all_of(outputs.begin(), outputs.end(), [](const TensorInfo& output) { return output.shape_known; });
       merge_onnx_shapes(node, outputs);
       if (is_foldable(node, inputs)) {
-        fold(node, inputs, outputs);
+        fold(node, inputs, outputs, own_shapes_known);
       } else {
         actors_.push_back(&node);
       }
@@ -394,14 +362,15 @@ class Importer {
     }
   }
 
-  void fold(const OpNode& node, const NodeInputs& inputs, std::vector<TensorInfo>& outputs) {
+  /// Marks the outputs of a folded node constant; computes their values when `compute_values`.
+  void fold(const OpNode& node, const NodeInputs& inputs, std::vector<TensorInfo>& outputs, bool compute_values) {
     std::vector<int32_t> sources;
     for (const TensorInfo* input : inputs) {
       if (input != nullptr) sources.insert(sources.end(), input->sources.begin(), input->sources.end());
     }
     std::sort(sources.begin(), sources.end());
     sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
-    fold_values(node, inputs, outputs);
+    if (compute_values) fold_values(node, inputs, outputs);
     for (TensorInfo& output : outputs) {
       output.constant = true;
       output.sources = sources;
@@ -562,9 +531,25 @@ class Importer {
     result_.actors.push_back(std::move(actor));
   }
 
+  /// The analysis keeps state per row: refuses a graph whose firings at one row each (the sum
+  /// over actors of their output rows) exceed limits.max_firings.
+  void check_firings(const graph::Graph& graph) const {
+    int64_t firings = 0;
+    for (const graph::Actor& actor : graph.actors) {
+      const int64_t rows = actor.outputs.empty() ? 1 : graph.buffers[static_cast<size_t>(actor.outputs[0])].rows();
+      firings = graph::checked_add(firings, std::max<int64_t>(rows, 1)).value_or(INT64_MAX);
+    }
+    if (firings > options_.limits.max_firings) {
+      throw ImportError(fmt::format("the model needs {} firings at one row each, more than the limit of {} (raise "
+                                    "it with --max-firings)",
+                                    firings, options_.limits.max_firings));
+    }
+  }
+
   void warn(std::string message) { result_.warnings.push_back(std::move(message)); }
 
-  fs::path path_;
+  fs::path model_dir_;
+  std::string fallback_name_;
   const ImportOptions& options_;
   ExternalData external_;
   onnx::ModelProto model_;
@@ -588,8 +573,15 @@ class Importer {
 }  // namespace
 
 graph::Graph import_model(const std::string& path, const ImportOptions& options) {
-  Importer importer(fs::path(path), options);
-  return importer.run();
+  const fs::path file(path);
+  Importer importer(file.parent_path(), file.stem().string(), options);
+  return importer.run(read_model_file(file, options.limits));
+}
+
+graph::Graph import_model_from_bytes(std::string_view bytes, const std::string& model_dir,
+                                     const ImportOptions& options) {
+  Importer importer(fs::path(model_dir), "model", options);
+  return importer.run(parse_model_bytes(bytes, options.limits));
 }
 
 }  // namespace bufopt::onnx_import

@@ -5,34 +5,78 @@
 
 #include <fmt/format.h>
 
+#include "bufopt/onnx/import.h"
 #include "bufopt/onnx/proto_nodes.h"
 #include "bufopt/onnx/tensor_data.h"
 
 namespace bufopt::onnx_import {
 
-int64_t OpNode::int_attr(const std::string& attribute, int64_t fallback) const {
+namespace {
+
+const char* kind_name(Attribute::Kind kind) {
+  switch (kind) {
+    case Attribute::Kind::kInt:
+      return "an int";
+    case Attribute::Kind::kFloat:
+      return "a float";
+    case Attribute::Kind::kString:
+      return "a string";
+    case Attribute::Kind::kInts:
+      return "ints";
+    case Attribute::Kind::kFloats:
+      return "floats";
+    case Attribute::Kind::kStrings:
+      return "strings";
+    case Attribute::Kind::kTensor:
+      return "a tensor";
+    case Attribute::Kind::kGraph:
+      return "a graph";
+    case Attribute::Kind::kOther:
+      break;
+  }
+  return "of another type";
+}
+
+}  // namespace
+
+const Attribute* OpNode::find_attribute(const std::string& attribute, Attribute::Kind kind) const {
   const auto found = attributes.find(attribute);
-  return found == attributes.end() ? fallback : found->second.i;
+  if (found == attributes.end()) return nullptr;
+  const Attribute::Kind actual = found->second.kind;
+  // An int where a float is expected is lossless, and an attribute of a type bufopt does not
+  // read (kOther) has empty fields; every other mismatch is a malformed node.
+  if (actual == kind || actual == Attribute::Kind::kOther ||
+      (kind == Attribute::Kind::kFloat && actual == Attribute::Kind::kInt)) {
+    return &found->second;
+  }
+  throw ImportError(fmt::format("node {}: attribute '{}' is {}, expected {}", describe(), attribute, kind_name(actual),
+                                kind_name(kind)));
+}
+
+int64_t OpNode::int_attr(const std::string& attribute, int64_t fallback) const {
+  const Attribute* found = find_attribute(attribute, Attribute::Kind::kInt);
+  return found == nullptr ? fallback : found->i;
 }
 
 double OpNode::float_attr(const std::string& attribute, double fallback) const {
-  const auto found = attributes.find(attribute);
-  return found == attributes.end() ? fallback : found->second.f;
+  const Attribute* found = find_attribute(attribute, Attribute::Kind::kFloat);
+  if (found == nullptr) return fallback;
+  return found->kind == Attribute::Kind::kInt ? static_cast<double>(found->i) : found->f;
 }
 
 std::string OpNode::string_attr(const std::string& attribute, const std::string& fallback) const {
-  const auto found = attributes.find(attribute);
-  return found == attributes.end() ? fallback : found->second.s;
+  const Attribute* found = find_attribute(attribute, Attribute::Kind::kString);
+  return found == nullptr ? fallback : found->s;
 }
 
 std::vector<int64_t> OpNode::ints_attr(const std::string& attribute, std::vector<int64_t> fallback) const {
-  const auto found = attributes.find(attribute);
-  return found == attributes.end() ? fallback : found->second.ints;
+  const Attribute* found = find_attribute(attribute, Attribute::Kind::kInts);
+  return found == nullptr ? fallback : found->ints;
 }
 
 std::vector<double> OpNode::floats_attr(const std::string& attribute, std::vector<double> fallback) const {
-  const auto found = attributes.find(attribute);
-  return found == attributes.end() ? fallback : found->second.floats;
+  const Attribute* found = find_attribute(attribute, Attribute::Kind::kFloats);
+  return found == nullptr ? fallback : found->floats;
 }
 
 const std::string& OpNode::input(size_t i) const {
@@ -69,10 +113,27 @@ void collect_outer_reads(const onnx::GraphProto& graph, std::set<std::string>& r
   }
 }
 
+/// The declared type of `proto`, or for an attribute without one (IR version 1 had no type
+/// field) the type of the one value field it sets; UNDEFINED when that is not clear.
+onnx::AttributeProto::AttributeType attribute_type(const onnx::AttributeProto& proto) {
+  using A = onnx::AttributeProto;
+  if (proto.type() != A::UNDEFINED) return proto.type();
+  if (proto.has_i()) return A::INT;
+  if (proto.has_f()) return A::FLOAT;
+  if (proto.has_s()) return A::STRING;
+  if (proto.has_t()) return A::TENSOR;
+  if (proto.has_g()) return A::GRAPH;
+  if (proto.ints_size() > 0) return A::INTS;
+  if (proto.floats_size() > 0) return A::FLOATS;
+  if (proto.strings_size() > 0) return A::STRINGS;
+  if (proto.graphs_size() > 0) return A::GRAPHS;
+  return A::UNDEFINED;
+}
+
 Attribute convert_attribute(const onnx::AttributeProto& proto, ExternalData& external, const ImportLimits& limits) {
   Attribute attribute;
   using A = onnx::AttributeProto;
-  switch (proto.type()) {
+  switch (attribute_type(proto)) {
     case A::INT:
       attribute.kind = Attribute::Kind::kInt;
       attribute.i = proto.i();
@@ -110,6 +171,7 @@ Attribute convert_attribute(const onnx::AttributeProto& proto, ExternalData& ext
   }
   return attribute;
 }
+
 
 }  // namespace
 

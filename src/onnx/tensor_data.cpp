@@ -191,7 +191,8 @@ TensorInfo decode_tensor(const onnx::TensorProto& tensor, ExternalData& external
   const std::string& name = tensor.name();
   if (tensor.dims_size() > limits.max_rank) {
     throw ImportError(
-        fmt::format("tensor '{}' has rank {}, more than the limit of {}", name, tensor.dims_size(), limits.max_rank));
+        fmt::format("tensor '{}' has rank {}, more than the limit of {} (raise it with --max-rank)", name,
+                    tensor.dims_size(), limits.max_rank));
   }
   std::vector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
   for (int64_t dim : shape) {
@@ -200,8 +201,9 @@ TensorInfo decode_tensor(const onnx::TensorProto& tensor, ExternalData& external
   const auto elements = graph::checked_product(shape);
   if (!elements) throw ImportError(fmt::format("shape of '{}' overflows 64 bits", name));
   if (*elements > limits.max_tensor_elements) {
-    throw ImportError(fmt::format("tensor '{}' has {} elements, more than the limit of {}", name, *elements,
-                                  limits.max_tensor_elements));
+    throw ImportError(fmt::format("tensor '{}' has {} elements, more than the limit of {} (raise it with "
+                                  "--max-tensor-elements)",
+                                  name, *elements, limits.max_tensor_elements));
   }
   const DataType type = graph::dtype_from_int(tensor.data_type());
   TensorInfo result = known_tensor(type, shape);

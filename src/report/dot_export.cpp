@@ -7,16 +7,17 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "bufopt/report/text_escape.h"
 #include "bufopt/report/units.h"
 
 namespace bufopt::report {
 
 namespace {
 
-/// A DOT double-quoted string (backslash and quote escaped, newlines as \n line breaks).
+/// A DOT double-quoted string (valid UTF-8; backslash and quote escaped; newlines as \n line breaks).
 std::string quoted(const std::string& text) {
   std::string out = "\"";
-  for (char c : text) {
+  for (char c : valid_utf8(text)) {
     if (c == '"' || c == '\\') out += '\\';
     if (c == '\n') {
       out += "\\n";

@@ -170,7 +170,8 @@ std::string to_json(const ModelReport& report) {
   doc["annotations"] = annotations_json(graph);
   if (report.pareto) doc["pareto"] = pareto_json(*report.pareto);
   if (report.analysis && !report.analysis->verification.ok) doc["verification_errors"] = report.analysis->verification.errors;
-  return doc.dump(2) + "\n";
+  // A file name need not be valid UTF-8: replace invalid bytes rather than throw.
+  return doc.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }
 
 namespace {

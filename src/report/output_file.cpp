@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bufopt/report/interrupt_cleanup.h"
+
 namespace bufopt::report {
 
 namespace {
@@ -41,6 +43,7 @@ void write_output(const std::string& path, std::string_view content) {
   if (target.parent_path().empty()) temp = "." + target.filename().string() + ".XXXXXX";
   const int fd = ::mkstemp(temp.data());
   if (fd < 0) throw std::runtime_error("cannot create a file next to '" + path + "': " + errno_text());
+  const PendingFile pending(temp);  // removed if the process is interrupted before the rename
   try {
     write_all(fd, content);
     if (::fsync(fd) != 0) throw std::runtime_error("cannot flush: " + errno_text());

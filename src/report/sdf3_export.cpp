@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -12,8 +11,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "bufopt/analysis/time_model.h"
-#include "bufopt/report/svg_plot.h"
+#include "bufopt/analysis/pipelined.h"
+#include "bufopt/report/text_escape.h"
 
 namespace bufopt::report {
 
@@ -99,10 +98,15 @@ int64_t space_tokens(int64_t capacity, const ReaderRates& rates, const std::vect
 class Exporter {
  public:
   explicit Exporter(const ModelReport& report)
-      : report_(report), graph_(*report.graph), network_(report.analysis->evaluation.network) {}
+      : graph_(*report.graph),
+        network_(report.analysis->evaluation.network),
+        capacity_rows_(report.analysis->evaluation.usage.capacity_rows),
+        times_(analysis::firing_times(graph_, network_, report.analysis->options)) {}
 
   CsdfGraph run() {
-    for (const dataflow::Node& node : network_.nodes) add_actor(node.name, node_type(node), phase_times(node));
+    for (size_t n = 0; n < network_.nodes.size(); ++n) {
+      add_actor(network_.nodes[n].name, node_type(network_.nodes[n]), phase_times(n));
+    }
     for (size_t c = 0; c < network_.channels.size(); ++c) add_buffer(c);
     // No auto-concurrency: a firing starts after the previous one of the same actor ends.
     for (size_t a = 0; a < out_.actors.size(); ++a) {
@@ -122,18 +126,15 @@ class Exporter {
     return "actor";
   }
 
-  /// Work of the rows each phase writes plus the firing overhead, in ns (sources/sinks: 0).
-  std::vector<int64_t> phase_times(const dataflow::Node& node) const {
-    const auto phases = static_cast<size_t>(node.phases);
-    if (node.kind != dataflow::NodeKind::kActor) return std::vector<int64_t>(phases, 0);
-    const double work = analysis::actor_work_seconds(graph_.actors[static_cast<size_t>(node.actor)], report_.platform);
-    const std::vector<int64_t> rows =
-        node.outputs.empty() ? std::vector<int64_t>(phases, 1) : written_rates(node.outputs.front());
-    const double total = static_cast<double>(std::max<int64_t>(1, std::accumulate(rows.begin(), rows.end(), int64_t{0})));
+  /// The analysis's own firing durations (pipelined.h: the work of the rows a phase writes, or
+  /// a measured time, plus the firing overhead; sources and sinks 0), in whole ns, at least 1
+  /// for an actor.
+  std::vector<int64_t> phase_times(size_t n) const {
+    const dataflow::Node& node = network_.nodes[n];
     std::vector<int64_t> times;
-    for (int64_t r : rows) {
-      const double seconds = work * static_cast<double>(r) / total + report_.platform.firing_overhead_s;
-      times.push_back(std::max<int64_t>(1, std::llround(seconds * 1e9)));
+    for (analysis::Ticks ticks : times_.ticks[n]) {
+      const int64_t ns = (ticks + 500) / 1000;
+      times.push_back(node.kind == dataflow::NodeKind::kActor ? std::max<int64_t>(1, ns) : ns);
     }
     return times;
   }
@@ -169,21 +170,9 @@ class Exporter {
       producer = static_cast<size_t>(channel.producer);
       produced = written_rates(output_port(channel.producer, static_cast<dataflow::ChannelId>(c)));
     }
-    const int64_t capacity = channel.counted ? report_.analysis->evaluation.usage.capacity_rows[c] : 0;
     for (size_t k = 0; k < channel.consumers.size(); ++k) {
       const std::string name = channel.consumers.size() > 1 ? fmt::format("{}#{}", buffer.name, k) : buffer.name;
-      const auto consumer = static_cast<size_t>(channel.consumers[k]);
-      const ReaderRates rates = reader_rates(input_port(channel.consumers[k], static_cast<dataflow::ChannelId>(c)), channel.rows);
-      connect(producer, produced, consumer, rates.consumed, name, 0, channel.row_bytes, capacity);
-      if (std::any_of(rates.kept.begin(), rates.kept.end(), [](int64_t kept) { return kept > 0; })) {
-        std::vector<int64_t> taken_back(rates.kept.size(), 0);
-        std::copy(rates.kept.begin(), rates.kept.end() - 1, taken_back.begin() + 1);
-        connect(consumer, rates.kept, consumer, taken_back, "overlap:" + name, 0, channel.row_bytes, 0);
-      }
-      if (channel.counted) {
-        connect(consumer, rates.consumed, producer, produced, "space:" + name, space_tokens(capacity, rates, produced), 0,
-                0);
-      }
+      add_reader(c, name, producer, produced, channel.consumers[k]);
     }
     // Rows the application takes, or nobody reads, drain into a sink so that rates balance.
     if (channel.producer == dataflow::kNoNode) return;
@@ -194,6 +183,26 @@ class Exporter {
     } else if (channel.consumers.empty()) {
       connect(producer, produced, add_actor("unread:" + buffer.name, "sink", {0}), {channel.rows}, buffer.name, 0,
               channel.row_bytes, 0);
+    }
+  }
+
+  /// The data channel `name` of one reader of channel c, its overlap self-loop (when it keeps
+  /// rows between firings) and, for a counted buffer, its back-edge holding the capacity.
+  void add_reader(size_t c, const std::string& name, size_t producer, const std::vector<int64_t>& produced,
+                  dataflow::NodeId reader) {
+    const dataflow::Channel& channel = network_.channels[c];
+    const int64_t capacity = channel.counted ? capacity_rows_[c] : 0;
+    const auto consumer = static_cast<size_t>(reader);
+    const ReaderRates rates = reader_rates(input_port(reader, static_cast<dataflow::ChannelId>(c)), channel.rows);
+    connect(producer, produced, consumer, rates.consumed, name, 0, channel.row_bytes, capacity);
+    if (std::any_of(rates.kept.begin(), rates.kept.end(), [](int64_t kept) { return kept > 0; })) {
+      // Phase f keeps kept[f] rows, phase f + 1 takes them back.
+      std::vector<int64_t> taken_back(rates.kept.size(), 0);
+      std::copy(rates.kept.begin(), rates.kept.end() - 1, taken_back.begin() + 1);
+      connect(consumer, rates.kept, consumer, taken_back, "overlap:" + name, 0, channel.row_bytes, 0);
+    }
+    if (channel.counted) {
+      connect(consumer, rates.consumed, producer, produced, "space:" + name, space_tokens(capacity, rates, produced), 0, 0);
     }
   }
 
@@ -211,17 +220,19 @@ class Exporter {
     throw std::logic_error(fmt::format("sdf3 export: node {} does not read channel {}", node, channel));
   }
 
-  const ModelReport& report_;
   const graph::Graph& graph_;
   const dataflow::Network& network_;
+  const std::vector<int64_t>& capacity_rows_;
+  analysis::FiringTimes times_;
   CsdfGraph out_;
   std::set<std::string> used_names_;
 };
 
 std::string attr(const std::string& text) { return xml_escape(text); }
 
-/// XML comments may not contain "--".
-std::string comment_safe(std::string text) {
+/// Valid comment text: UTF-8, and no "--".
+std::string comment_safe(std::string_view raw) {
+  std::string text = valid_utf8(raw);
   for (size_t at = text.find("--"); at != std::string::npos; at = text.find("--")) text.replace(at, 2, "- -");
   return text;
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -171,7 +172,7 @@ SlowdownScale slowdown_scale(const ParetoFront& front, double chosen) {
   return scale;
 }
 
-void draw_slowdown_axis(Svg& svg, const SlowdownScale& scale) {
+void draw_slowdown_axis(Svg& svg, const SlowdownScale& scale, const std::string& mode) {
   svg.text(scale.one_x, kFrontBottom + 18, "1");
   svg.line(scale.one_x, kFrontTop, scale.one_x, kFrontBottom, kGridColor, 1);
   if (scale.has_log) {
@@ -187,7 +188,10 @@ void draw_slowdown_axis(Svg& svg, const SlowdownScale& scale) {
     }
   }
   svg.text((kPlotLeft + kPlotRight) / 2, kFrontBottom + 42,
-           "allowed slowdown R = time per inference / layer-by-layer time (log scale of R − 1)", "middle");
+           mode == "pipelined"
+               ? "allowed slowdown R = period per image / period unsplit, unbounded (log scale of R − 1)"
+               : "allowed slowdown R = time per inference / layer-by-layer time (log scale of R − 1)",
+           "middle");
 }
 
 /// A step line through (x_i, y_i): flat until the next sample, then a vertical step; the last
@@ -250,7 +254,7 @@ void draw_front_panel(Svg& svg, const ModelReport& report, const ParetoFront& fr
 
   svg.text(kPlotLeft, kFrontTop - 14, "Activation memory vs allowed slowdown", "start", R"( font-size="14" font-weight="bold")");
   draw_byte_axis(svg, bytes, kPlotLeft, kPlotRight, "activation memory (bytes, log scale)");
-  draw_slowdown_axis(svg, slowdown);
+  draw_slowdown_axis(svg, slowdown, report.mode);
   svg.rect(kPlotLeft, kFrontTop, kPlotRight - kPlotLeft, kFrontBottom - kFrontTop, "none", R"( stroke="black")");
 
   auto baseline = [&](int64_t value, const char* color, const char* dash) {
@@ -275,13 +279,14 @@ void draw_front_panel(Svg& svg, const ModelReport& report, const ParetoFront& fr
                         num(arena[i].first), num(arena[i].second), kArenaColor, slowdown_label(p.max_slowdown),
                         format_bytes(p.shared_bytes), format_bytes(p.fifo_bytes), p.slowdown));
   }
-  std::vector<LegendEntry> legend = {
-      {"bufopt shared arena", kArenaColor, "", false},
-      {"bufopt FIFO sum (no sharing)", kFifoColor, "6 3", false},
-      {"lower bound on the arena", kBoundColor, "2 3", false},
-      {"whole tensors, no sharing", kWholeColor, "7 4", false},
-      {"whole tensors, shared layer by layer", kWholeSharedColor, "", false},
-  };
+  std::vector<LegendEntry> legend;
+  if (!front.samples.empty()) {
+    legend = {{"bufopt shared arena", kArenaColor, "", false},
+              {"bufopt FIFO sum (no sharing)", kFifoColor, "6 3", false},
+              {"lower bound on the arena", kBoundColor, "2 3", false}};
+  }
+  legend.push_back({"whole tensors, no sharing", kWholeColor, "7 4", false});
+  legend.push_back({"whole tensors, shared layer by layer", kWholeSharedColor, "", false});
   if (chosen) {
     const double x = slowdown.map(chosen_r);
     const double y = bytes.map(static_cast<double>(std::max<int64_t>(1, chosen->evaluation.shared_bytes)));
@@ -291,6 +296,10 @@ void draw_front_panel(Svg& svg, const ModelReport& report, const ParetoFront& fr
     legend.push_back({label, kChosenColor, "", true});
   }
   draw_legend(svg, kFrontTop + 12, legend);
+  if (front.samples.empty()) {
+    svg.text((kPlotLeft + kPlotRight) / 2, (kFrontTop + kFrontBottom) / 2,
+             "trade-off not sampled (it is sampled in sequential mode)", "middle", R"( fill="#555555")");
+  }
 }
 
 /// Index step between labelled bars: 1, 2, 5, 10, 20, ... so that at most ~16 are labelled.
@@ -365,22 +374,6 @@ std::string model_file_name(const std::string& path) {
 }
 
 }  // namespace
-
-std::string xml_escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string analysis_svg(const ModelReport& report, const ParetoFront& front) {
   Svg svg;

@@ -138,6 +138,24 @@ void append_top_buffers(std::string& out, const ModelReport& report, const TextO
   }
 }
 
+/// Pipelined mode: steady-state throughput against every actor unsplit with unbounded FIFOs,
+/// and what limits it.
+std::string pipelined_line(const analysis::AnalysisResult& result, const std::string& verdict) {
+  const analysis::PipelinedFigures& p = *result.pipelined;
+  std::string out = fmt::format(
+      "\n  throughput {:.4g}/s, period {} (unsplit, unbounded FIFOs {:.4g}/s), slowdown {:.3f} (max {:.3f}), "
+      "first image {}, {}\n",
+      p.throughput_per_s, format_seconds(p.period_s), p.baseline_throughput_per_s, result.evaluation.slowdown,
+      result.options.max_slowdown, format_seconds(p.first_image_latency_s), verdict);
+  if (p.critical_buffers.empty()) {
+    out += fmt::format("  limited by actor {} (its own firings)\n", p.critical_nodes.empty() ? "-" : p.critical_nodes.front());
+  } else {
+    out += fmt::format("  limited by a cycle through {} actor(s) and the FIFO(s) {}\n", p.critical_nodes.size(),
+                       fit(fmt::format("{}", fmt::join(p.critical_buffers, ", ")), 60));
+  }
+  return out;
+}
+
 void append_schedule(std::string& out, const ModelReport& report) {
   const analysis::Evaluation& evaluation = report.analysis->evaluation;
   out += "\nfiring schedule (node x consecutive firings)\n  ";
@@ -181,9 +199,13 @@ std::string summary_text(const ModelReport& report, const TextOptions& options) 
                                 graph.buffers.size());
   out += platform_line(report) + "\n\n";
   append_lineup(out, report, options);
-  out += fmt::format("\n  time per inference {} (layer by layer {}), slowdown {:.3f} (max {:.3f}), {} firings, {}\n",
-                     format_seconds(evaluation.time_s), format_seconds(evaluation.baseline_time_s), evaluation.slowdown,
-                     result.options.max_slowdown, evaluation.schedule.firings.size(), verdict);
+  if (result.pipelined) {
+    out += pipelined_line(result, verdict);
+  } else {
+    out += fmt::format("\n  time per inference {} (layer by layer {}), slowdown {:.3f} (max {:.3f}), {} firings, {}\n",
+                       format_seconds(evaluation.time_s), format_seconds(evaluation.baseline_time_s), evaluation.slowdown,
+                       result.options.max_slowdown, evaluation.schedule.firings.size(), verdict);
+  }
   append_top_buffers(out, report, options);
   if (options.verbose) append_schedule(out, report);
   append_notes(out, graph, options);

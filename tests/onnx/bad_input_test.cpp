@@ -195,7 +195,7 @@ TEST(BadInput, TensorBeyondTheElementLimit) {
   options.limits.max_tensor_elements = 1'000'000;
   TempDir dir;
   EXPECT_EQ(message_for(builder.save(dir.file("m.onnx")), options),
-            "input 'x' has 3000000 elements, more than the limit of 1000000");
+            "input 'x' has 3000000 elements, more than the limit of 1000000 (raise it with --max-tensor-elements)");
 }
 
 TEST(BadInput, ExternalDataLeavingTheModelDirectory) {
@@ -233,7 +233,7 @@ TEST(BadInput, TooManyNodes) {
   ImportOptions options;
   options.limits.max_nodes = 1;
   TempDir dir;
-  EXPECT_EQ(message_for(builder.save(dir.file("m.onnx")), options), "graph has 2 nodes, more than the limit of 1");
+  EXPECT_EQ(message_for(builder.save(dir.file("m.onnx")), options), "graph has 2 nodes, more than the limit of 1 (raise it with --max-nodes)");
 }
 
 TEST(BadInput, FileBeyondTheSizeLimit) {

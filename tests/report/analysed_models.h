@@ -61,15 +61,32 @@ inline std::vector<ModelFile> bundled_models() {
   };
 }
 
+/// The fetched real models (scripts/fetch_models.sh) that are present.
+inline std::vector<ModelFile> fetched_models() {
+  const std::string root = source_dir() + "/models/external/ppocr/";
+  std::vector<ModelFile> out;
+  for (const ModelFile& file : {ModelFile{"det", root + "ch_PP-OCRv4_det_infer.onnx", {{"x", {1, 3, 640, 640}}}},
+                                ModelFile{"rec", root + "ch_PP-OCRv4_rec_infer.onnx", {{"x", {1, 3, 48, 320}}}}}) {
+    if (std::filesystem::exists(file.path)) out.push_back(file);
+  }
+  return out;
+}
+
 /// Classic architectures written by bufopt-zoo (external weights), generated once per process.
 inline std::vector<ModelFile> zoo_models() {
-  static const std::string dir = [] {
-    const std::string out = fresh_temp_dir("report_zoo");
-    const std::string command = shell_quote(BUFOPT_ZOO) + " " + shell_quote(out) + " resnet18 mobilenetv2 >/dev/null";
-    if (std::system(command.c_str()) != 0) ADD_FAILURE() << "bufopt-zoo failed: " << command;
-    return out;
-  }();
-  return {{"resnet18", dir + "/resnet18.onnx", {}}, {"mobilenetv2", dir + "/mobilenetv2.onnx", {}}};
+  /// The generated files, removed when the test program ends.
+  struct ZooDir {
+    std::string path = fresh_temp_dir("report_zoo");
+    ZooDir() {
+      const std::string command = shell_quote(BUFOPT_ZOO) + " " + shell_quote(path) + " resnet18 mobilenetv2 >/dev/null";
+      if (std::system(command.c_str()) != 0) ADD_FAILURE() << "bufopt-zoo failed: " << command;
+    }
+    ZooDir(const ZooDir&) = delete;
+    ZooDir& operator=(const ZooDir&) = delete;
+    ~ZooDir() { std::filesystem::remove_all(path); }
+  };
+  static const ZooDir dir;
+  return {{"resnet18", dir.path + "/resnet18.onnx", {}}, {"mobilenetv2", dir.path + "/mobilenetv2.onnx", {}}};
 }
 
 /// True when `tool` is on PATH.

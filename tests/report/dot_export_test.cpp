@@ -30,14 +30,16 @@ DotStatements read_dot(const std::string& dot) {
   std::getline(lines, line);
   EXPECT_TRUE(line.starts_with("digraph \"")) << line;
   std::smatch match;
+  std::string last;
   while (std::getline(lines, line)) {
+    last = line;
     if (std::regex_match(line, match, edge)) {
       out.edges.emplace_back(match[1], match[2], match[3]);
     } else if (std::regex_match(line, match, node)) {
       out.nodes.insert(match[1]);
     }
   }
-  EXPECT_EQ(line, "}");
+  EXPECT_EQ(last, "}");
   return out;
 }
 

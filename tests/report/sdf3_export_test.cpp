@@ -28,14 +28,17 @@ int64_t sum(const std::vector<int64_t>& values) { return std::accumulate(values.
 
 /// The exported graph as a test reads it back from the XML.
 struct ReadBack {
+  /// A port: direction and one rate per phase.
   struct Port {
     bool input = true;
     std::vector<int64_t> rates;
   };
+  /// An actor: its ports by name and its phase count (from executionTime).
   struct Actor {
     std::map<std::string, Port> ports;
     size_t phases = 0;
   };
+  /// A channel between two ports.
   struct Channel {
     std::string name, src, src_port, dst, dst_port;
     int64_t initial_tokens = 0;
@@ -172,6 +175,7 @@ void check_export(const AnalysedModel& model) {
 TEST(Sdf3Export, RealModelsAreWellFormedConsistentAndLive) {
   std::vector<ModelFile> files = bundled_models();
   for (const ModelFile& file : zoo_models()) files.push_back(file);
+  for (const ModelFile& file : fetched_models()) files.push_back(file);
   for (const ModelFile& file : files) {
     for (bool stream_io : {false, true}) {
       SCOPED_TRACE(file.label + (stream_io ? " --stream-io" : ""));
@@ -179,6 +183,17 @@ TEST(Sdf3Export, RealModelsAreWellFormedConsistentAndLive) {
       options.stream_io = stream_io;
       check_export(*analyse(file, options));
     }
+  }
+}
+
+TEST(Sdf3Export, PipelinedPlansAreLiveToo) {
+  analysis::AnalysisOptions options;
+  options.mode = analysis::Mode::kPipelined;
+  std::vector<ModelFile> files = bundled_models();
+  for (const ModelFile& file : zoo_models()) files.push_back(file);
+  for (const ModelFile& file : files) {
+    SCOPED_TRACE(file.label);
+    check_export(*analyse(file, options));
   }
 }
 

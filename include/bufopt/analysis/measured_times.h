@@ -49,7 +49,9 @@ struct ActorTimes {
 
 /// Maps measured times (node or actor names, as parse_ort_profile / parse_actor_times_json give
 /// them) onto `graph`'s actors: an actor is measured when its own name or one of its fused
-/// nodes is, and takes the sum of those it finds.
+/// nodes is, and takes the sum of those it finds. A name that is no node but holds a '/' is a
+/// node ONNX Runtime made by fusing (it names them "<first node>/MatMulAddFusion" and the like)
+/// and counts for the node before the '/'.
 ActorTimes actor_times(const graph::Graph& graph, const std::map<std::string, double>& measured);
 
 /// Reads either format from its text: a JSON array is an ONNX Runtime profile, an object a

@@ -72,6 +72,9 @@ bool shorter(const Period& a, const Period& b);
 /// a / b as a double (1 when both are zero).
 double period_ratio(const Period& a, Ticks b);
 
+/// period <= max_slowdown x baseline, exactly up to SPEC 5's tolerance on the ratio.
+bool within_slowdown(const Period& period, Ticks baseline, double max_slowdown);
+
 /// Duration of every firing: ticks[node][phase] (sources and sinks: 0).
 struct FiringTimes {
   std::vector<std::vector<Ticks>> ticks;
@@ -87,12 +90,19 @@ FiringTimes firing_times(const graph::Graph& graph, const dataflow::Network& net
 /// Baseline period: max over actors of (work + overhead), every actor unsplit, unbounded buffers.
 Ticks baseline_period_ticks(const graph::Graph& graph, const AnalysisOptions& options);
 
+/// The largest busy time of one node per image (sum of its firings): no capacity beats it.
+Ticks slowest_node_ticks(const FiringTimes& times);
+
 /// Capacity of a channel that never limits its producer.
 inline constexpr int64_t kUnboundedRows = std::numeric_limits<int64_t>::max();
 
 /// True when `channel` can limit execution: it has a producer and at least one reader. Its
 /// capacity is then a plan's choice (bytes when counted, free when held by the application).
 bool bounded_channel(const dataflow::Channel& channel);
+
+/// True when a plan gives `channel` a capacity: it has a producer. A channel nobody reads (an
+/// output the model drops) still holds the rows one firing writes (SPEC 4); it never limits.
+bool sized_channel(const dataflow::Channel& channel);
 
 /// Why one firing waits for another.
 enum class DependencyKind {
@@ -154,8 +164,9 @@ class ThroughputAnalyzer {
   ThroughputAnalyzer(ThroughputAnalyzer&&) noexcept;
   ThroughputAnalyzer& operator=(ThroughputAnalyzer&&) noexcept;
 
-  /// As analyze_throughput.
-  ThroughputAnalysis analyze(std::span<const int64_t> capacity_rows);
+  /// As analyze_throughput. `remember`: keep this answer's policy as the next warm start (false
+  /// for a trial the caller will undo, so the next analysis starts from the kept one).
+  ThroughputAnalysis analyze(std::span<const int64_t> capacity_rows, bool remember = true);
   /// As first_image.
   FirstImage first_image(std::span<const int64_t> capacity_rows);
 
@@ -171,7 +182,7 @@ FirstImage first_image(const dataflow::Network& network, const FiringTimes& time
 
 /// Per channel, the capacity no valid plan can go below (SPEC 4): the rows one producer firing
 /// writes and, for each reader firing, the rows from its previous release point to its window
-/// end (they are all held while it fires). 0 for channels that are not bounded.
+/// end (they are all held while it fires). 0 for channels nobody writes.
 std::vector<int64_t> capacity_lower_bounds(const dataflow::Network& network);
 
 /// A lower bound on fifo_bytes (= shared_bytes) of every pipelined plan meeting
@@ -186,8 +197,8 @@ struct PipelinedPlan {
   std::vector<int64_t> granularity;  ///< per actor, effective
   std::vector<int64_t> phases;       ///< per actor
   dataflow::Network network;
-  /// Per channel: rows; for bounded channels the plan's capacity (uncounted ones cost nothing),
-  /// 0 for the others.
+  /// Per channel: rows; for channels with a producer the plan's capacity (uncounted ones cost
+  /// nothing), 0 for the others.
   std::vector<int64_t> capacity_rows;
   FiringTimes times;
   Period period;
@@ -203,7 +214,7 @@ struct PipelinedLimits {
   /// Capacity enlargements per granularity candidate.
   int64_t max_enlargements = 200'000;
   /// Channels of a critical cycle tried per enlargement (cheapest first).
-  int trial_channels = 6;
+  int trial_channels = 2;
 };
 
 /// Sizes the capacities of one granularity vector for period <= target_ratio x baseline.
@@ -215,9 +226,10 @@ struct PipelinedLimits {
 ///     cycle whose smallest useful step costs fewest bytes: the step moves its space dependency
 ///     to the previous release of the reader, the least that changes the cycle;
 ///  3. while the period exceeds the target: take the critical cycle's channels, try each one's
-///     smallest useful step (at most limits.trial_channels, cheapest first) and keep the one
-///     that shortens the period most per byte (free steps first; when none shortens it, the
-///     cheapest: it removes this critical cycle).
+///     smallest useful step (at most limits.trial_channels, cheapest first; for a channel
+///     enlarged before, also twice its last step, so a skip buffer hundreds of rows short takes
+///     logarithmically many steps) and keep the one that shortens the period most per byte
+///     (free steps first; when none shortens it, the cheapest: it removes this critical cycle).
 /// Every state passed through is reported in `front` (bytes, slowdown), Pareto-filtered.
 /// The path does not depend on the target (it only decides where to stop), so a larger target
 /// stops at a subset of the path. nullopt when the target is below the granularity's own bound
@@ -238,14 +250,15 @@ SizingResult size_pipelined(const graph::Graph& graph, std::span<const int64_t> 
 /// the overhead is 0. Barriers and one-row actors fire once.
 std::vector<int64_t> pipelined_granularity(const graph::Graph& graph, const AnalysisOptions& options, double level);
 
-/// The budget levels tried by the optimizer, a fixed ladder independent of R: 1, 1.001, 1.002,
-/// 1.005, 1.01, ..., 2, 3, 5, 10, ... (1-2-5 steps of level - 1).
+/// The budget levels <= max_slowdown tried by the optimizer, from a fixed ladder independent of
+/// R: 1, then 1 + m x 10^e for m in 1, 2, 5 and e >= -3 (1.001, 1.002, 1.005, 1.01, ..., 1.5, 2,
+/// 3, 6, 11, ...).
 std::vector<double> pipelined_levels(double max_slowdown);
 
 /// The pipelined optimizer. Steps: for every ladder level <= R, finest first, the granularity
 /// of that level (pipelined_granularity; duplicates skipped); size it for R (size_pipelined,
-/// cut short once it needs more bytes than the best plan so far); keep the plan with the fewest
-/// bytes (ties: the shorter period). Guarantees: the answer meets R exactly
+/// cut short once it needs as many bytes as the best plan so far); keep the plan with the
+/// fewest bytes (ties: the finest granularity, found first). Guarantees: the answer meets R exactly
 /// (checked in integer ticks), is live, and since every candidate's sizing path does not depend
 /// on R and the candidates of a smaller R are among those of a larger R, its bytes never grow
 /// with R. A heuristic: exact_pipelined_plan gives the optimum on small graphs. nullopt when no

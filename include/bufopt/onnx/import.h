@@ -5,6 +5,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bufopt/graph/graph.h"
@@ -17,13 +18,18 @@ class ImportError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Limits that keep a hostile file from exhausting the machine.
+/// Limits that keep a hostile file from exhausting the machine. Each has a CLI flag to raise it
+/// (named in the error: --max-file-bytes, --max-nodes, --max-rank, --max-tensor-elements,
+/// --max-external-bytes, --max-firings).
 struct ImportLimits {
   int64_t max_file_bytes = int64_t{2} << 30;       ///< model file size
   int64_t max_nodes = 1'000'000;                    ///< nodes in the main graph
   int64_t max_rank = 16;                            ///< tensor rank
   int64_t max_tensor_elements = int64_t{1} << 40;   ///< elements of one tensor
   int64_t max_external_bytes = int64_t{16} << 30;   ///< total external data read
+  /// Firings of the whole graph at one row per firing (the sum over actors of their output
+  /// rows): the analysis keeps state per row, so this bounds its time and memory.
+  int64_t max_firings = 5'000'000;
 };
 
 struct ImportOptions {
@@ -41,5 +47,11 @@ struct ImportOptions {
 /// when the file cannot be read or parsed, or is structurally invalid (cycles, missing inputs,
 /// impossible shapes, unknown non-batch input dims without --input-shape).
 graph::Graph import_model(const std::string& path, const ImportOptions& options);
+
+/// The same for a model held in memory (`bytes`: what a .onnx file holds): external data files
+/// are looked up in `model_dir`, and an unnamed graph is called "model". For callers without a
+/// file (the fuzzer); limits.max_file_bytes applies to `bytes`.
+graph::Graph import_model_from_bytes(std::string_view bytes, const std::string& model_dir,
+                                     const ImportOptions& options);
 
 }  // namespace bufopt::onnx_import

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include <onnx/onnx_pb.h>
 
@@ -18,6 +19,10 @@ namespace bufopt::onnx_import {
 /// step relies on (an IR version, a main graph, an opset import).
 /// Throws ImportError with a one-line message without the path.
 onnx::ModelProto read_model_file(const std::filesystem::path& path, const ImportLimits& limits);
+
+/// Parses a model held in memory with read_model_file's checks (size limit, structure).
+/// Throws ImportError with a one-line message.
+onnx::ModelProto parse_model_bytes(std::string_view bytes, const ImportLimits& limits);
 
 /// Where the bytes of one externally stored tensor are.
 struct ExternalLocation {

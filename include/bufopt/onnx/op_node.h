@@ -43,6 +43,9 @@ struct OpNode {
   std::vector<std::string> outer_scope_inputs;
 
   bool has(const std::string& attribute) const { return attributes.count(attribute) != 0; }
+  /// The typed accessors return `fallback` when the attribute is absent and throw ImportError
+  /// naming the node when it has another type (an int is accepted where a float is expected;
+  /// a kOther attribute reads as its empty fields).
   int64_t int_attr(const std::string& attribute, int64_t fallback) const;
   double float_attr(const std::string& attribute, double fallback) const;
   std::string string_attr(const std::string& attribute, const std::string& fallback) const;
@@ -52,6 +55,11 @@ struct OpNode {
   const std::string& input(size_t i) const;
   /// "'name' (OpType)" for messages.
   std::string describe() const;
+
+ private:
+  /// The attribute named `attribute` when it has `kind`; nullptr when absent; throws
+  /// ImportError when it has another kind.
+  const Attribute* find_attribute(const std::string& attribute, Attribute::Kind kind) const;
 };
 
 }  // namespace bufopt::onnx_import
