@@ -505,12 +505,12 @@ void check_figures(const graph::Graph& graph, const Network& network, const Pipe
   if (bytes != plan.fifo_bytes) log.add("fifo_bytes {} differs from the sum of capacities {}", plan.fifo_bytes, bytes);
 }
 
-/// A channel written but read by nobody holds the rows one firing writes (SPEC 4: nothing is
+/// A counted channel written but read by nobody holds the rows one firing writes (SPEC 4: nothing is
 /// released before they are written, and they are dropped when the firing ends).
 void check_unread_channel(const Network& network, ChannelId c, const PipelinedPlan& plan, const graph::Graph& graph,
                           Log& log) {
   const dataflow::Channel& channel = network.channels[static_cast<size_t>(c)];
-  if (channel.producer == dataflow::kNoNode || !channel.consumers.empty()) return;
+  if (!channel.counted || channel.producer == dataflow::kNoNode || !channel.consumers.empty()) return;
   int64_t widest = 0;
   for (const dataflow::OutputPort& port : network.nodes[static_cast<size_t>(channel.producer)].outputs) {
     if (port.channel != c) continue;

@@ -264,6 +264,32 @@ TEST(PipelinedThroughput, ResidualOfThreeByThreeConvsDeadlocksBelowBranchDepth) 
   EXPECT_TRUE(report.ok) << all_errors(report);
 }
 
+TEST(PipelinedThroughput, UnreadBufferHoldsOneFiringAndNeverLimits) {
+  // "dead" writes a tensor nobody reads (not a graph output): it still holds the rows one firing
+  // writes (SPEC 4) and costs those bytes, but never makes its producer wait.
+  GraphBuilder builder;
+  const auto in = builder.input("in", 2, 8, 4);
+  const auto mid = builder.conv("a", in, 3, 1);
+  builder.output(builder.conv("b", mid, 2, 1));
+  const auto dead = builder.conv("dead", mid, 2, 1);
+  const graph::Graph graph = builder.build();
+  const AnalysisOptions options = tick_options(1.5);
+  const std::optional<PipelinedPlan> plan = optimize_pipelined(graph, options);
+  ASSERT_TRUE(plan);
+  const auto d = static_cast<size_t>(dead);
+  EXPECT_EQ(plan->capacity_rows[d], plan->granularity[2]);
+  int64_t bytes = 0;
+  for (size_t c = 0; c < graph.buffers.size(); ++c) {
+    if (graph.buffers[c].io == graph::IoRole::kNone) bytes += plan->capacity_rows[c] * graph.buffers[c].row_bytes();
+  }
+  EXPECT_EQ(plan->fifo_bytes, bytes);
+  EXPECT_TRUE(verify_pipelined(graph, *plan, options).ok);
+  PipelinedPlan none = *plan;
+  none.capacity_rows[d] = 0;
+  none.fifo_bytes = bytes - plan->capacity_rows[d] * graph.buffers[d].row_bytes();
+  EXPECT_TRUE(has_error(verify_pipelined(graph, none, options), "unread buffer"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // The verifier against the max-plus analysis, on random graphs and capacities.
 
