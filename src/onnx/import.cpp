@@ -150,8 +150,9 @@ class Importer {
     }
     for (const auto& sparse : graph.sparse_initializer()) {
       // Only the dense shape matters: a sparse weight is a constant of that shape.
-      TensorInfo tensor = known_tensor(graph::dtype_from_int(sparse.values().data_type()),
-                                       {sparse.dims().begin(), sparse.dims().end()});
+      std::vector<int64_t> dims(sparse.dims().begin(), sparse.dims().end());
+      check_shape(sparse.values().name(), dims, "tensor");
+      TensorInfo tensor = known_tensor(graph::dtype_from_int(sparse.values().data_type()), std::move(dims));
       tensor.constant = true;
       add_stored_constant(sparse.values().name(), std::move(tensor));
     }

@@ -1,6 +1,7 @@
 #include "bufopt/onnx/op_node.h"
 
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -209,10 +210,18 @@ OpNode make_op_node(const onnx::NodeProto& node, int index, const OpsetMap& opse
 
 void assign_unique_names(std::vector<OpNode>& nodes) {
   std::unordered_set<std::string> taken;
+  // The next suffix to try per base name: a hostile model repeating one name n times then costs
+  // O(n), not O(n^2) suffix probes.
+  std::unordered_map<std::string, int> next_suffix;
   for (OpNode& node : nodes) {
     std::string base = node.name.empty() ? fmt::format("{}_{}", node.op_type, node.index) : node.name;
     std::string name = base;
-    for (int suffix = 2; taken.count(name); ++suffix) name = fmt::format("{}_{}", base, suffix);
+    if (taken.count(name)) {
+      int& suffix = next_suffix.try_emplace(base, 2).first->second;
+      do {
+        name = fmt::format("{}_{}", base, suffix++);
+      } while (taken.count(name));
+    }
     taken.insert(name);
     node.name = std::move(name);
   }

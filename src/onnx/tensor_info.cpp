@@ -1,5 +1,8 @@
 #include "bufopt/onnx/tensor_info.h"
 
+#include <cmath>
+#include <limits>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -46,12 +49,20 @@ TensorInfo int64_constant(std::vector<int64_t> shape, std::vector<int64_t> value
   return constant_tensor(graph::DataType::kInt64, std::move(shape), std::move(elements));
 }
 
+int64_t truncate_to_int64(double value) {
+  // Converting a double outside int64's range is undefined: saturate (NaN reads as 0).
+  if (std::isnan(value)) return 0;
+  if (value >= 0x1p63) return std::numeric_limits<int64_t>::max();
+  if (value < -0x1p63) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(value);
+}
+
 std::optional<std::vector<int64_t>> values_as_ints(const TensorInfo& tensor) {
   if (!tensor.values) return std::nullopt;
   if (!is_floating(tensor.dtype)) return tensor.values->ints;
   std::vector<int64_t> result;
   result.reserve(tensor.values->reals.size());
-  for (double value : tensor.values->reals) result.push_back(static_cast<int64_t>(value));
+  for (double value : tensor.values->reals) result.push_back(truncate_to_int64(value));
   return result;
 }
 

@@ -10,7 +10,8 @@
 /// Steps.
 ///  1. Warm up libonnx's schema registry (function-local statics) in this process, so that the
 ///     child never waits on a lock another thread held at fork time.
-///  2. fork(). The child sends stderr to /dev/null, arms a 60 s alarm, runs the checker (with
+///  2. fork(). The child sends stderr to /dev/null, restores the default action of every signal
+///     the parent handles (a crash ends the child quietly), arms a 60 s alarm, runs the checker (with
 ///     the model's directory, so that it finds external data files), clears the declared
 ///     value_info and output shapes (inference must not merge shapes declared for other input
 ///     sizes), runs inference (strict, then lenient after a failure), writes its findings to a

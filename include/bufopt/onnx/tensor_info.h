@@ -59,7 +59,11 @@ TensorInfo constant_tensor(graph::DataType type, std::vector<int64_t> shape, Val
 /// A constant int64 tensor.
 TensorInfo int64_constant(std::vector<int64_t> shape, std::vector<int64_t> values);
 
-/// The elements of a constant as int64 (reals truncated), or nullopt without values.
+/// `value` truncated toward zero, saturated to int64's range; NaN gives 0.
+int64_t truncate_to_int64(double value);
+
+/// The elements of a constant as int64 (reals truncated and saturated, truncate_to_int64), or
+/// nullopt without values.
 std::optional<std::vector<int64_t>> values_as_ints(const TensorInfo& tensor);
 /// The elements of a constant as double, or nullopt without values.
 std::optional<std::vector<double>> values_as_reals(const TensorInfo& tensor);
