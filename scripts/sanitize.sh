@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Builds bufopt, its tools and its tests with AddressSanitizer and UndefinedBehaviorSanitizer
-# (g++, -DBUFOPT_SANITIZE=ON) in ./build-asan and runs the whole test suite there: every test,
-# including the ones that run the bufopt binary, executes instrumented code. Any sanitizer
-# report fails its test (errors abort, leaks are reported at exit).
+# (g++, -DBUFOPT_SANITIZE=ON; -Werror is the normal build's job) in ./build-asan and runs the
+# whole test suite there: every test, including the ones that run the bufopt binary, executes
+# instrumented code. Any sanitizer report fails its test (errors abort, leaks are reported at
+# exit).
 #   bash scripts/sanitize.sh            # configure, build, run every test
 #   bash scripts/sanitize.sh -R BadInput  # extra arguments go to ctest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build=build-asan
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUFOPT_SANITIZE=ON -DBUFOPT_WERROR=ON \
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUFOPT_SANITIZE=ON -DBUFOPT_WERROR=OFF \
   -DBUFOPT_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)"
 

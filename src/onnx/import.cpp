@@ -501,6 +501,7 @@ class Importer {
     actor.pad_end = model.pad_end;
     actor.groups = model.groups;
     std::set<int32_t> sources;
+    std::unordered_set<graph::BufferId> read;  // a set: a hostile node may have 10^5 inputs
     for (size_t port = 0; port < view.inputs.size(); ++port) {
       const PortView& input = view.inputs[port];
       if (!input.present()) continue;
@@ -509,7 +510,7 @@ class Importer {
         continue;
       }
       const graph::BufferId buffer = buffer_ids_.at(input.name);
-      if (std::find(actor.inputs.begin(), actor.inputs.end(), buffer) != actor.inputs.end()) continue;
+      if (!read.insert(buffer).second) continue;
       actor.inputs.push_back(buffer);
       actor.input_maps.push_back(model.port_maps[port]);
       result_.buffers[static_cast<size_t>(buffer)].consumers.push_back(id);

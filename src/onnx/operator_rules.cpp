@@ -596,14 +596,15 @@ void make_barrier(OperatorModel& model, const NodeView& view, std::string reason
   model.port_maps.assign(view.inputs.size(), graph::WholeInput{});
 }
 
-/// Ports of one tensor must agree on their map.
+/// Ports of one tensor must agree on their map. Linear in the ports (a hostile Concat may have
+/// hundreds of thousands).
 std::string disagreeing_ports(const NodeView& view, const OperatorModel& model) {
-  for (size_t i = 0; i < view.inputs.size(); ++i) {
-    for (size_t j = i + 1; j < view.inputs.size(); ++j) {
-      if (!view.inputs[i].activation() || view.inputs[i].name != view.inputs[j].name) continue;
-      if (!(model.port_maps[i] == model.port_maps[j])) {
-        return fmt::format("reads '{}' at two ports with different rows", view.inputs[i].name);
-      }
+  std::unordered_map<std::string_view, size_t> first_port;
+  for (size_t port = 0; port < view.inputs.size(); ++port) {
+    if (!view.inputs[port].activation()) continue;
+    const auto [first, inserted] = first_port.try_emplace(view.inputs[port].name, port);
+    if (!inserted && !(model.port_maps[first->second] == model.port_maps[port])) {
+      return fmt::format("reads '{}' at two ports with different rows", view.inputs[port].name);
     }
   }
   return {};

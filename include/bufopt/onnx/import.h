@@ -43,9 +43,12 @@ struct ImportOptions {
 /// Loads `path` and returns its operator graph with every tensor's static shape, dtype and
 /// streaming axis, constants folded, nodes topologically sorted (stable), unsupported ops as
 /// barriers named in Graph::unsupported, and (if options.fuse) element-wise ops fused.
+/// Every name the graph carries is printable UTF-8 (others are escaped as "\xNN"); libonnx's
+/// checker and shape inference run in a child process (libonnx_checks.h).
 /// Throws ImportError with a one-line message (without the path: the caller names the file)
-/// when the file cannot be read or parsed, or is structurally invalid (cycles, missing inputs,
-/// impossible shapes, unknown non-batch input dims without --input-shape).
+/// when the file cannot be read or parsed, is structurally invalid (cycles, missing inputs,
+/// impossible shapes, attributes of the wrong type, unknown non-batch input dims without
+/// --input-shape), or exceeds one of options.limits.
 graph::Graph import_model(const std::string& path, const ImportOptions& options);
 
 /// The same for a model held in memory (`bytes`: what a .onnx file holds): external data files
