@@ -66,12 +66,12 @@ bufopt::analysis::AnalysisOptions default_options() {
   return options;
 }
 
-/// Firings when every actor fires once per output row: the size of the search space's largest
+/// Firings when every actor fires once per phase row (dataflow::phase_rows): the size of the search space's largest
 /// schedule, whatever R allows.
 int64_t row_firings(const bufopt::graph::Graph& graph) {
   int64_t firings = 0;
   for (size_t a = 0; a < graph.actors.size(); ++a) {
-    firings += graph.actors[a].barrier ? 1 : bufopt::dataflow::output_rows(graph, static_cast<bufopt::graph::ActorId>(a));
+    firings += graph.actors[a].barrier ? 1 : bufopt::dataflow::phase_rows(graph, static_cast<bufopt::graph::ActorId>(a));
   }
   return firings;
 }

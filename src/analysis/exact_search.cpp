@@ -146,7 +146,10 @@ class FiringStates {
     for (size_t k = 0; k < counted_.size(); ++k) {
       const size_t c = counted_[k];
       const auto producer = static_cast<size_t>(network_.channels[c].producer);
-      const bool started = counts[producer] > 0 || producer == n;
+      // Alive from its first write (buffer_usage.h): a firing that writes nothing (a streaming
+      // reduction before its last) does not start the buffer.
+      const int64_t written_now = producer == n ? written_by(f, c) : written(c, counts);
+      const bool started = written_now > 0;
       const int64_t rows = network_.channels[c].rows;
       const bool finished = written(c, counts) == rows && min_release(c, counts) == rows;
       if (started && !finished) step.alive |= ChannelSet{1} << k;
@@ -160,6 +163,13 @@ class FiringStates {
     size_t node = 0;
     size_t port = 0;
   };
+
+  /// Rows of channel c written once its producer has fired its firing f.
+  int64_t written_by(int64_t f, size_t c) const {
+    return network_.nodes[static_cast<size_t>(network_.channels[c].producer)]
+        .outputs[producer_port_[c]]
+        .written[static_cast<size_t>(f)];
+  }
 
   int64_t written(size_t c, const std::vector<int64_t>& counts) const {
     const dataflow::Channel& channel = network_.channels[c];
@@ -475,7 +485,7 @@ std::vector<std::vector<int64_t>> granularity_choices(const graph::Graph& graph)
   std::vector<std::vector<int64_t>> choices(graph.actors.size());
   for (size_t a = 0; a < graph.actors.size(); ++a) {
     const auto actor = static_cast<graph::ActorId>(a);
-    const int64_t rows = dataflow::output_rows(graph, actor);
+    const int64_t rows = dataflow::phase_rows(graph, actor);
     if (dataflow::effective_granularity(graph, actor, 1) == rows) {
       choices[a] = {rows};
       continue;
@@ -499,7 +509,7 @@ bool within_slowdown(const graph::Graph& graph, const std::vector<int64_t>& gran
                      const AnalysisOptions& options) {
   std::vector<int64_t> phases(graph.actors.size());
   for (size_t a = 0; a < graph.actors.size(); ++a) {
-    const int64_t rows = dataflow::output_rows(graph, static_cast<graph::ActorId>(a));
+    const int64_t rows = dataflow::phase_rows(graph, static_cast<graph::ActorId>(a));
     phases[a] = (rows + granularity[a] - 1) / granularity[a];
   }
   const double time = sequential_time_seconds(graph, phases, options.platform);

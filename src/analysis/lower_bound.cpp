@@ -20,7 +20,10 @@
 //     while being written, SPEC 4). Buffers alive at one moment never share bytes, so the arena
 //     of any order is at least need(a, g) = max_f of that sum.
 //  3. The actor takes one of those g, hence bound(a) = min over g of need(a, g), and the bound
-//     is the max over actors. A barrier (one firing) reads its counted inputs whole.
+//     is the max over actors. A barrier (one firing) reads its counted inputs whole. For a
+//     streaming reduction H_a and g count input rows (dataflow::phase_rows): firing f needs
+//     input rows [f*g, (f+1)*g) and only the last also writes the output row, so need(a, g) is
+//     max(g input rows, the last firing's rows + the output row).
 // The bound counts neither buffers held across the firing by other actors nor the rows pulled
 // ahead of a window, so it is usually well below what a real order needs.
 
@@ -52,17 +55,24 @@ std::optional<int64_t> most_extra_firings(const graph::Graph& graph, const Analy
   return static_cast<int64_t>(std::floor(budget));
 }
 
-/// One counted input of an actor: its per-output-row windows and bytes per row.
+/// One counted input of an actor: its per-phase-row windows and bytes per row.
 struct InputRows {
   std::vector<dataflow::RowRange> windows;
   int64_t in_rows = 0;
   int64_t row_bytes = 0;
 };
 
-/// need(a, g) of step 2.
-int64_t firing_need(const std::vector<InputRows>& inputs, const std::vector<const graph::Buffer*>& outputs,
-                    int64_t out_rows, int64_t granularity) {
-  const int64_t phases = dataflow::phase_count(out_rows, granularity);
+/// One counted output of an actor: its index among the actor's outputs and bytes per row.
+struct OutputRows {
+  size_t index = 0;
+  int64_t row_bytes = 0;
+};
+
+/// need(a, g) of step 2: the windows one firing reads plus the rows it writes (a streaming
+/// reduction's firings write nothing until the last, which writes the output row).
+int64_t firing_need(const graph::Graph& graph, graph::ActorId a, const std::vector<InputRows>& inputs,
+                    const std::vector<OutputRows>& outputs, int64_t rows, int64_t granularity) {
+  const int64_t phases = dataflow::phase_count(rows, granularity);
   std::vector<int64_t> bytes(static_cast<size_t>(phases), 0);
   for (const InputRows& input : inputs) {
     const dataflow::InputPort port = dataflow::input_port(0, input.windows, input.in_rows, granularity);
@@ -70,11 +80,11 @@ int64_t firing_need(const std::vector<InputRows>& inputs, const std::vector<cons
       bytes[f] = saturating_add(bytes[f], saturating_mul(port.window[f].size(), input.row_bytes));
     }
   }
-  for (const graph::Buffer* output : outputs) {
-    const dataflow::OutputPort port = dataflow::output_port(0, output->rows(), granularity, phases);
+  for (const OutputRows& output : outputs) {
+    const dataflow::OutputPort port = dataflow::actor_output_port(graph, a, output.index, granularity);
     int64_t before = 0;
     for (size_t f = 0; f < bytes.size(); ++f) {
-      bytes[f] = saturating_add(bytes[f], saturating_mul(port.written[f] - before, output->row_bytes()));
+      bytes[f] = saturating_add(bytes[f], saturating_mul(port.written[f] - before, output.row_bytes));
       before = port.written[f];
     }
   }
@@ -83,26 +93,26 @@ int64_t firing_need(const std::vector<InputRows>& inputs, const std::vector<cons
 
 int64_t actor_bound(const graph::Graph& graph, graph::ActorId a, const AnalysisOptions& options) {
   const graph::Actor& actor = graph.actors[static_cast<size_t>(a)];
-  const int64_t out_rows = dataflow::output_rows(graph, a);
+  // Granularities count phase rows: output rows, or input rows of a streaming reduction.
+  const int64_t rows = dataflow::phase_rows(graph, a);
   std::vector<InputRows> inputs;
   for (size_t i = 0; i < actor.inputs.size(); ++i) {
     const graph::Buffer& buffer = graph.buffers[static_cast<size_t>(actor.inputs[i])];
     if (!counted(buffer, options.stream_io)) continue;
-    // As build_network does: a barrier reads every input whole, whatever its row map says.
-    const graph::RowMap map = actor.barrier ? graph::RowMap{graph::WholeInput{}} : actor.input_maps[i];
-    inputs.push_back({dataflow::row_windows(map, buffer.rows(), out_rows), buffer.rows(), buffer.row_bytes()});
+    // As build_network does: a barrier reads every input whole, a streaming reduction row by row.
+    inputs.push_back({dataflow::phase_row_windows(graph, a, i), buffer.rows(), buffer.row_bytes()});
   }
-  std::vector<const graph::Buffer*> outputs;
-  for (graph::BufferId id : actor.outputs) {
-    const graph::Buffer& buffer = graph.buffers[static_cast<size_t>(id)];
-    if (counted(buffer, options.stream_io)) outputs.push_back(&buffer);
+  std::vector<OutputRows> outputs;
+  for (size_t o = 0; o < actor.outputs.size(); ++o) {
+    const graph::Buffer& buffer = graph.buffers[static_cast<size_t>(actor.outputs[o])];
+    if (counted(buffer, options.stream_io)) outputs.push_back({o, buffer.row_bytes()});
   }
   if (inputs.empty() && outputs.empty()) return 0;
   const int64_t smallest = minimum_granularity(graph, a, options);
   int64_t bound = kSaturated;
-  for (int64_t g = smallest; g <= out_rows; ++g) {
+  for (int64_t g = smallest; g <= rows; ++g) {
     const int64_t effective = dataflow::effective_granularity(graph, a, g);
-    bound = std::min(bound, firing_need(inputs, outputs, out_rows, effective));
+    bound = std::min(bound, firing_need(graph, a, inputs, outputs, rows, effective));
     if (effective != g) break;  // a barrier: one granularity only
   }
   return bound;
@@ -111,13 +121,13 @@ int64_t actor_bound(const graph::Graph& graph, graph::ActorId a, const AnalysisO
 }  // namespace
 
 int64_t minimum_granularity(const graph::Graph& graph, graph::ActorId actor, const AnalysisOptions& options) {
-  const int64_t out_rows = dataflow::output_rows(graph, actor);
+  const int64_t rows = dataflow::phase_rows(graph, actor);
   const std::optional<int64_t> budget = most_extra_firings(graph, options);
   int64_t smallest = 1;
-  if (budget && *budget < out_rows - 1) {
+  if (budget && *budget < rows - 1) {
     // ceil(H / g) <= budget + 1  <=>  g >= H / (budget + 1).
     const int64_t most_phases = *budget + 1;
-    smallest = out_rows / most_phases + (out_rows % most_phases != 0 ? 1 : 0);
+    smallest = rows / most_phases + (rows % most_phases != 0 ? 1 : 0);
   }
   return dataflow::effective_granularity(graph, actor, smallest);
 }

@@ -34,7 +34,7 @@ class Search {
         windows_(dataflow::row_window_table(graph)) {
     for (size_t a = 0; a < graph.actors.size(); ++a) {
       const auto id = static_cast<graph::ActorId>(a);
-      max_phases_.push_back(graph.actors[a].barrier ? 1 : dataflow::output_rows(graph, id));
+      max_phases_.push_back(graph.actors[a].barrier ? 1 : dataflow::phase_rows(graph, id));
     }
   }
 

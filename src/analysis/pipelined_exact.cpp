@@ -125,7 +125,7 @@ std::optional<PipelinedPlan> exact_pipelined_plan(const graph::Graph& graph, con
   for (size_t a = 0; a < actors; ++a) {
     const auto id = static_cast<graph::ActorId>(a);
     // Barriers take only their one granularity; others 1..H.
-    high[a] = dataflow::effective_granularity(graph, id, dataflow::output_rows(graph, id));
+    high[a] = dataflow::effective_granularity(graph, id, dataflow::phase_rows(graph, id));
     low[a] = dataflow::effective_granularity(graph, id, 1);
   }
   const Ticks baseline = baseline_period_ticks(graph, options);

@@ -275,7 +275,7 @@ std::vector<int64_t> pipelined_granularity(const graph::Graph& graph, const Anal
   const long double budget = static_cast<long double>(level) * static_cast<long double>(baseline_period_ticks(graph, options));
   std::vector<int64_t> granularity(graph.actors.size());
   for (size_t a = 0; a < graph.actors.size(); ++a) {
-    const int64_t rows = dataflow::output_rows(graph, static_cast<graph::ActorId>(a));
+    const int64_t rows = dataflow::phase_rows(graph, static_cast<graph::ActorId>(a));
     int64_t phases = rows;
     if (overhead > 0) {
       const Ticks work = to_ticks(pipelined_work_seconds(graph.actors[a], options));

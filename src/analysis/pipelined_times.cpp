@@ -87,12 +87,14 @@ FiringTimes firing_times(const graph::Graph& graph, const dataflow::Network& net
       ticks.back() += work % node.phases;
       continue;
     }
-    // Each phase's share follows its output rows; cumulative shares make the sum exact.
-    const std::vector<int64_t>& written = node.outputs.front().written;
-    const int64_t rows = written.back();
+    // Each phase's share follows its phase rows (output rows; input rows for a streaming
+    // reduction, whose work is spread over the rows it consumes); cumulative shares make the sum
+    // exact.
+    const int64_t rows = dataflow::phase_rows(graph, node.actor);
     Ticks before = 0;
     for (size_t f = 0; f < ticks.size(); ++f) {
-      const Ticks upto = share(work, written[f], rows);
+      const int64_t done = std::min(rows, (static_cast<int64_t>(f) + 1) * node.granularity);
+      const Ticks upto = f + 1 == ticks.size() ? work : share(work, done, rows);
       ticks[f] = upto - before + overhead;
       before = upto;
     }

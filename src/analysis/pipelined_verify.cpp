@@ -2,7 +2,8 @@
 // the max-plus analysis: it rebuilds the network and the firing times itself and replays the
 // self-timed execution with an event queue, row counters and nothing else. Steps:
 //  1. the claim's shape; the claimed network equals dataflow::build_network's for the claimed
-//     granularities; the claimed firing times equal the time model's (recomputed here);
+//     granularities, and its streaming reductions match this file's own model of one; the
+//     claimed firing times equal the time model's (recomputed here);
 //  2. the nodes fall into groups joined by bounded channels (a group only waits on itself: a
 //     graph input held by the application never makes anyone wait); for each group, replay
 //     image after image: a node starts its next firing as soon as its previous one ended, its
@@ -103,7 +104,37 @@ void compare_networks(const Network& claimed, const Network& rebuilt, Log& log) 
   }
 }
 
-/// SPEC 5 pipelined firing times: the actor's work shared by output rows, plus one overhead.
+/// SPEC 3's streaming reduction, modelled here on its own: ceil(H_in / g) firings, firing f
+/// reads and releases input rows [f*g, min((f+1)*g, H_in)), and only the last writes its row.
+void check_streaming_reductions(const graph::Graph& graph, const Network& network, Log& log) {
+  for (size_t a = 0; a < graph.actors.size() && a < network.nodes.size(); ++a) {
+    const graph::Actor& actor = graph.actors[a];
+    if (!actor.streaming_reduction) continue;
+    const dataflow::Node& node = network.nodes[a];
+    if (actor.inputs.size() != 1 || node.inputs.size() != 1 || node.granularity < 1) {
+      log.add("network: streaming reduction {} must read one activation", actor.name);
+      continue;
+    }
+    const int64_t rows = graph.buffers[static_cast<size_t>(actor.inputs.front())].rows();
+    const int64_t g = node.granularity;
+    const int64_t phases = (rows + g - 1) / g;
+    bool ok = node.phases == phases && node.inputs.front().window.size() == static_cast<size_t>(phases) &&
+              node.inputs.front().release.size() == static_cast<size_t>(phases);
+    for (int64_t f = 0; ok && f < phases; ++f) {
+      const int64_t end = std::min((f + 1) * g, rows);
+      const auto i = static_cast<size_t>(f);
+      ok = node.inputs.front().window[i] == dataflow::RowRange{f * g, end} && node.inputs.front().release[i] == end;
+      for (const dataflow::OutputPort& port : node.outputs) {
+        ok = ok && port.written.size() == static_cast<size_t>(phases) &&
+             (f + 1 == phases || port.written[i] == 0);
+      }
+    }
+    if (!ok) log.add("network: streaming reduction {} does not consume its {} input rows {} at a time", actor.name, rows, g);
+  }
+}
+
+/// SPEC 5 pipelined firing times: the actor's work shared by output rows (input rows for a
+/// streaming reduction), plus one overhead.
 std::vector<std::vector<Ticks>> model_times(const graph::Graph& graph, const Network& network,
                                             const AnalysisOptions& options) {
   const auto ticks_of = [](double seconds) -> Ticks {
@@ -123,6 +154,17 @@ std::vector<std::vector<Ticks>> model_times(const graph::Graph& graph, const Net
       seconds = std::max(0.0, it->second - platform.firing_overhead_s);
     }
     const Ticks work = ticks_of(seconds);
+    if (actor.streaming_reduction && !actor.inputs.empty()) {
+      // SPEC 3: a streaming reduction's work follows the input rows each firing consumes.
+      const int64_t rows = graph.buffers[static_cast<size_t>(actor.inputs.front())].rows();
+      const auto cut = [&](size_t i) {
+        if (i + 1 == times[n].size()) return work;
+        const int64_t done = std::min(rows, static_cast<int64_t>(i + 1) * node.granularity);
+        return static_cast<Ticks>(static_cast<__int128>(work) * done / rows);
+      };
+      for (size_t f = 0; f < times[n].size(); ++f) times[n][f] = cut(f) - (f > 0 ? cut(f - 1) : 0) + overhead;
+      continue;
+    }
     for (size_t f = 0; f < times[n].size(); ++f) {
       if (node.outputs.empty()) {
         times[n][f] = (f + 1 == times[n].size() ? work : 0) + overhead;
@@ -545,6 +587,7 @@ VerifyReport verify_pipelined(const graph::Graph& graph, const PipelinedPlan& pl
     return log.finish();
   }
   compare_networks(plan.network, network, log);
+  check_streaming_reductions(graph, network, log);
   for (size_t a = 0; a < graph.actors.size(); ++a) {
     if (plan.phases[a] != network.nodes[a].phases) {
       log.add("phases: {} claims {}, its granularity gives {}", graph.actors[a].name, plan.phases[a], network.nodes[a].phases);

@@ -11,7 +11,7 @@ double slowdown_of(const graph::Graph& graph, const std::vector<int64_t>& granul
   std::vector<int64_t> phases(graph.actors.size());
   for (size_t a = 0; a < graph.actors.size(); ++a) {
     const auto id = static_cast<graph::ActorId>(a);
-    phases[a] = dataflow::phase_count(dataflow::output_rows(graph, id),
+    phases[a] = dataflow::phase_count(dataflow::phase_rows(graph, id),
                                       dataflow::effective_granularity(graph, id, granularity[a]));
   }
   const double baseline = baseline_time_seconds(graph, platform);
@@ -23,7 +23,7 @@ double slowdown_of(const graph::Graph& graph, const std::vector<int64_t>& granul
 std::vector<int64_t> layer_by_layer_granularity(const graph::Graph& graph) {
   std::vector<int64_t> granularity(graph.actors.size());
   for (size_t a = 0; a < graph.actors.size(); ++a) {
-    granularity[a] = dataflow::output_rows(graph, static_cast<graph::ActorId>(a));
+    granularity[a] = dataflow::phase_rows(graph, static_cast<graph::ActorId>(a));
   }
   return granularity;
 }

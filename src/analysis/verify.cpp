@@ -3,7 +3,8 @@
 // nothing here calls the scheduler, the usage measurement, the arena planner or the time model,
 // so a bug there cannot hide itself. Steps:
 //  1. shape of the claim (vector sizes), granularities and phase counts;
-//  2. the claimed network equals dataflow::build_network's (ports, windows, releases, writes);
+//  2. the claimed network equals dataflow::build_network's (ports, windows, releases, writes),
+//     and every streaming reduction's node matches this file's own model of one (SPEC 3);
 //  3. replay: each firing's windows written and unreleased, SPEC 4 occupancy <= capacity,
 //     exact firing counts, and the firings during which every counted channel holds rows;
 //  4. claimed lifetimes cover those firings; arena placements of buffers alive together are
@@ -135,6 +136,14 @@ bool check_claim_shape(const graph::Graph& graph, const Evaluation& evaluation, 
   return ok;
 }
 
+/// The rows a granularity divides (SPEC 3), derived here from the graph: output rows, or the
+/// input rows a streaming reduction consumes row by row.
+int64_t own_phase_rows(const graph::Graph& graph, const graph::Actor& actor) {
+  const std::vector<graph::BufferId>& rows_of = actor.streaming_reduction ? actor.inputs : actor.outputs;
+  if (rows_of.empty()) return 1;
+  return graph.buffers[static_cast<size_t>(rows_of.front())].rows();
+}
+
 /// Phases of every actor recomputed from the claimed granularity: ceil(rows / g).
 std::vector<int64_t> recompute_phases(const graph::Graph& graph, const Evaluation& evaluation, ViolationLog& log) {
   std::vector<int64_t> phases(graph.actors.size(), 1);
@@ -146,7 +155,7 @@ std::vector<int64_t> recompute_phases(const graph::Graph& graph, const Evaluatio
       log.add(Violation::kClaimShape, fmt::format("actor '{}': granularity {} is not effective (would be {})",
                                                   graph.actors[a].name, claimed, effective));
     }
-    const int64_t rows = dataflow::output_rows(graph, actor);
+    const int64_t rows = own_phase_rows(graph, graph.actors[a]);
     phases[a] = (rows + effective - 1) / effective;
     if (evaluation.phases[a] != phases[a]) {
       log.add(Violation::kClaimShape,
@@ -222,6 +231,51 @@ void compare_networks(const Network& claimed, const Network& rebuilt, ViolationL
   for (size_t c = 0; c < rebuilt.channels.size(); ++c) {
     if (auto difference = channel_difference(claimed.channels[c], rebuilt.channels[c])) {
       log.add(Violation::kNetwork, fmt::format("channel {}: {}", c, *difference));
+    }
+  }
+}
+
+/// SPEC 3's streaming reduction, modelled here on its own: with H input rows and granularity g,
+/// firing f reads input rows [f*g, min((f+1)*g, H)) and releases them, and writes nothing but
+/// at its last firing, which writes the output row. The rebuilt node must say exactly that.
+void check_streaming_reductions(const graph::Graph& graph, const Network& rebuilt, ViolationLog& log) {
+  for (size_t a = 0; a < graph.actors.size() && a < rebuilt.nodes.size(); ++a) {
+    const graph::Actor& actor = graph.actors[a];
+    if (!actor.streaming_reduction) continue;
+    const dataflow::Node& node = rebuilt.nodes[a];
+    auto fail = [&](const std::string& what) {
+      log.add(Violation::kNetwork, fmt::format("streaming reduction '{}': {}", actor.name, what));
+    };
+    if (actor.barrier || actor.inputs.size() != 1 || node.inputs.size() != 1) {
+      fail("must read exactly one activation and not be a barrier");
+      continue;
+    }
+    const int64_t rows = graph.buffers[static_cast<size_t>(actor.inputs.front())].rows();
+    const int64_t g = node.granularity;
+    if (g < 1 || g > rows) {
+      fail(fmt::format("granularity {} outside [1, {}] input rows", g, rows));
+      continue;
+    }
+    const int64_t phases = (rows + g - 1) / g;
+    std::vector<dataflow::RowRange> windows;
+    std::vector<int64_t> releases;
+    for (int64_t f = 0; f < phases; ++f) {
+      const int64_t end = std::min((f + 1) * g, rows);
+      windows.push_back({f * g, end});
+      releases.push_back(end);
+    }
+    if (node.phases != phases) fail(fmt::format("{} phases, {} input rows at g={} give {}", node.phases, rows, g, phases));
+    if (node.inputs.front().window != windows || node.inputs.front().release != releases) {
+      fail(fmt::format("reads {} releasing {}, expected {} releasing {}", ranges_text(node.inputs.front().window),
+                       list_text(node.inputs.front().release), ranges_text(windows), list_text(releases)));
+    }
+    if (node.outputs.size() != actor.outputs.size()) fail("number of outputs differs from the graph's");
+    for (size_t o = 0; o < node.outputs.size() && o < actor.outputs.size(); ++o) {
+      std::vector<int64_t> written(static_cast<size_t>(phases), 0);
+      written.back() = graph.buffers[static_cast<size_t>(actor.outputs[o])].rows();
+      if (node.outputs[o].written != written) {
+        fail(fmt::format("writes {}, expected {}", list_text(node.outputs[o].written), list_text(written)));
+      }
     }
   }
 }
@@ -561,6 +615,7 @@ VerifyReport verify(const graph::Graph& graph, const Evaluation& evaluation, con
   }
   const std::vector<int64_t> phases = recompute_phases(graph, evaluation, log);
   compare_networks(evaluation.network, rebuilt, log);
+  check_streaming_reductions(graph, rebuilt, log);
   if (rebuilt.channels.size() != graph.buffers.size()) {
     log.add(Violation::kNetwork, "rebuilt network does not have one channel per buffer");
     return log.finish();

@@ -21,13 +21,24 @@ const graph::Buffer& buffer_at(const graph::Graph& graph, graph::BufferId buffer
   return graph.buffers[static_cast<size_t>(buffer)];
 }
 
-/// The per-row windows of input `i` of actor `actor`.
+/// The per-phase-row windows of input `i` of actor `actor` (`rows` phase rows).
 std::vector<RowRange> actor_row_windows(const graph::Graph& graph, const graph::Actor& actor, size_t i,
-                                        int64_t out_rows) {
+                                        int64_t rows) {
   const int64_t in_rows = buffer_at(graph, actor.inputs[i]).rows();
+  // A streaming reduction's phase row i is input row i: it consumes the rows one by one.
+  if (actor.streaming_reduction) return row_windows(graph::SlidingWindow{}, in_rows, rows);
   // A barrier needs every input row before its single firing, whatever its row map says.
   const graph::RowMap map = actor.barrier ? graph::RowMap{graph::WholeInput{}} : actor.input_maps[i];
-  return row_windows(map, in_rows, out_rows);
+  return row_windows(map, in_rows, rows);
+}
+
+/// The output port of output `output` of an actor firing `phases` times, `granularity` phase
+/// rows each.
+OutputPort output_port_of(const graph::Graph& graph, const graph::Actor& actor, graph::BufferId output,
+                          int64_t granularity, int64_t phases) {
+  const int64_t rows = buffer_at(graph, output).rows();
+  if (actor.streaming_reduction) return reduction_output_port(output, rows, phases);
+  return output_port(output, rows, granularity, phases);
 }
 
 /// The node of one graph actor: windows per input, rows written per output. `cached` holds the
@@ -35,24 +46,24 @@ std::vector<RowRange> actor_row_windows(const graph::Graph& graph, const graph::
 Node actor_node(const graph::Graph& graph, graph::ActorId id, int64_t requested_granularity,
                 const std::vector<std::vector<RowRange>>* cached) {
   const graph::Actor& actor = actor_at(graph, id);
-  const int64_t out_rows = output_rows(graph, id);
+  const int64_t rows = phase_rows(graph, id);
   Node node;
   node.kind = NodeKind::kActor;
   node.actor = id;
   node.name = actor.name;
   node.granularity = effective_granularity(graph, id, requested_granularity);
-  node.phases = phase_count(out_rows, node.granularity);
+  node.phases = phase_count(rows, node.granularity);
   for (size_t i = 0; i < actor.inputs.size(); ++i) {
     const graph::BufferId input = actor.inputs[i];
     const int64_t in_rows = buffer_at(graph, input).rows();
     if (cached) {
       node.inputs.push_back(input_port(input, (*cached)[i], in_rows, node.granularity));
     } else {
-      node.inputs.push_back(input_port(input, actor_row_windows(graph, actor, i, out_rows), in_rows, node.granularity));
+      node.inputs.push_back(input_port(input, actor_row_windows(graph, actor, i, rows), in_rows, node.granularity));
     }
   }
   for (graph::BufferId output : actor.outputs) {
-    node.outputs.push_back(output_port(output, buffer_at(graph, output).rows(), node.granularity, node.phases));
+    node.outputs.push_back(output_port_of(graph, actor, output, node.granularity, node.phases));
   }
   return node;
 }
@@ -104,8 +115,18 @@ int64_t output_rows(const graph::Graph& graph, graph::ActorId actor) {
   return buffer_at(graph, first).rows();
 }
 
+int64_t phase_rows(const graph::Graph& graph, graph::ActorId actor) {
+  const graph::Actor& node = actor_at(graph, actor);
+  if (!node.streaming_reduction || node.inputs.empty()) return output_rows(graph, actor);
+  const graph::BufferId input = node.inputs.front();
+  if (input < 0 || static_cast<size_t>(input) >= graph.buffers.size()) {
+    throw std::out_of_range("actor " + node.name + ": input buffer id out of range");
+  }
+  return buffer_at(graph, input).rows();
+}
+
 int64_t effective_granularity(const graph::Graph& graph, graph::ActorId actor, int64_t requested) {
-  const int64_t rows = output_rows(graph, actor);
+  const int64_t rows = phase_rows(graph, actor);
   if (actor_at(graph, actor).barrier) return rows;
   return std::clamp<int64_t>(requested, 1, rows);
 }
@@ -115,12 +136,25 @@ RowWindowTable row_window_table(const graph::Graph& graph) {
   table.windows.resize(graph.actors.size());
   for (size_t a = 0; a < graph.actors.size(); ++a) {
     const graph::Actor& actor = graph.actors[a];
-    const int64_t out_rows = output_rows(graph, static_cast<graph::ActorId>(a));
+    const int64_t rows = phase_rows(graph, static_cast<graph::ActorId>(a));
     for (size_t i = 0; i < actor.inputs.size(); ++i) {
-      table.windows[a].push_back(actor_row_windows(graph, actor, i, out_rows));
+      table.windows[a].push_back(actor_row_windows(graph, actor, i, rows));
     }
   }
   return table;
+}
+
+std::vector<RowRange> phase_row_windows(const graph::Graph& graph, graph::ActorId actor, size_t input) {
+  const graph::Actor& node = actor_at(graph, actor);
+  if (input >= node.inputs.size()) throw std::out_of_range("actor " + node.name + ": input index out of range");
+  return actor_row_windows(graph, node, input, phase_rows(graph, actor));
+}
+
+OutputPort actor_output_port(const graph::Graph& graph, graph::ActorId actor, size_t output, int64_t granularity) {
+  const graph::Actor& node = actor_at(graph, actor);
+  if (output >= node.outputs.size()) throw std::out_of_range("actor " + node.name + ": output index out of range");
+  const int64_t effective = effective_granularity(graph, actor, granularity);
+  return output_port_of(graph, node, node.outputs[output], effective, phase_count(phase_rows(graph, actor), effective));
 }
 
 namespace {

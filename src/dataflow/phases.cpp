@@ -64,4 +64,13 @@ OutputPort output_port(ChannelId channel, int64_t rows, int64_t granularity, int
   return port;
 }
 
+OutputPort reduction_output_port(ChannelId channel, int64_t rows, int64_t phases) {
+  if (rows < 1 || phases < 1) throw std::invalid_argument("reduction_output_port: rows and phases must be at least 1");
+  OutputPort port;
+  port.channel = channel;
+  port.written.assign(static_cast<size_t>(phases), 0);
+  port.written.back() = rows;
+  return port;
+}
+
 }  // namespace bufopt::dataflow

@@ -17,6 +17,20 @@ bool valid_actor(const Graph& graph, ActorId id) {
   return id >= 0 && static_cast<size_t>(id) < graph.actors.size();
 }
 
+/// The shape Actor::streaming_reduction promises: one input, outputs of one row, no barrier.
+void check_streaming_reduction(const Graph& graph, const Actor& actor, std::vector<std::string>& problems) {
+  if (actor.barrier) problems.push_back(fmt::format("actor {}: a streaming reduction is not a barrier", actor.name));
+  if (actor.inputs.size() != 1) {
+    problems.push_back(fmt::format("actor {}: a streaming reduction reads one activation, not {}", actor.name,
+                                   actor.inputs.size()));
+  }
+  for (BufferId output : actor.outputs) {
+    if (valid_buffer(graph, output) && graph.buffers[static_cast<size_t>(output)].rows() != 1) {
+      problems.push_back(fmt::format("actor {}: a streaming reduction writes one row", actor.name));
+    }
+  }
+}
+
 void check_actor(const Graph& graph, ActorId id, std::vector<std::string>& problems) {
   const Actor& actor = graph.actors[static_cast<size_t>(id)];
   if (actor.inputs.size() != actor.input_maps.size()) {
@@ -51,6 +65,7 @@ void check_actor(const Graph& graph, ActorId id, std::vector<std::string>& probl
     }
     rows = buffer.rows();
   }
+  if (actor.streaming_reduction) check_streaming_reduction(graph, actor, problems);
 }
 
 }  // namespace

@@ -491,6 +491,7 @@ class Importer {
     actor.op_type = node.op_type;
     actor.barrier = model.barrier;
     actor.barrier_reason = model.barrier_reason;
+    actor.streaming_reduction = model.streaming_reduction;
     actor.fusable = model.fusable;
     actor.macs = model.macs;
     actor.elementwise_ops = model.elementwise_ops;
@@ -534,11 +535,14 @@ class Importer {
   }
 
   /// The analysis keeps state per row: refuses a graph whose firings at one row each (the sum
-  /// over actors of their output rows) exceed limits.max_firings.
+  /// over actors of their phase rows: output rows, input rows of a streaming reduction) exceed
+  /// limits.max_firings.
   void check_firings(const graph::Graph& graph) const {
     int64_t firings = 0;
     for (const graph::Actor& actor : graph.actors) {
-      const int64_t rows = actor.outputs.empty() ? 1 : graph.buffers[static_cast<size_t>(actor.outputs[0])].rows();
+      // A streaming reduction fires once per input row (dataflow::phase_rows).
+      const std::vector<graph::BufferId>& rows_of = actor.streaming_reduction ? actor.inputs : actor.outputs;
+      const int64_t rows = rows_of.empty() ? 1 : graph.buffers[static_cast<size_t>(rows_of[0])].rows();
       firings = graph::checked_add(firings, std::max<int64_t>(rows, 1)).value_or(INT64_MAX);
     }
     if (firings > options_.limits.max_firings) {

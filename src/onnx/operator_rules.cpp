@@ -624,6 +624,70 @@ bool is_fusable(const NodeView& view) {
          shape_of(*activation) == shape_of(out0(view));
 }
 
+// ---- streaming reductions (SPEC 3) ----------------------------------------------------------
+
+/// True when the node's only activation input is port 0, of known shape with a streaming axis.
+bool reads_one_streamed_activation(const NodeView& view) {
+  for (size_t port = 1; port < view.inputs.size(); ++port) {
+    if (view.inputs[port].activation()) return false;
+  }
+  return !view.inputs.empty() && view.inputs[0].activation() && known(view.inputs[0]) && view.inputs[0].axis;
+}
+
+/// True when the node has outputs and each present one has a known shape of one row.
+bool writes_one_row(const NodeView& view) {
+  if (view.outputs.empty() || !out0(view).present()) return false;
+  return std::all_of(view.outputs.begin(), view.outputs.end(), [](const PortView& output) {
+    return !output.present() || (output.tensor->shape_known && output.rows() == 1);
+  });
+}
+
+/// True when a Reduce* node's axes include axis `axis` of its input (every axis when it names
+/// none, unless noop_with_empty_axes). False when the axes are not known constants.
+bool reduce_includes_axis(const NodeView& view, int axis) {
+  const OpNode& node = *view.node;
+  NodeInputs inputs;
+  for (const PortView& port : view.inputs) inputs.push_back(port.tensor);
+  const AxesArgument argument = axes_argument(node, inputs);
+  if (!argument.known) return false;
+  if (argument.axes.empty()) return node.int_attr("noop_with_empty_axes", 0) == 0;
+  const auto rank = static_cast<int64_t>(shape_of(view.inputs[0]).size());
+  return std::any_of(argument.axes.begin(), argument.axes.end(),
+                     [&](int64_t reduced) { return normalize_axis(reduced, rank) == axis; });
+}
+
+/// Global pooling, or a Reduce* whose axes include the streaming axis of its one activation,
+/// writing one row: it may consume its input row by row and emit its row at the end.
+bool reduces_streaming_axis(const NodeView& view, Kind kind) {
+  const bool reduce = kind == Kind::kReduction && view.node->op_type.starts_with("Reduce");
+  if (kind != Kind::kGlobalPool && !reduce) return false;
+  if (!reads_one_streamed_activation(view) || !writes_one_row(view)) return false;
+  const int axis = *view.inputs[0].axis;
+  try {
+    // Global pooling reduces every spatial axis (2 and beyond).
+    return kind == Kind::kGlobalPool ? axis >= 2 : reduce_includes_axis(view, axis);
+  } catch (const ShapeError&) {
+    return false;
+  }
+}
+
+/// A pooling node whose one output row's window covers every input row (a 7x7 AveragePool on a
+/// 7-row input): the same reduction, consumed row by row. Called once the port maps are known.
+bool whole_height_pool(const NodeView& view, Kind kind, const OperatorModel& model) {
+  const std::string& op = view.node->op_type;
+  if (kind != Kind::kWindow || (op != "MaxPool" && op != "AveragePool" && op != "LpPool")) return false;
+  if (!reads_one_streamed_activation(view) || !writes_one_row(view)) return false;
+  const size_t present_outputs = static_cast<size_t>(
+      std::count_if(view.outputs.begin(), view.outputs.end(), [](const PortView& port) { return port.present(); }));
+  if (present_outputs != 1) return false;  // MaxPool's Indices: keep the plain model
+  const auto* window = std::get_if<graph::SlidingWindow>(&model.port_maps[0]);
+  if (window == nullptr) return false;
+  const auto span = graph::checked_mul(window->dilation, window->kernel - 1);
+  if (!span) return false;
+  // Output row 0 reads [-pad_begin, -pad_begin + span + 1), clamped to the input.
+  return window->pad_begin >= 0 && *span + 1 - window->pad_begin >= view.inputs[0].rows();
+}
+
 }  // namespace
 
 int64_t PortView::rows() const {
@@ -761,6 +825,12 @@ OperatorModel model_operator(const NodeView& view) {
   model.macs = macs_of(view, kind);
   model.elementwise_ops = is_mac_kind(view, kind) ? 0 : output_elements(view);
   if (kind == Kind::kWindow || kind == Kind::kTransposedWindow) model.groups = node.int_attr("group", 1);
+  if (reduces_streaming_axis(view, kind)) {
+    // SPEC 3: consumed row by row, its row written at the end; output row 0 reads every row.
+    model.streaming_reduction = true;
+    model.port_maps.assign(view.inputs.size(), graph::WholeInput{});
+    return model;
+  }
   if (const std::string reason = inherent_barrier(view, kind); !reason.empty()) {
     make_barrier(model, view, reason);
     return model;
@@ -805,6 +875,7 @@ OperatorModel model_operator(const NodeView& view) {
     make_barrier(model, view, fmt::format("{} reads no activation", node.op_type));
     return model;
   }
+  model.streaming_reduction = whole_height_pool(view, kind, model);
   model.fusable = is_fusable(view);
   return model;
 }

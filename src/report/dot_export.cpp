@@ -37,10 +37,12 @@ std::string actor_label(const ModelReport& report, size_t index) {
   if (!actor.fused.empty()) label += " + " + fmt::format("{}", fmt::join(actor.fused, ", "));
   if (report.analysis) {
     const analysis::Evaluation& evaluation = report.analysis->evaluation;
-    label += fmt::format("\ng={} rows, {} phase{}", evaluation.granularity[index], evaluation.phases[index],
+    label += fmt::format("\ng={} {}rows, {} phase{}", evaluation.granularity[index],
+                         actor.streaming_reduction ? "input " : "", evaluation.phases[index],
                          evaluation.phases[index] == 1 ? "" : "s");
   }
   if (actor.barrier) label += "\nbarrier";
+  if (actor.streaming_reduction) label += "\nstreaming reduction";
   return label;
 }
 

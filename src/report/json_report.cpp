@@ -76,6 +76,7 @@ ordered_json actor_json(const ModelReport& report, graph::ActorId id) {
   out["macs"] = actor.macs;
   out["barrier"] = actor.barrier;
   if (actor.barrier) out["barrier_reason"] = actor.barrier_reason;
+  out["streaming_reduction"] = actor.streaming_reduction;
   if (report.analysis) {
     out["granularity"] = report.analysis->evaluation.granularity[static_cast<size_t>(id)];
     out["phases"] = report.analysis->evaluation.phases[static_cast<size_t>(id)];

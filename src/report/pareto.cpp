@@ -35,7 +35,7 @@ double full_streaming_slowdown(const graph::Graph& graph, const analysis::Analys
   phases.reserve(graph.actors.size());
   for (size_t a = 0; a < graph.actors.size(); ++a) {
     const bool once = graph.actors[a].barrier;
-    phases.push_back(once ? 1 : std::max<int64_t>(1, dataflow::output_rows(graph, static_cast<graph::ActorId>(a))));
+    phases.push_back(once ? 1 : std::max<int64_t>(1, dataflow::phase_rows(graph, static_cast<graph::ActorId>(a))));
   }
   const double baseline = analysis::baseline_time_seconds(graph, options.platform);
   if (baseline <= 0) return 1;

@@ -68,6 +68,13 @@ void append_annotations(std::string& out, const graph::Graph& graph) {
   for (const auto& [key, value] : graph.annotations) out += fmt::format("  {} = {}\n", key, value);
 }
 
+/// The note column: why an actor is a barrier, or that it streams a reduction.
+std::string actor_note(const graph::Actor& actor) {
+  if (actor.barrier) return "barrier: " + actor.barrier_reason;
+  if (actor.streaming_reduction) return "streaming reduction: input rows per firing, output at the last";
+  return "";
+}
+
 }  // namespace
 
 std::string inspect_text(const ModelReport& report, const TextOptions& options) {
@@ -79,7 +86,7 @@ std::string inspect_text(const ModelReport& report, const TextOptions& options) 
   out += fmt::format("  {:<28} {:<18} {:>14} {:>6}  {}\n", "name", "op", "MACs", "fused", "note");
   for (const graph::Actor& actor : graph.actors) {
     out += fmt::format("  {:<28} {:<18} {:>14} {:>6}  {}\n", fit(actor.name, 28), fit(actor.op_type, 18), actor.macs,
-                       actor.fused.size(), actor.barrier ? "barrier: " + actor.barrier_reason : "");
+                       actor.fused.size(), actor_note(actor));
   }
   out += "\nbuffers\n";
   out += fmt::format("  {:<24} {:<30} {:<16} {:<7} {:>9} {:>10}\n", "name", "producer -> consumers", "shape", "dtype",

@@ -189,8 +189,8 @@ TEST(RowMaps, SqueezeExciteScaleIsABroadcastRow) {
   EXPECT_FALSE(actor_named(graph, "scale").barrier);
   EXPECT_FALSE(actor_named(graph, "scale").fusable);  // two activation operands
   const graph::Actor& pool = actor_named(graph, "pool");
-  EXPECT_TRUE(pool.barrier);
-  EXPECT_EQ(pool.barrier_reason, "GlobalAveragePool reads every row");
+  EXPECT_FALSE(pool.barrier);  // SPEC 3: a streaming reduction over the rows of x
+  EXPECT_TRUE(pool.streaming_reduction);
   EXPECT_EQ(map_of(graph, "pool", "x"), RowMap(WholeInput{}));
 }
 
@@ -213,8 +213,10 @@ TEST(Barriers, ReduceMeanOverSpatialAxesButNotOverChannels) {
   builder.output(builder.node("ReduceSum", {x, hw}, {}, "over_hw"));
   builder.output(builder.node("ReduceSum", {x, c}, {}, "over_c"));
   const graph::Graph graph = testing::import_unfused(builder);
-  EXPECT_TRUE(actor_named(graph, "over_hw").barrier);
+  EXPECT_FALSE(actor_named(graph, "over_hw").barrier);  // streamed: see streaming_reduction_test.cpp
+  EXPECT_TRUE(actor_named(graph, "over_hw").streaming_reduction);
   EXPECT_FALSE(actor_named(graph, "over_c").barrier);
+  EXPECT_FALSE(actor_named(graph, "over_c").streaming_reduction);
   EXPECT_EQ(buffer_named(graph, "over_c_out").shape, (std::vector<int64_t>{1, 1, 6, 6}));
 }
 

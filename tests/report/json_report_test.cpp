@@ -60,7 +60,8 @@ const Fields kSummary = {{"max_slowdown", Kind::kNumber},     {"slowdown", Kind:
                          {"actors", Kind::kInt},              {"buffers", Kind::kInt},
                          {"stream_io", Kind::kBool},          {"activation_bytes", Kind::kIntOrNull}};
 const Fields kActor = {{"name", Kind::kString}, {"op_type", Kind::kString}, {"fused", Kind::kArray},
-                       {"macs", Kind::kInt},    {"barrier", Kind::kBool},   {"granularity", Kind::kInt},
+                       {"macs", Kind::kInt},    {"barrier", Kind::kBool},   {"streaming_reduction", Kind::kBool},
+                       {"granularity", Kind::kInt},
                        {"phases", Kind::kInt}};
 const Fields kBuffer = {{"name", Kind::kString},         {"producer", Kind::kStringOrNull}, {"consumers", Kind::kArray},
                         {"shape", Kind::kArray},         {"dtype", Kind::kString},          {"streaming_axis", Kind::kIntOrNull},

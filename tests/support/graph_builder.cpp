@@ -83,6 +83,15 @@ BufferId GraphBuilder::barrier(const std::string& name, BufferId in, int64_t out
   return out;
 }
 
+BufferId GraphBuilder::global_pool(const std::string& name, BufferId in) {
+  const graph::Buffer& source = buffer(in);
+  const int64_t input_elements = source.shape[1] * source.shape[2] * source.shape[3];
+  BufferId out = actor(name, "GlobalAveragePool", {in}, {graph::WholeInput{}}, source.shape[1], 1, 1);
+  graph_.actors.back().streaming_reduction = true;
+  graph_.actors.back().elementwise_ops = input_elements;
+  return out;
+}
+
 BufferId GraphBuilder::relu(const std::string& name, BufferId in) {
   const graph::Buffer& source = buffer(in);
   BufferId out = actor(name, "Relu", {in}, {graph::SlidingWindow{}}, source.shape[1], source.shape[2], source.shape[3]);

@@ -22,6 +22,9 @@ class GraphBuilder {
                               bool concat_channels = false);
   /// A barrier reading its input whole and writing `out_rows` rows.
   graph::BufferId barrier(const std::string& name, graph::BufferId in, int64_t out_rows);
+  /// A streaming reduction over H (GlobalAveragePool): reads `in` row by row, writes
+  /// [1, channels, 1, 1].
+  graph::BufferId global_pool(const std::string& name, graph::BufferId in);
   /// A fusable unary op (Relu) reading `in`.
   graph::BufferId relu(const std::string& name, graph::BufferId in);
   /// A general actor: output of [1, channels, rows, width] and one row map per input.

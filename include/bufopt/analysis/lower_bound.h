@@ -12,7 +12,8 @@ namespace bufopt::analysis {
 int64_t minimum_granularity(const graph::Graph& graph, graph::ActorId actor, const AnalysisOptions& options);
 
 /// max over actors a of the bytes that must be present at once while a fires: for each
-/// granularity g in [minimum_granularity(a), output rows] (barriers: whole only), need(a, g) =
+/// granularity g in [minimum_granularity(a), phase rows] (barriers: whole only; phase rows are
+/// output rows, or input rows for a streaming reduction), need(a, g) =
 /// max over a's firings of (its windows on the counted inputs + the rows it writes on the
 /// counted outputs, in bytes); the actor's bound is the min of need(a, g) over those g. Every
 /// plan within R gives a one of those g, and during that firing those rows sit in buffers

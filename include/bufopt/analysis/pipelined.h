@@ -5,8 +5,9 @@
 /// Execution model.
 /// - Firing f of actor a takes `work_a * rows_f / H_a + delta` where work_a is the actor's
 ///   compute per inference (the work model of time_model.h, or a measured time minus one
-///   overhead: options.actor_seconds), rows_f the output rows of the firing and H_a the
-///   actor's output rows: a phase costs its share of the work plus one firing overhead.
+///   overhead: options.actor_seconds), rows_f the phase rows of the firing and H_a the
+///   actor's phase rows (dataflow::phase_rows: output rows, or the input rows a streaming
+///   reduction consumes): a phase costs its share of the work plus one firing overhead.
 ///   Times are integer picoseconds (Ticks); work is apportioned so the phases of one actor sum
 ///   to its rounded work exactly. Sources and sinks (--stream-io) take no time.
 /// - Rows of image k on a channel of H rows are rows k*H .. k*H+H-1 of one endless FIFO. A

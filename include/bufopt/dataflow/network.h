@@ -40,7 +40,8 @@ struct InputPort {
 struct OutputPort {
   ChannelId channel = 0;
   /// written[f]: rows [0, written[f]) exist after firing f; firing f writes
-  /// [written[f-1], written[f]). written.back() == the channel's rows.
+  /// [written[f-1], written[f]). written.back() == the channel's rows. A firing may write
+  /// nothing (written[f] == written[f-1]): a streaming reduction writes its row at its last.
   std::vector<int64_t> written;
 };
 
@@ -50,7 +51,8 @@ struct Node {
   /// The graph actor (kActor) or graph::kNoActor.
   graph::ActorId actor = graph::kNoActor;
   std::string name;
-  /// Output rows per firing (the last firing may write fewer).
+  /// Phase rows per firing (the last firing may take fewer): output rows, or input rows for a
+  /// streaming reduction (phase_rows).
   int64_t granularity = 1;
   int64_t phases = 1;
   std::vector<InputPort> inputs;
@@ -84,21 +86,37 @@ struct NetworkOptions {
   bool stream_io = false;
 };
 
-/// The granularity an actor is forced to, or may take: barriers and actors whose outputs are
-/// one row have exactly one firing.
+/// Rows of the actor's outputs along the streaming axis (1 without outputs).
 int64_t output_rows(const graph::Graph& graph, graph::ActorId actor);
 
-/// Clamps a requested granularity to [1, output_rows]; barriers get output_rows.
+/// The rows an actor's granularity divides into firings (SPEC 3): its output rows, or, for a
+/// streaming reduction (graph::Actor::streaming_reduction), the rows of its input along the
+/// streaming axis. An actor fires at most phase_rows times per inference; barriers and actors
+/// whose phase rows are 1 fire exactly once. Every phase count and granularity range derives
+/// from this function.
+int64_t phase_rows(const graph::Graph& graph, graph::ActorId actor);
+
+/// Clamps a requested granularity to [1, phase_rows]; barriers get phase_rows (their output
+/// rows: one firing).
 int64_t effective_granularity(const graph::Graph& graph, graph::ActorId actor, int64_t requested);
 
-/// Per actor, per input port: the window of every output row (row_windows of the port's map;
-/// WholeInput for barriers). They do not depend on granularities, so a search that builds many
-/// networks of one graph computes them once.
+/// Per actor, per input port: the window of every phase row (row_windows of the port's map;
+/// WholeInput for barriers; for a streaming reduction, phase row i reads input row i). They do
+/// not depend on granularities, so a search that builds many networks of one graph computes
+/// them once.
 struct RowWindowTable {
-  std::vector<std::vector<std::vector<RowRange>>> windows;  ///< [actor][input][output row]
+  std::vector<std::vector<std::vector<RowRange>>> windows;  ///< [actor][input][phase row]
 };
 
 RowWindowTable row_window_table(const graph::Graph& graph);
+
+/// The per-phase-row windows of input `input` of `actor` (one entry of row_window_table).
+std::vector<RowRange> phase_row_windows(const graph::Graph& graph, graph::ActorId actor, size_t input);
+
+/// What output `output` of `actor` writes per firing at `granularity` (clamped as
+/// effective_granularity does): output_port's rows, or for a streaming reduction nothing until
+/// its last firing, which writes the output row (reduction_output_port).
+OutputPort actor_output_port(const graph::Graph& graph, graph::ActorId actor, size_t output, int64_t granularity);
 
 /// Builds the network. granularity[a] is actor a's output rows per firing (clamped as
 /// effective_granularity does). Nodes 0..actors-1 are the actors in graph order; sources and

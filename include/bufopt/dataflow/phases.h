@@ -1,9 +1,12 @@
 #pragma once
 /// Per-firing rows of one actor (SPEC 3): how per-row input windows group into firings of
-/// `granularity` output rows, what each firing releases, and what it writes.
+/// `granularity` phase rows, what each firing releases, and what it writes. Phase rows are
+/// output rows, except for a streaming reduction, whose phase rows are its input rows (phase
+/// row i reads input row i) and which writes its one output row at its last firing.
 ///
-/// Steps, for an actor with H_out output rows and granularity g:
-///  1. P = ceil(H_out / g) firings; firing f produces output rows [f*g, min((f+1)*g, H_out)).
+/// Steps, for an actor with H phase rows and granularity g:
+///  1. P = ceil(H / g) firings; firing f produces output rows [f*g, min((f+1)*g, H)) (a
+///     streaming reduction: consumes input rows [f*g, min((f+1)*g, H)), writes at f = P-1).
 ///  2. Its window on an input is [begin of its first row's window, end of its last row's window):
 ///     row windows are monotone (row_windows guarantees it), so this is the union of the windows
 ///     of its rows, and empty only when every one of them is empty.
@@ -11,7 +14,8 @@
 ///     (monotone windows make that lo(f+1)); after the last firing below in_rows: every row is
 ///     released, read or not.
 /// Guarantees: release is non-decreasing, within [0, in_rows], and ends at in_rows; written rows
-/// are non-decreasing and end at the channel's rows.
+/// are non-decreasing and end at the channel's rows; every firing writes at least one row except
+/// the firings of a streaming reduction before its last, which write none.
 #include <cstdint>
 #include <span>
 
@@ -34,5 +38,10 @@ InputPort input_port(ChannelId channel, std::span<const RowRange> row_windows, i
 /// writes whatever is left (a barrier whose outputs differ in height writes each whole).
 /// Throws std::invalid_argument when rows, granularity or phases < 1.
 OutputPort output_port(ChannelId channel, int64_t rows, int64_t granularity, int64_t phases);
+
+/// The output port of a streaming reduction firing `phases` times: written[f] = 0 before the
+/// last firing, which writes all `rows` (1 for an importer-made reduction).
+/// Throws std::invalid_argument when rows or phases < 1.
+OutputPort reduction_output_port(ChannelId channel, int64_t rows, int64_t phases);
 
 }  // namespace bufopt::dataflow

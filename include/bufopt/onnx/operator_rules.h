@@ -37,6 +37,9 @@ struct OperatorModel {
   std::vector<graph::RowMap> port_maps;
   bool barrier = false;
   std::string barrier_reason;
+  /// SPEC 3: a reduction over the streaming axis consumed row by row (graph::Actor's
+  /// streaming_reduction): global pooling, Reduce* over the axis, whole-height pooling.
+  bool streaming_reduction = false;
   /// True when bufopt does not model the operator at all (reported in Graph::unsupported).
   bool unsupported = false;
   bool fusable = false;
@@ -57,7 +60,10 @@ struct OperatorModel {
 /// ops that keep the rows, MatMul over other axes); make it a barrier (every map WholeInput) when
 /// the operator mixes rows along the streaming axis, when a port's axis does not line up with
 /// the output's, when an output shape is unknown, or when outputs differ in height; mark
-/// unknown operators unsupported. Work: MACs for Conv / ConvTranspose / Gemm / MatMul and their
+/// unknown operators unsupported. A reduction over the streaming axis of its one activation
+/// input that writes one row (GlobalAveragePool / GlobalMaxPool / GlobalLpPool, Reduce* whose
+/// axes include it, MaxPool / AveragePool / LpPool whose one output row reads every input row)
+/// is a streaming reduction instead of a barrier. Work: MACs for Conv / ConvTranspose / Gemm / MatMul and their
 /// integer forms, output elements for every other operator.
 OperatorModel model_operator(const NodeView& view);
 

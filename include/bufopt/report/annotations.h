@@ -11,8 +11,9 @@
 /// "1x3x48x192").
 /// Per buffer, bufopt.buffer.<tensor name> = "capacity_rows=C;rows=H;row_bytes=B;bytes=C*B;
 /// granularity=G;offset=O;counted=1": C the capacity in rows, G the producer's rows per firing
-/// (0: a graph input, no producer), O the byte offset in the shared arena (-1: not in the
-/// arena: a tensor held by the application, counted=0, whose capacity is all its rows).
+/// (its granularity: input rows for a streaming reduction; 0: a graph input, no producer), O
+/// the byte offset in the shared arena (-1: not in the arena: a tensor held by the
+/// application, counted=0, whose capacity is all its rows).
 #include <cstdint>
 #include <optional>
 #include <string>
