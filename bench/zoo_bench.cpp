@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bufopt/analysis/analyze.h"
+#include "bufopt/analysis/optimizer.h"
 #include "bufopt/analysis/time_model.h"
 #include "bufopt/dataflow/network.h"
 #include "bufopt/graph/graph.h"
@@ -104,6 +105,23 @@ void BM_Analyze(benchmark::State& state, const std::string& request) {
   state.counters["actors"] = static_cast<double>(graph.actors.size());
 }
 
+/// The optimizer alone, with the number of candidates it scored: time per (candidate x row
+/// firing) stays flat when each candidate costs time linear in the firings.
+void BM_Optimize(benchmark::State& state, const std::string& request) {
+  const bufopt::graph::Graph graph = load(request);
+  bufopt::analysis::OptimizerStats stats;
+  for (auto _ : state) benchmark::DoNotOptimize(bufopt::analysis::optimize(graph, default_options(), {}, &stats));
+  const int candidates = stats.threshold_evaluations + stats.local_evaluations;
+  const auto rows = static_cast<double>(row_firings(graph));
+  state.counters["row_firings"] = rows;
+  state.counters["threshold_candidates"] = stats.threshold_evaluations;
+  state.counters["local_candidates"] = stats.local_evaluations;
+  state.counters["time_per_row_firing"] =
+      benchmark::Counter(rows, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["time_per_candidate_row_firing"] = benchmark::Counter(
+      rows * candidates, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
 /// What `bufopt MODEL` does apart from printing: import, optimise, baselines, bound, verify.
 void BM_WholeRun(benchmark::State& state, const std::string& request) {
   const std::string& path = zoo().path(request);
@@ -153,6 +171,8 @@ void register_benchmarks() {
   }
   for (const char* name : {"resnet18", "resnet50", "resnet101", "resnet152"}) {
     benchmark::RegisterBenchmark((std::string("scale_depth/") + name).c_str(), BM_Analyze, std::string(name))
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark((std::string("scale_optimizer/") + name).c_str(), BM_Optimize, std::string(name))
         ->Unit(benchmark::kMillisecond);
   }
   for (const bufopt::zoo::MmsGaPoint& point : bufopt::zoo::mms_ga_points()) {

@@ -21,18 +21,24 @@ bool placed(const ArenaRequest& request) {
   return request.size > 0 && request.lifetime.first >= 0;
 }
 
-/// An already placed request: [offset, offset + size) for the lifetime of request `index`.
+/// An already placed request: bytes [offset, end) during firings [first, last]. The lifetime
+/// is kept inline so the scan below touches one array.
 struct Block {
   int64_t offset = 0;
   int64_t end = 0;
-  size_t index = 0;
+  int64_t first = 0;
+  int64_t last = 0;
 };
 
-/// The lowest offset where `size` bytes fit between `blocks` (sorted by offset).
-int64_t first_gap(const std::vector<Block>& blocks, int64_t size) {
+/// The lowest offset where `request` fits between the blocks alive at the same time: one pass
+/// over `blocks` (sorted by offset), skipping the others, stopping at the first gap that fits.
+/// Blocks of equal offset may come in any order: the result does not depend on it.
+int64_t first_fit_offset(const std::vector<Block>& blocks, const ArenaRequest& request) {
+  const Lifetime& lifetime = request.lifetime;
   int64_t candidate = 0;
   for (const Block& block : blocks) {
-    if (saturating_add(candidate, size) <= block.offset) break;
+    if (block.first > lifetime.last || lifetime.first > block.last) continue;  // never alive together
+    if (saturating_add(candidate, request.size) <= block.offset) break;
     candidate = std::max(candidate, block.end);
   }
   return candidate;
@@ -44,16 +50,12 @@ ArenaPlan place_first_fit(std::span<const ArenaRequest> requests, std::span<cons
   ArenaPlan plan;
   plan.offsets.assign(requests.size(), 0);
   std::vector<Block> blocks;  // placed so far, kept sorted by offset
-  std::vector<Block> alive;
+  blocks.reserve(order.size());
   for (size_t index : order) {
     const ArenaRequest& request = requests[index];
     if (!placed(request)) continue;
-    alive.clear();
-    for (const Block& block : blocks) {
-      if (requests[block.index].lifetime.overlaps(request.lifetime)) alive.push_back(block);
-    }
-    const int64_t offset = first_gap(alive, request.size);
-    const Block block{offset, saturating_add(offset, request.size), index};
+    const int64_t offset = first_fit_offset(blocks, request);
+    const Block block{offset, saturating_add(offset, request.size), request.lifetime.first, request.lifetime.last};
     plan.offsets[index] = offset;
     plan.size = std::max(plan.size, block.end);
     auto position = std::upper_bound(blocks.begin(), blocks.end(), block,

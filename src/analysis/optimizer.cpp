@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
+#include <map>
 #include <numeric>
+#include <optional>
 #include <tuple>
 
 #include "bufopt/analysis/arena.h"
@@ -19,6 +22,15 @@ namespace {
 
 constexpr int64_t kUnlimited = std::numeric_limits<int64_t>::max();
 
+/// Step 2 scores every threshold rank up to this one (all of them on small graphs and on
+/// networks of ResNet-18's size); beyond, a bounded sample (Search::coarse_thresholds) refined
+/// around its best rank: at most 32 + 16 + 17 + 2 * 8 candidates however deep the network.
+constexpr size_t kEveryThresholdUpTo = 32;
+constexpr size_t kLevelThresholds = 16;
+constexpr size_t kGeometricThresholds = 16;
+/// Refinement rounds, each scoring at most two ranks halfway to the best rank's neighbours.
+constexpr int kThresholdRefinements = 8;
+
 /// Phase counts per actor; granularity is derived (g = ceil(H / P)).
 using PhasePlan = std::vector<int64_t>;
 
@@ -27,6 +39,9 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 /// The search state shared by the steps: the graph, the options and the best plan so far.
 class Search {
  public:
+  /// What the search minimises, in order: arena, extra firings (time), FIFO sum.
+  using Cost = std::tuple<int64_t, int64_t, int64_t>;
+
   Search(const graph::Graph& graph, const AnalysisOptions& options)
       : graph_(graph),
         options_(options),
@@ -38,19 +53,26 @@ class Search {
     }
   }
 
-  /// Scores `plan` if it fits the budget; keeps it when it beats the best. True if kept.
-  bool consider(const PhasePlan& plan) {
+  /// Scores `plan` if it fits the budget and keeps it when it beats the best. Returns its
+  /// cost, or nullopt when it does not fit. A plan scored before is not scored again (and not
+  /// counted): it lost then, and the best has only improved since.
+  std::optional<Cost> consider(const PhasePlan& plan) {
     const int64_t extra = extra_firings(plan);
-    if (extra > budget_) return false;
+    if (extra > budget_) return std::nullopt;
+    const auto [seen, fresh] = scored_.try_emplace(plan);
+    if (!fresh) return seen->second;
     ++evaluations_;
     const Cost cost = quick_cost(plan, extra);
+    seen->second = cost;
     if (best_plan_.empty() || cost < best_cost_) {
       best_cost_ = cost;
       best_plan_ = plan;
-      return true;
     }
-    return false;
+    return cost;
   }
+
+  /// Whether `plan` is the best plan so far (right after consider(plan): whether it won).
+  bool is_best(const PhasePlan& plan) const { return plan == best_plan_; }
 
   /// The best plan, evaluated with every scheduling variant (evaluate_plan): its arena is at
   /// most the quick score's, since the quick schedule is one of the variants it tries.
@@ -68,19 +90,34 @@ class Search {
     return order;
   }
 
-  /// Step 2: split the k highest-ranked actors, for every k.
+  /// Step 2: split the k highest-ranked actors, for every k or, on deep networks, a bounded
+  /// sample of k.
   void threshold_family(const std::vector<graph::ActorId>& ranked) {
     consider(PhasePlan(graph_.actors.size(), 1));
-    PhasePlan plan(graph_.actors.size(), 1);
-    std::vector<graph::ActorId> split;
+    std::vector<graph::ActorId> splittable;
     for (graph::ActorId actor : ranked) {
-      if (max_phases_[static_cast<size_t>(actor)] <= 1) continue;
-      split.push_back(actor);
-      PhasePlan candidate = plan;
-      for (graph::ActorId a : split) candidate[static_cast<size_t>(a)] = max_phases_[static_cast<size_t>(a)];
-      if (extra_firings(candidate) > budget_) candidate = evenly_shared(split);
-      if (candidate.empty()) break;  // not even two phases each: larger sets cannot fit either
-      consider(candidate);
+      if (max_phases_[static_cast<size_t>(actor)] > 1) splittable.push_back(actor);
+    }
+    const size_t feasible = feasible_thresholds(splittable);
+    std::map<size_t, Cost> by_rank;  // k -> cost of splitting the k first
+    auto score = [&](size_t k) {
+      if (k == 0 || k > feasible || by_rank.count(k)) return;
+      by_rank[k] = consider(threshold_plan(splittable, k)).value_or(Cost{kUnlimited, kUnlimited, kUnlimited});
+    };
+    // The first ranks (the actors next to the largest tensors) one by one, the rest sampled.
+    for (size_t k = 1; k <= std::min(feasible, kEveryThresholdUpTo); ++k) score(k);
+    if (feasible <= kEveryThresholdUpTo) return;
+    for (size_t k : coarse_thresholds(splittable, feasible)) score(k);
+    // Refine around the best rank: halve the gaps to its evaluated neighbours.
+    for (int round = 0; round < kThresholdRefinements; ++round) {
+      const auto best = std::min_element(by_rank.begin(), by_rank.end(),
+                                         [](const auto& x, const auto& y) { return x.second < y.second; });
+      const size_t k = best->first;
+      const size_t below = best == by_rank.begin() ? 0 : std::prev(best)->first;
+      const size_t above = std::next(best) == by_rank.end() ? k : std::next(best)->first;
+      if (k - below <= 1 && above - k <= 1) break;
+      score((below + k) / 2);
+      score((k + above + 1) / 2);
     }
   }
 
@@ -103,7 +140,9 @@ class Search {
               const auto m = static_cast<size_t>(member);
               candidate[m] = std::min(phases, max_phases_[m]);
             }
-            if (candidate != best_plan_) improved = consider(candidate) || improved;
+            if (candidate == best_plan_) continue;
+            consider(candidate);
+            improved = is_best(candidate) || improved;
           }
         }
       }
@@ -112,10 +151,10 @@ class Search {
 
   const PhasePlan& best_plan() const { return best_plan_; }
 
- private:
-  /// What the search minimises, in order: arena, extra firings (time), FIFO sum.
-  using Cost = std::tuple<int64_t, int64_t, int64_t>;
+  /// Candidates scored so far.
+  int evaluations() const { return evaluations_; }
 
+ private:
   /// The arena and FIFO sum of `plan` under the default pull order, placed greedy by size: a
   /// fraction of evaluate_plan's cost, which tries every variant and placement.
   Cost quick_cost(const PhasePlan& plan, int64_t extra) const {
@@ -144,6 +183,56 @@ class Search {
     }
     return total;
   }
+
+  /// The largest k for which threshold_plan(splittable, k) fits the budget: every k up to it
+  /// fits (whole split or evenly shared), none beyond.
+  size_t feasible_thresholds(const std::vector<graph::ActorId>& splittable) const {
+    const auto sharable = static_cast<size_t>(std::min<int64_t>(budget_, static_cast<int64_t>(splittable.size())));
+    int64_t extra = 0;
+    size_t whole_split = 0;  // the k first fit at one row per firing
+    for (graph::ActorId actor : splittable) {
+      extra = graph::checked_add(extra, max_phases_[static_cast<size_t>(actor)] - 1).value_or(kUnlimited);
+      if (extra > budget_) break;
+      ++whole_split;
+    }
+    return std::max(sharable, whole_split);
+  }
+
+  /// The k first actors of `splittable` at one row per firing, or sharing the budget evenly when
+  /// that does not fit (empty when even that does not fit: k > feasible_thresholds).
+  PhasePlan threshold_plan(const std::vector<graph::ActorId>& splittable, size_t k) const {
+    const std::vector<graph::ActorId> split(splittable.begin(), splittable.begin() + static_cast<ptrdiff_t>(k));
+    PhasePlan plan(graph_.actors.size(), 1);
+    for (graph::ActorId a : split) plan[static_cast<size_t>(a)] = max_phases_[static_cast<size_t>(a)];
+    return extra_firings(plan) > budget_ ? evenly_shared(split) : plan;
+  }
+
+  /// Ranks k in (kEveryThresholdUpTo, feasible] worth scoring when there are too many to score
+  /// them all: the ends of the levels of equal tensor size (split every actor touching a tensor
+  /// of at least that size; at most kLevelThresholds of them, evenly spaced), a geometric
+  /// sequence of ranks (at most kGeometricThresholds) and `feasible`. Ascending, no repeats.
+  std::vector<size_t> coarse_thresholds(const std::vector<graph::ActorId>& splittable, size_t feasible) const {
+    std::vector<size_t> ends;
+    for (size_t k = kEveryThresholdUpTo + 1; k < feasible; ++k) {
+      if (key(splittable[k - 1]) != key(splittable[k])) ends.push_back(k);
+    }
+    std::vector<size_t> ranks;
+    const size_t stride = (ends.size() + kLevelThresholds - 1) / kLevelThresholds;
+    for (size_t i = 0; i < ends.size(); i += std::max<size_t>(stride, 1)) ranks.push_back(ends[i]);
+    // Growth such that kGeometricThresholds steps reach `feasible` (at least 1.2 per step).
+    const auto first = static_cast<double>(kEveryThresholdUpTo);
+    const auto last = static_cast<double>(feasible);
+    const double growth = std::max(1.2, std::pow(last / first, 1.0 / static_cast<double>(kGeometricThresholds)));
+    for (double k = std::ceil(first * growth); k < last; k = std::max(k + 1, std::ceil(k * growth))) {
+      ranks.push_back(static_cast<size_t>(k));
+    }
+    ranks.push_back(feasible);
+    std::sort(ranks.begin(), ranks.end());
+    ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+    return ranks;
+  }
+
+  int64_t key(graph::ActorId actor) const { return largest_tensor_touched(graph_.actors[static_cast<size_t>(actor)]); }
 
   /// Every actor of `split` at the same phase count, as large as the budget allows (>= 2);
   /// empty when even 2 phases each do not fit.
@@ -198,17 +287,20 @@ class Search {
   std::vector<int64_t> max_phases_;
   Cost best_cost_;
   PhasePlan best_plan_;
+  std::map<PhasePlan, Cost> scored_;  ///< every plan scored, with its cost
   int evaluations_ = 0;
 };
 
 Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits,
-                      const std::vector<PhasePlan>& seeds, PhasePlan* chosen) {
+                      const std::vector<PhasePlan>& seeds, PhasePlan* chosen, OptimizerStats* stats) {
   Search search(graph, options);
   const std::vector<graph::ActorId> ranked = search.ranked_actors();
   search.threshold_family(ranked);
+  const int after_thresholds = search.evaluations();
   for (const PhasePlan& seed : seeds) search.consider(seed);
   search.local_search(ranked, limits.max_local_evaluations);
   if (chosen) *chosen = search.best_plan();
+  if (stats) *stats = {after_thresholds, search.evaluations() - after_thresholds};
   return search.evaluate_best();
 }
 
@@ -223,8 +315,9 @@ int64_t extra_firing_budget(const graph::Graph& graph, const AnalysisOptions& op
   return std::max<int64_t>(0, static_cast<int64_t>(std::floor(allowed * (1 + 1e-12) + 1e-9)));
 }
 
-Evaluation optimize(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits) {
-  return run_search(graph, options, limits, {}, nullptr);
+Evaluation optimize(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits,
+                    OptimizerStats* stats) {
+  return run_search(graph, options, limits, {}, nullptr, stats);
 }
 
 std::vector<ParetoPoint> pareto_front(const graph::Graph& graph, const AnalysisOptions& options,
@@ -235,7 +328,7 @@ std::vector<ParetoPoint> pareto_front(const graph::Graph& graph, const AnalysisO
     AnalysisOptions at = options;
     at.max_slowdown = slowdown;
     PhasePlan chosen;
-    const Evaluation evaluation = run_search(graph, at, {}, seeds, &chosen);
+    const Evaluation evaluation = run_search(graph, at, {}, seeds, &chosen, nullptr);
     seeds.push_back(chosen);
     front.push_back({slowdown, evaluation.slowdown, evaluation.shared_bytes, evaluation.fifo_bytes});
   }

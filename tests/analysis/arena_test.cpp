@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <numeric>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace bufopt::analysis {
 namespace {
@@ -89,6 +93,54 @@ TEST(GreedyArena, RandomRequestsNeverOverlapAndRespectThePeak) {
     for (const ArenaRequest& request : requests) total += request.lifetime.first >= 0 ? request.size : 0;
     EXPECT_LE(plan.size, total);
     EXPECT_EQ(place_greedy_by_size(requests).offsets, plan.offsets);
+  }
+}
+
+/// The test's own first fit, written the plain way: for each request in order, collect the
+/// placed requests alive at the same time, sort them by offset, and take the lowest gap.
+ArenaPlan reference_first_fit(const std::vector<ArenaRequest>& requests, const std::vector<size_t>& order) {
+  ArenaPlan plan;
+  plan.offsets.assign(requests.size(), 0);
+  std::vector<size_t> done;
+  for (size_t index : order) {
+    const ArenaRequest& request = requests[index];
+    if (request.size <= 0 || request.lifetime.first < 0) continue;
+    std::vector<std::pair<int64_t, int64_t>> alive;  // (offset, end)
+    for (size_t other : done) {
+      if (requests[other].lifetime.overlaps(request.lifetime)) {
+        alive.emplace_back(plan.offsets[other], plan.offsets[other] + requests[other].size);
+      }
+    }
+    std::sort(alive.begin(), alive.end());
+    int64_t offset = 0;
+    for (const auto& [begin, end] : alive) {
+      if (offset + request.size <= begin) break;
+      offset = std::max(offset, end);
+    }
+    plan.offsets[index] = offset;
+    plan.size = std::max(plan.size, offset + request.size);
+    done.push_back(index);
+  }
+  return plan;
+}
+
+TEST(FirstFitArena, SameOffsetsAsThePlainFirstFit) {
+  std::mt19937 random(777);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::vector<ArenaRequest> requests(std::uniform_int_distribution<size_t>(1, 40)(random));
+    for (ArenaRequest& request : requests) {
+      // Few distinct sizes and long lifetimes: many equal offsets and many requests alive together.
+      request.size = 8 * std::uniform_int_distribution<int64_t>(0, 6)(random);
+      const int64_t first = std::uniform_int_distribution<int64_t>(-1, 20)(random);
+      request.lifetime = {first, first < 0 ? -1 : first + std::uniform_int_distribution<int64_t>(0, 25)(random)};
+    }
+    std::vector<size_t> order(requests.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::shuffle(order.begin(), order.end(), random);
+    const ArenaPlan expected = reference_first_fit(requests, order);
+    const ArenaPlan plan = place_first_fit(requests, order);
+    ASSERT_EQ(plan.offsets, expected.offsets) << "trial " << trial;
+    EXPECT_EQ(plan.size, expected.size);
   }
 }
 

@@ -33,7 +33,9 @@ ArenaPlan place_greedy_by_size(std::span<const ArenaRequest> requests);
 std::vector<ArenaRequest> channel_requests(const dataflow::Network& network, const BufferUsage& usage);
 
 /// First fit in the given order of request indices: each request at the lowest offset where it
-/// overlaps no already-placed request alive at the same time.
+/// overlaps no already-placed request alive at the same time. One pass over the placed
+/// requests (sorted by offset) per request, stopping at the first gap that fits: O(n^2) in the
+/// worst case, with a small constant (lifetimes are stored next to the offsets).
 ArenaPlan place_first_fit(std::span<const ArenaRequest> requests, std::span<const size_t> order);
 
 /// The best of several first-fit orders: greedy by size, by start time, by size x lifetime, by

@@ -13,17 +13,25 @@
 ///     actors next to big tensors is what saves memory; keeping an actor whole cuts the network
 ///     into segments run one after another, which costs its whole input and output tensors but
 ///     frees the FIFOs of one segment for the next.
-///  2. Threshold family: for every rank k, split the k highest-ranked actors and keep the rest
+///  2. Threshold family: for a rank k, split the k highest-ranked actors and keep the rest
 ///     whole. Split actors fire once per row if the budget allows, otherwise they share the
-///     budget evenly (same phase count for each, at least 2). Evaluate every candidate and keep
+///     budget evenly (same phase count for each, at least 2). Evaluate the candidates and keep
 ///     the smallest arena (ties: fewer firings). Layer by layer (k = 0) is always a candidate.
+///     Every k up to 32 is tried (every k on small graphs); beyond, a sample: the ends of the
+///     levels of equal tensor size, geometric steps of k, then a few rounds halving the gaps
+///     around the best k. At most ~80 candidates, whatever the depth.
 ///  3. Local search from the best candidate: visit actors in rank order and try other phase
 ///     counts for each (whole, one row per firing, and halving / doubling the current one);
 ///     keep a change when it fits the budget and shrinks the arena. Repeat while a pass
-///     improves, within a bound on evaluations.
+///     improves, within a bound on evaluations. A plan scored before is not scored again.
+///
+/// Cost: each candidate costs one pull schedule, one replay and one greedy placement, linear in
+/// its firings (plus the placement's scan of the buffers alive together); the number of
+/// candidates is bounded by a constant, so the time grows linearly with the firings whatever
+/// the depth (BENCHMARKS.md, "Scaling").
 ///
 /// What it guarantees: the answer meets R (checked on its evaluation), is never worse than
-/// layer by layer nor than any threshold candidate, and is deterministic. It is a heuristic:
+/// layer by layer nor than any threshold candidate scored, and is deterministic. It is a heuristic:
 /// it does not prove optimality (exact_search.h gives the optimum on small graphs, and tests
 /// hold this optimizer to it); the arena placement is greedy by size.
 #include <cstdint>
@@ -39,14 +47,22 @@ int64_t extra_firing_budget(const graph::Graph& graph, const AnalysisOptions& op
 
 /// Search effort.
 struct OptimizerLimits {
-  /// Candidate evaluations allowed in the local search (step 3). A constant, so the search
-  /// costs a fixed number of schedule replays whatever the depth; 600 reaches the ANCHORS.md
-  /// figures with room to spare (ResNet-50 needs about 500).
+  /// Candidate evaluations allowed in the local search (step 3; plans scored before do not
+  /// count). A constant, so the search costs a fixed number of schedule replays whatever the
+  /// depth; 600 reaches the ANCHORS.md figures with room to spare.
   int max_local_evaluations = 600;
 };
 
-/// Runs steps 1-3 and returns the best plan found, evaluated.
-Evaluation optimize(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits = {});
+/// What one search did (benchmarks report it: the time per candidate and row firing is the
+/// figure that stays flat when the time is linear in the firings).
+struct OptimizerStats {
+  int threshold_evaluations = 0;  ///< candidates scored in step 2 (layer by layer included)
+  int local_evaluations = 0;      ///< candidates scored in step 3
+};
+
+/// Runs steps 1-3 and returns the best plan found, evaluated; fills `stats` when given.
+Evaluation optimize(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits = {},
+                    OptimizerStats* stats = nullptr);
 
 /// One point of the memory / slowdown trade-off.
 struct ParetoPoint {
