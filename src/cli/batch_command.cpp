@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <shared_mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -123,8 +124,13 @@ BatchRow analysed_row(const std::string& path, const graph::Graph& graph, const 
   return row;
 }
 
+/// Keeps the importer's fork() (libonnx_checks.h) away from the other workers: a child forked
+/// while another thread holds a lock (the allocator's, stderr's, protobuf's) would wait for it
+/// forever. Imports hold the gate exclusively; analyses and progress output hold it shared.
+using ForkGate = std::shared_mutex;
+
 /// Imports one model and analyses it at every R. Never throws: a failure becomes rows.
-std::vector<BatchRow> analyse_model(const std::string& path, const BatchSettings& settings) {
+std::vector<BatchRow> analyse_model(const std::string& path, const BatchSettings& settings, ForkGate& gate) {
   const std::string stem = fs::path(path).stem().string();
   std::vector<BatchRow> rows;
   auto fail_all = [&](int exit_code, const std::string& error) {
@@ -138,6 +144,7 @@ std::vector<BatchRow> analyse_model(const std::string& path, const BatchSettings
     onnx_import::ImportOptions import_options;
     import_options.input_shapes = shapes_for(settings.shapes, path);
     import_options.fuse = settings.fuse;
+    const std::unique_lock<ForkGate> alone(gate);
     graph = onnx_import::import_model(path, import_options);
     if (settings.activation_bytes > 0) graph::set_activation_bytes(graph, settings.activation_bytes);
   } catch (const onnx_import::ImportError& error) {
@@ -152,6 +159,7 @@ std::vector<BatchRow> analyse_model(const std::string& path, const BatchSettings
     const Clock::time_point start = Clock::now();
     analysis::AnalysisOptions options = settings.options;
     options.max_slowdown = r;
+    const std::shared_lock<ForkGate> shared(gate);
     try {
       rows.push_back(analysed_row(path, graph, analysis::analyze(graph, options)));
     } catch (const std::exception& error) {
@@ -241,9 +249,11 @@ std::vector<BatchRow> run_batch(const std::vector<std::string>& models, const Ba
 
   std::vector<std::vector<BatchRow>> results(models.size());
   std::atomic<size_t> next{0};
+  ForkGate gate;
   auto worker = [&] {
     for (size_t k = next++; k < order.size(); k = next++) {
-      results[order[k]] = analyse_model(models[order[k]], settings);
+      results[order[k]] = analyse_model(models[order[k]], settings, gate);
+      const std::shared_lock<ForkGate> shared(gate);
       progress.finished(results[order[k]]);
     }
   };

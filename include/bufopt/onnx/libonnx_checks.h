@@ -18,6 +18,8 @@
 ///     pipe and leaves with _exit(0).
 ///  3. The parent reads the pipe to its end and reaps the child. A child that died, was killed
 ///     or wrote a malformed message yields one warning and no shapes.
+/// A multithreaded caller must keep its other threads from holding locks while this runs (the
+/// child inherits them held): `bufopt batch` gates its workers (ForkGate in batch_command.cpp).
 /// Guarantees: the caller's process never executes libonnx's checker or inference code; the
 /// result is the same as running them in-process whenever they do not crash.
 #include <filesystem>
