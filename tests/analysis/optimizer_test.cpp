@@ -110,15 +110,15 @@ TEST(Optimize, IndependentRunsAreMonotoneInR) {
 }
 
 TEST(Optimize, CandidateCountDoesNotGrowWithDepth) {
-  // Residual blocks of 40 and 150 convs: one threshold candidate per actor would score ~150.
-  for (int depth : {40, 150}) {
+  // Residual blocks of 80 and 150 convs: one threshold candidate per actor would score ~150.
+  for (int depth : {80, 150}) {
     const test::TestGraph deep = test::residual(8, depth);
     AnalysisOptions options;
     options.platform = {"free firings", 1e9, 1e9, 0, 1};  // every threshold fits the budget
     OptimizerStats stats;
     const Evaluation evaluation = optimize(deep.graph, options, {}, &stats);
-    EXPECT_LE(stats.threshold_evaluations, 1 + 32 + 16 + 17 + 2 * 8) << depth << " convs";
-    EXPECT_GT(stats.threshold_evaluations, 32) << depth << " convs";
+    EXPECT_LE(stats.threshold_evaluations, 1 + 64 + 16 + 17 + 2 * 16) << depth << " convs";
+    EXPECT_GT(stats.threshold_evaluations, 64) << depth << " convs";
     EXPECT_LE(stats.local_evaluations, OptimizerLimits{}.max_local_evaluations) << depth << " convs";
     EXPECT_TRUE(verify(deep.graph, evaluation, options).ok) << depth << " convs";
   }

@@ -17,9 +17,10 @@
 ///     whole. Split actors fire once per row if the budget allows, otherwise they share the
 ///     budget evenly (same phase count for each, at least 2). Evaluate the candidates and keep
 ///     the smallest arena (ties: fewer firings). Layer by layer (k = 0) is always a candidate.
-///     Every k up to 32 is tried (every k on small graphs); beyond, a sample: the ends of the
+///     Every k up to 64 is tried (every k on small graphs); beyond, a sample: the ends of the
 ///     levels of equal tensor size, geometric steps of k, then a few rounds halving the gaps
-///     around the best k. At most ~80 candidates, whatever the depth.
+///     around the best k. At most ~130 candidates, whatever the depth. With streaming reductions
+///     the family is scored twice, with them split and kept whole (the old barrier behaviour).
 ///  3. Local search from the best candidate: visit actors in rank order and try other phase
 ///     counts for each (whole, one row per firing, and halving / doubling the current one);
 ///     keep a change when it fits the budget and shrinks the arena. Repeat while a pass
