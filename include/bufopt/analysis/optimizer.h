@@ -25,6 +25,8 @@
 ///     counts for each (whole, one row per firing, and halving / doubling the current one);
 ///     keep a change when it fits the budget and shrinks the arena. Repeat while a pass
 ///     improves, within a bound on evaluations. A plan scored before is not scored again.
+///  4. The last four best plans (by the quick score, one pull variant) are evaluated with every
+///     scheduling variant; the smallest arena wins.
 ///
 /// Cost: each candidate costs one pull schedule, one replay and one greedy placement, linear in
 /// its firings (plus the placement's scan of the buffers alive together); the number of
@@ -50,8 +52,9 @@ int64_t extra_firing_budget(const graph::Graph& graph, const AnalysisOptions& op
 struct OptimizerLimits {
   /// Candidate evaluations allowed in the local search (step 3; plans scored before do not
   /// count). A constant, so the search costs a fixed number of schedule replays whatever the
-  /// depth; 600 reaches the ANCHORS.md figures with room to spare.
-  int max_local_evaluations = 600;
+  /// depth. 600 reached the ANCHORS.md figures but stopped ResNet-50 8-18% short where R binds
+  /// (mms_ga's time loss, the gpu preset); 3000 keeps a 23-model batch near 10 s on 2 cores.
+  int max_local_evaluations = 3000;
 };
 
 /// What one search did (benchmarks report it: the time per candidate and row firing is the
