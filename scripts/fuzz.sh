@@ -3,6 +3,8 @@
 # ./build-fuzz and fuzzes the importer and the whole analysis for SECONDS (default 60).
 #   bash scripts/fuzz.sh            # one minute, as CI runs it
 #   bash scripts/fuzz.sh 3600       # an hour; FUZZ_JOBS=2 runs two workers
+#   FUZZ_SEED=1 bash scripts/fuzz.sh 60   # a fixed mutation sequence (CI: a run that fails is
+#                                         # reproducible, and a clean one stays clean)
 # First replays the committed crash regressions (tests/data/crashes/) and the seed corpus
 # (fuzz/corpus/); then mutates a working corpus in build-fuzz/corpus (kept between runs, so
 # longer runs build on earlier ones). A crash, sanitizer report, uncaught exception, failed
@@ -35,6 +37,7 @@ replays=(tests/data/crashes/* fuzz/corpus/*.onnx)
 mkdir -p "$build/corpus" "$build/artifacts"
 parallel=()
 [ "$jobs" -gt 1 ] && parallel=(-fork="$jobs")
+[ -n "${FUZZ_SEED:-}" ] && parallel+=(-seed="$FUZZ_SEED")
 # -timeout: one input taking longer is reported as a hang; -rss_limit_mb: as an out-of-memory.
 status=0
 "$fuzzer" "$build/corpus" fuzz/corpus -dict=fuzz/onnx.dict -max_total_time="$seconds" -timeout=20 \

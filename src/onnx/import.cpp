@@ -527,11 +527,28 @@ class Importer {
       actor.outputs.push_back(buffer);
       result_.buffers[static_cast<size_t>(buffer)].producer = id;
     }
+    if (!actor.barrier && outputs_differ_in_height(actor)) {
+      // Only a malformed node does this (the fuzzer found a Conv with two outputs): one firing
+      // that writes each output whole is still a valid model of it.
+      actor.barrier = true;
+      actor.streaming_reduction = false;
+      actor.barrier_reason = "outputs of different heights";
+    }
     if (model.unsupported) {
       const std::string op = node.domain.empty() ? node.op_type : node.domain + "." + node.op_type;
       result_.unsupported.push_back({node.name, op, model.barrier_reason});
     }
     result_.actors.push_back(std::move(actor));
+  }
+
+  bool outputs_differ_in_height(const graph::Actor& actor) const {
+    for (graph::BufferId output : actor.outputs) {
+      if (result_.buffers[static_cast<size_t>(output)].rows() !=
+          result_.buffers[static_cast<size_t>(actor.outputs.front())].rows()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /// The analysis keeps state per row: refuses a graph whose firings at one row each (the sum
