@@ -50,7 +50,7 @@ class Search {
       : graph_(graph),
         options_(options),
         budget_(extra_firing_budget(graph, options)),
-        windows_(dataflow::row_window_table(graph)) {
+        networks_(graph, {options.stream_io}) {
     for (size_t a = 0; a < graph.actors.size(); ++a) {
       const auto id = static_cast<graph::ActorId>(a);
       max_phases_.push_back(graph.actors[a].barrier ? 1 : dataflow::phase_rows(graph, id));
@@ -188,8 +188,8 @@ class Search {
  private:
   /// The arena and FIFO sum of `plan` under the default pull order, placed greedy by size: a
   /// fraction of evaluate_plan's cost, which tries every variant and placement.
-  Cost quick_cost(const PhasePlan& plan, int64_t extra) const {
-    const dataflow::Network network = dataflow::build_network(graph_, granularity(plan), {options_.stream_io}, windows_);
+  Cost quick_cost(const PhasePlan& plan, int64_t extra) {
+    const dataflow::Network& network = networks_.build(granularity(plan));
     const BufferUsage usage = measure_usage(network, pull_schedule(network, PullOptions{}));
     const std::vector<ArenaRequest> requests = channel_requests(network, usage);
     int64_t fifo = 0;
@@ -314,7 +314,7 @@ class Search {
   const graph::Graph& graph_;
   const AnalysisOptions& options_;
   int64_t budget_;
-  dataflow::RowWindowTable windows_;
+  dataflow::NetworkBuilder networks_;  ///< the candidates' networks, rebuilt where they differ
   std::vector<int64_t> max_phases_;
   Cost best_cost_;
   PhasePlan best_plan_;

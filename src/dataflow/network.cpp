@@ -94,13 +94,18 @@ Node sink_node(const graph::Graph& graph, graph::BufferId buffer) {
   return node;
 }
 
+const graph::Graph& validated(const graph::Graph& graph) {
+  const std::vector<std::string> problems = graph::validate(graph);
+  if (!problems.empty()) throw std::invalid_argument("build_network: malformed graph: " + problems.front());
+  return graph;
+}
+
 void check_graph(const graph::Graph& graph, std::span<const int64_t> granularity) {
   if (granularity.size() != graph.actors.size()) {
     throw std::invalid_argument("build_network: " + std::to_string(granularity.size()) + " granularities for " +
                                 std::to_string(graph.actors.size()) + " actors");
   }
-  const std::vector<std::string> problems = graph::validate(graph);
-  if (!problems.empty()) throw std::invalid_argument("build_network: malformed graph: " + problems.front());
+  validated(graph);
 }
 
 }  // namespace
@@ -207,9 +212,28 @@ Network build_network(const graph::Graph& graph, std::span<const int64_t> granul
   return assemble_network(graph, granularity, options, nullptr);
 }
 
-Network build_network(const graph::Graph& graph, std::span<const int64_t> granularity, const NetworkOptions& options,
-                      const RowWindowTable& table) {
-  return assemble_network(graph, granularity, options, &table);
+NetworkBuilder::NetworkBuilder(const graph::Graph& graph, const NetworkOptions& options)
+    : graph_(graph), windows_(row_window_table(validated(graph))) {
+  // Whole granularity (one firing each) is a cheap start: the first build replaces what differs.
+  std::vector<int64_t> whole(graph.actors.size());
+  for (size_t a = 0; a < whole.size(); ++a) whole[a] = phase_rows(graph, static_cast<graph::ActorId>(a));
+  network_ = assemble_network(graph, whole, options, &windows_);
+  for (size_t a = 0; a < whole.size(); ++a) built_granularity_.push_back(network_.nodes[a].granularity);
+}
+
+const Network& NetworkBuilder::build(std::span<const int64_t> granularity) {
+  if (granularity.size() != graph_.actors.size()) {
+    throw std::invalid_argument("NetworkBuilder: " + std::to_string(granularity.size()) + " granularities for " +
+                                std::to_string(graph_.actors.size()) + " actors");
+  }
+  for (size_t a = 0; a < granularity.size(); ++a) {
+    const auto id = static_cast<graph::ActorId>(a);
+    const int64_t effective = effective_granularity(graph_, id, granularity[a]);
+    if (effective == built_granularity_[a]) continue;
+    network_.nodes[a] = actor_node(graph_, id, effective, &windows_.windows[a]);
+    built_granularity_[a] = effective;
+  }
+  return network_;
 }
 
 }  // namespace bufopt::dataflow

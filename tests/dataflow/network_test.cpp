@@ -219,5 +219,41 @@ TEST(Network, RejectsBadSizesAndBrokenGraphs) {
   EXPECT_THROW(output_rows(c.graph, 2), std::out_of_range);
 }
 
+TEST(NetworkBuilder, EveryBuildEqualsBuildNetwork) {
+  // Residual block with a graph output read inside the graph; random granularity sequences that
+  // change one, several or no actors between builds, with and without --stream-io.
+  GraphBuilder builder;
+  const auto x = builder.input("x", 2, 12, 4);
+  const auto p = builder.conv("p", x, 4, 1);
+  const auto c1 = builder.conv("c1", p, 4, 3, 1, 1);
+  const auto c2 = builder.conv("c2", c1, 4, 3, 2, 1);
+  const auto c3 = builder.conv("c3", p, 4, 1, 2);
+  builder.output(builder.elementwise("add", {c2, c3}));
+  builder.output(p);
+  const graph::Graph g = builder.build();
+  std::mt19937 random(7);
+  for (bool stream_io : {false, true}) {
+    NetworkBuilder networks(g, {.stream_io = stream_io});
+    std::vector<int64_t> granularity(g.actors.size(), 1);
+    for (int step = 0; step < 200; ++step) {
+      const int changes = std::uniform_int_distribution<int>(0, 3)(random);
+      for (int k = 0; k < changes; ++k) {
+        const size_t actor = std::uniform_int_distribution<size_t>(0, granularity.size() - 1)(random);
+        granularity[actor] = std::uniform_int_distribution<int64_t>(0, 14)(random);  // clamped: 0 and > rows too
+      }
+      ASSERT_EQ(networks.build(granularity), build_network(g, granularity, {.stream_io = stream_io})) << step;
+    }
+  }
+}
+
+TEST(NetworkBuilder, RejectsBadSizesAndBrokenGraphs) {
+  const Chain c = chain();
+  NetworkBuilder networks(c.graph, {});
+  EXPECT_THROW(networks.build(std::vector<int64_t>{1}), std::invalid_argument);
+  graph::Graph broken = c.graph;
+  broken.buffers[static_cast<size_t>(c.a)].consumers.clear();
+  EXPECT_THROW(NetworkBuilder(broken, {}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace bufopt::dataflow

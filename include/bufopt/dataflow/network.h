@@ -34,6 +34,7 @@ struct InputPort {
   /// release[f]: after firing f this reader no longer needs rows below release[f].
   /// Non-decreasing; release.back() == the channel's rows (every row released, read or not).
   std::vector<int64_t> release;
+  friend bool operator==(const InputPort&, const InputPort&) = default;
 };
 
 /// One output port: what each firing of its node writes to one channel.
@@ -43,6 +44,7 @@ struct OutputPort {
   /// [written[f-1], written[f]). written.back() == the channel's rows. A firing may write
   /// nothing (written[f] == written[f-1]): a streaming reduction writes its row at its last.
   std::vector<int64_t> written;
+  friend bool operator==(const OutputPort&, const OutputPort&) = default;
 };
 
 /// One CSDF actor with `phases` firings per inference.
@@ -57,6 +59,7 @@ struct Node {
   int64_t phases = 1;
   std::vector<InputPort> inputs;
   std::vector<OutputPort> outputs;
+  friend bool operator==(const Node&, const Node&) = default;
 };
 
 /// One buffer: the rows one producer writes and any number of readers read.
@@ -72,12 +75,14 @@ struct Channel {
   /// False for graph inputs / outputs held by the application (not counted in any figure,
   /// never limiting execution); true otherwise.
   bool counted = true;
+  friend bool operator==(const Channel&, const Channel&) = default;
 };
 
 /// The whole network for one choice of granularities.
 struct Network {
   std::vector<Node> nodes;
   std::vector<Channel> channels;
+  friend bool operator==(const Network&, const Network&) = default;
 };
 
 /// How graph I/O is modelled.
@@ -124,9 +129,26 @@ OutputPort actor_output_port(const graph::Graph& graph, graph::ActorId actor, si
 Network build_network(const graph::Graph& graph, std::span<const int64_t> granularity,
                       const NetworkOptions& options);
 
-/// Same, reading the per-row windows from `table` (row_window_table(graph)) instead of
-/// recomputing them.
-Network build_network(const graph::Graph& graph, std::span<const int64_t> granularity, const NetworkOptions& options,
-                      const RowWindowTable& table);
+/// Builds the networks of one graph for a sequence of granularity vectors, as a search does:
+/// the per-row windows are computed once, and each build re-derives only the nodes of actors
+/// whose effective granularity changed since the previous build (a search move changes one or
+/// two), so a build costs O(changed nodes' phases) instead of O(all phases). Every network it
+/// returns equals build_network's for the same granularities and options.
+class NetworkBuilder {
+ public:
+  /// Validates `graph` once (std::invalid_argument if malformed). The graph must outlive the
+  /// builder and stay unchanged.
+  NetworkBuilder(const graph::Graph& graph, const NetworkOptions& options);
+
+  /// The network for `granularity` (one entry per actor, clamped as effective_granularity
+  /// does); valid until the next call.
+  const Network& build(std::span<const int64_t> granularity);
+
+ private:
+  const graph::Graph& graph_;
+  RowWindowTable windows_;
+  Network network_;
+  std::vector<int64_t> built_granularity_;  ///< effective granularity of each actor node
+};
 
 }  // namespace bufopt::dataflow
