@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "bufopt/graph/checked_math.h"
+
 namespace bufopt::analysis {
 
 namespace {
@@ -14,6 +16,7 @@ using dataflow::Network;
 using dataflow::NodeId;
 
 constexpr int64_t kNeverLimited = std::numeric_limits<int64_t>::max();
+constexpr int64_t kSaturated = std::numeric_limits<int64_t>::max();
 
 /// One reading port: the node and the index of its input port.
 struct Reader {
@@ -21,10 +24,13 @@ struct Reader {
   size_t port = 0;
 };
 
-/// The replay: rows written per channel, each reader's release point, firings done per node.
-class Replay {
+}  // namespace
+
+/// The replay: rows written per channel, each reader's release point, firings done per node,
+/// and the live bytes of UsageReplay::live_bytes_so_far.
+class UsageReplay::State {
  public:
-  explicit Replay(const Network& network) : network_(network) {
+  explicit State(const Network& network) : network_(network) {
     const size_t channels = network.channels.size();
     readers_.resize(channels);
     for (size_t n = 0; n < network.nodes.size(); ++n) {
@@ -53,9 +59,16 @@ class Replay {
         if (channel.counted) usage_.capacity_rows[c] = channel.rows;
       }
     }
+    live_.assign(channels, false);
+    for (size_t c = 0; c < channels; ++c) {
+      if (first_write_[c] >= 0) set_live(c, true);
+    }
+    peak_live_bytes_ = live_bytes_;
   }
 
-  void fire(NodeId id, int64_t index) {
+  /// The next firing of the order.
+  void fire(NodeId id) {
+    const int64_t index = firings_++;
     if (id < 0 || static_cast<size_t>(id) >= network_.nodes.size()) {
       throw std::logic_error("schedule names node " + std::to_string(id) + ", which does not exist");
     }
@@ -65,9 +78,14 @@ class Replay {
     if (f >= node.phases) throw std::logic_error("node " + node.name + " fires more than its phases");
     check_windows(node, n, f);
     for (const dataflow::OutputPort& port : node.outputs) write(port, f, index);
+    // Every channel counted in live_bytes_ now is alive during this firing (those its releases
+    // end included: a lifetime ends with the firing that releases the last row).
+    peak_live_bytes_ = std::max(peak_live_bytes_, live_bytes_);
     for (size_t p = 0; p < node.inputs.size(); ++p) release(node.inputs[p], n, p, f, index);
     ++fired_[n];
   }
+
+  int64_t peak_live_bytes() const { return peak_live_bytes_; }
 
   BufferUsage finish() {
     for (size_t n = 0; n < network_.nodes.size(); ++n) {
@@ -114,14 +132,21 @@ class Replay {
     const int64_t before = written_[c];
     const int64_t after = port.written.at(static_cast<size_t>(f));
     if (after < before) throw std::logic_error("a firing un-writes rows");
+    if (after > before) {
+      if (first_write_[c] < 0) {
+        first_write_[c] = index;
+        set_live(c, true);
+      }
+      last_write_[c] = index;
+    }
     if (network_.channels[c].counted) {
       // SPEC 4: rows every reader already released still take their slot while being written.
       const int64_t occupancy = after - std::min(min_release_[c], before);
-      usage_.capacity_rows[c] = std::max(usage_.capacity_rows[c], occupancy);
-    }
-    if (after > before) {
-      if (first_write_[c] < 0) first_write_[c] = index;
-      last_write_[c] = index;
+      if (occupancy > usage_.capacity_rows[c]) {
+        set_live(c, false);
+        usage_.capacity_rows[c] = occupancy;
+        set_live(c, true);
+      }
     }
     written_[c] = after;
   }
@@ -134,7 +159,28 @@ class Replay {
       lowest = std::min(lowest, released_[static_cast<size_t>(reader.node)][reader.port]);
     }
     min_release_[c] = lowest;
-    if (all_released_at_[c] < 0 && lowest >= network_.channels[c].rows) all_released_at_[c] = index;
+    if (all_released_at_[c] < 0 && lowest >= network_.channels[c].rows) {
+      all_released_at_[c] = index;
+      set_live(c, false);
+    }
+  }
+
+  /// Adds channel c's bytes to live_bytes_ (alive) or takes them out. Only counted channels
+  /// with readers written at least once and not yet released by all count: the others'
+  /// lifetimes are not known to cover the current firing.
+  void set_live(size_t c, bool alive) {
+    const dataflow::Channel& channel = network_.channels[c];
+    if (!channel.counted || readers_[c].empty() || first_write_[c] < 0 || all_released_at_[c] >= 0) {
+      alive = false;
+    }
+    if (alive == live_[c]) return;
+    live_[c] = alive;
+    const int64_t bytes = graph::checked_mul(usage_.capacity_rows[c], channel.row_bytes).value_or(kSaturated);
+    if (alive) {
+      live_bytes_ = graph::checked_add(live_bytes_, bytes).value_or(kSaturated);
+    } else if (live_bytes_ != kSaturated) {
+      live_bytes_ -= bytes;
+    }
   }
 
   const Network& network_;
@@ -146,14 +192,29 @@ class Replay {
   std::vector<int64_t> first_write_;
   std::vector<int64_t> last_write_;
   std::vector<int64_t> all_released_at_;
+  std::vector<bool> live_;  ///< whether the channel's bytes are in live_bytes_
+  int64_t live_bytes_ = 0;
+  int64_t peak_live_bytes_ = 0;
+  int64_t firings_ = 0;  ///< firings replayed so far (the index of the next)
   BufferUsage usage_;
 };
 
-}  // namespace
+UsageReplay::UsageReplay(const Network& network) : state_(std::make_unique<State>(network)) {}
+UsageReplay::~UsageReplay() = default;
+UsageReplay::UsageReplay(UsageReplay&&) noexcept = default;
+UsageReplay& UsageReplay::operator=(UsageReplay&&) noexcept = default;
+
+void UsageReplay::fire(NodeId node) {
+  state_->fire(node);
+}
+
+int64_t UsageReplay::live_bytes_so_far() const { return state_->peak_live_bytes(); }
+
+BufferUsage UsageReplay::finish() { return state_->finish(); }
 
 BufferUsage measure_usage(const Network& network, const Schedule& schedule) {
-  Replay replay(network);
-  for (size_t i = 0; i < schedule.firings.size(); ++i) replay.fire(schedule.firings[i], static_cast<int64_t>(i));
+  UsageReplay replay(network);
+  for (NodeId node : schedule.firings) replay.fire(node);
   return replay.finish();
 }
 

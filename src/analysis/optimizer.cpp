@@ -60,13 +60,23 @@ class Search {
   /// Scores `plan` if it fits the budget and keeps it when it beats the best. Returns its
   /// cost, or nullopt when it does not fit. A plan scored before is not scored again (and not
   /// counted): it lost then, and the best has only improved since.
-  std::optional<Cost> consider(const PhasePlan& plan) {
+  ///
+  /// With `drop_losers`, a plan is dropped as soon as its replay shows it cannot beat the best
+  /// arena (UsageReplay::live_bytes_so_far above it) and recorded with that lower bound instead
+  /// of its arena: exact for "does it win", which is all the local search asks. The threshold
+  /// family compares the costs of losing ranks too, so it scores every plan in full.
+  std::optional<Cost> consider(const PhasePlan& plan, bool drop_losers = false) {
     const int64_t extra = extra_firings(plan);
     if (extra > budget_) return std::nullopt;
     const auto [seen, fresh] = scored_.try_emplace(plan);
     if (!fresh) return seen->second;
     ++evaluations_;
-    const Cost cost = quick_cost(plan, extra);
+    int64_t beat = kUnlimited;
+    if (drop_losers && !best_plan_.empty()) {
+      // With more extra firings than the best, only a strictly smaller arena wins.
+      beat = std::get<0>(best_cost_) - (extra > std::get<1>(best_cost_) ? 1 : 0);
+    }
+    const Cost cost = quick_cost(plan, extra, beat);
     seen->second = cost;
     if (best_plan_.empty() || cost < best_cost_) {
       best_cost_ = cost;
@@ -172,7 +182,7 @@ class Search {
               candidate[m] = std::min(phases, max_phases_[m]);
             }
             if (candidate == best_plan_) continue;
-            consider(candidate);
+            consider(candidate, true);
             improved = is_best(candidate) || improved;
           }
         }
@@ -187,11 +197,18 @@ class Search {
 
  private:
   /// The arena and FIFO sum of `plan` under the default pull order, placed greedy by size: a
-  /// fraction of evaluate_plan's cost, which tries every variant and placement.
-  Cost quick_cost(const PhasePlan& plan, int64_t extra) {
+  /// fraction of evaluate_plan's cost, which tries every variant and placement. Stops as soon
+  /// as the live bytes exceed `beat` (no placement can then be <= beat) and returns that lower
+  /// bound as the arena, with an unknown (saturated) FIFO sum.
+  Cost quick_cost(const PhasePlan& plan, int64_t extra, int64_t beat) {
     const dataflow::Network& network = networks_.build(granularity(plan));
-    const BufferUsage usage = measure_usage(network, pull_schedule(network, PullOptions{}));
-    const std::vector<ArenaRequest> requests = channel_requests(network, usage);
+    UsageReplay replay(network);
+    const bool complete = pull_schedule(network, PullOptions{}, [&](dataflow::NodeId node) {
+      replay.fire(node);
+      return replay.live_bytes_so_far() <= beat;
+    });
+    if (!complete) return {replay.live_bytes_so_far(), extra, kUnlimited};
+    const std::vector<ArenaRequest> requests = channel_requests(network, replay.finish());
     int64_t fifo = 0;
     for (const ArenaRequest& request : requests) fifo = graph::checked_add(fifo, request.size).value_or(kUnlimited);
     return {place_greedy_by_size(requests).size, extra, fifo};

@@ -158,17 +158,18 @@ std::vector<bool> run_ahead_nodes(const Network& network) {
 /// The demand-driven engine: state of the execution and the explicit stack of pending firings.
 class Puller {
  public:
-  Puller(const Network& network, std::vector<std::vector<size_t>> port_order, std::vector<bool> run_ahead)
-      : network_(network), port_order_(std::move(port_order)), run_ahead_(std::move(run_ahead)) {
+  Puller(const Network& network, std::vector<std::vector<size_t>> port_order, std::vector<bool> run_ahead,
+         const FiringObserver& on_firing)
+      : network_(network), port_order_(std::move(port_order)), run_ahead_(std::move(run_ahead)), on_firing_(on_firing) {
     fired_.assign(network.nodes.size(), 0);
     written_.assign(network.channels.size(), 0);
     for (size_t c = 0; c < network.channels.size(); ++c) {
       if (network.channels[c].producer == dataflow::kNoNode) written_[c] = network.channels[c].rows;
     }
-    size_t total = 0;
-    for (const Node& node : network.nodes) total += static_cast<size_t>(std::max<int64_t>(node.phases, 0));
-    schedule_.firings.reserve(total);
   }
+
+  /// Whether the observer stopped the order.
+  bool stopped() const { return stopped_; }
 
   bool complete(NodeId n) const { return fired_[idx(n)] >= network_.nodes[idx(n)].phases; }
 
@@ -180,10 +181,8 @@ class Puller {
   /// Fires node n's next phase (or all its remaining phases), pulling whatever it needs.
   void run(NodeId n, bool until_complete) {
     stack_.push_back({n, 0, until_complete});
-    while (!stack_.empty()) step();
+    while (!stack_.empty() && !stopped_) step();
   }
-
-  Schedule take() { return std::move(schedule_); }
 
  private:
   /// A pending firing of `node`; `next_port` indexes port_order_[node]: the ports before it
@@ -237,7 +236,7 @@ class Puller {
       written_.at(static_cast<size_t>(port.channel)) = port.written.at(f);
     }
     ++fired_[idx(n)];
-    schedule_.firings.push_back(n);
+    if (!on_firing_(n)) stopped_ = true;
   }
 
   /// Step 3: a producer left with phases nobody will pull finishes now, so its buffers die early.
@@ -264,7 +263,8 @@ class Puller {
   std::vector<int64_t> fired_;
   std::vector<int64_t> written_;
   std::vector<Frame> stack_;
-  Schedule schedule_;
+  const FiringObserver& on_firing_;
+  bool stopped_ = false;
 };
 
 /// Ranks a schedule: smaller greedy arena, then smaller FIFO sum.
@@ -286,15 +286,29 @@ bool has_several_inputs(const Network& network) {
 }  // namespace
 
 Schedule pull_schedule(const Network& network, const PullOptions& options) {
+  Schedule schedule;
+  size_t total = 0;
+  for (const Node& node : network.nodes) total += static_cast<size_t>(std::max<int64_t>(node.phases, 0));
+  schedule.firings.reserve(total);
+  pull_schedule(network, options, [&](NodeId n) {
+    schedule.firings.push_back(n);
+    return true;
+  });
+  return schedule;
+}
+
+bool pull_schedule(const Network& network, const PullOptions& options, const FiringObserver& on_firing) {
   const std::vector<NodeId> topological = topological_order(network);
   std::vector<bool> run_ahead =
       options.run_ahead ? run_ahead_nodes(network) : std::vector<bool>(network.nodes.size(), false);
-  Puller puller(network, branch_orders(network, options.branch, topological), std::move(run_ahead));
+  Puller puller(network, branch_orders(network, options.branch, topological), std::move(run_ahead), on_firing);
   const std::vector<NodeId> roots = demand_roots(network);
   if (options.roots == RootOrder::kOneAfterAnother) {
-    for (NodeId root : roots) puller.run(root, true);
+    for (NodeId root : roots) {
+      if (!puller.stopped()) puller.run(root, true);
+    }
   } else {
-    while (true) {
+    while (!puller.stopped()) {
       // The root least far along fires next; ties go to the lower node id.
       NodeId next = dataflow::kNoNode;
       for (NodeId root : roots) {
@@ -313,9 +327,9 @@ Schedule pull_schedule(const Network& network, const PullOptions& options) {
     }
   }
   for (NodeId n : topological) {
-    if (!puller.complete(n)) puller.run(n, true);
+    if (!puller.complete(n) && !puller.stopped()) puller.run(n, true);
   }
-  return puller.take();
+  return !puller.stopped();
 }
 
 Schedule pull_schedule(const Network& network) {

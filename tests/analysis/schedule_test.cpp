@@ -92,6 +92,30 @@ TEST(PullSchedule, EveryNodeFiresItsPhasesOnceEach) {
   }
 }
 
+TEST(PullSchedule, ObserverSeesTheSameOrderAndCanStopIt) {
+  const auto block = residual(9, 2);
+  const dataflow::Network network = dataflow::build_network(block.graph, uniform(block.graph, 1), {.stream_io = true});
+  for (bool run_ahead : {false, true}) {
+    for (RootOrder roots : {RootOrder::kOneAfterAnother, RootOrder::kInterleaved}) {
+      const PullOptions options{BranchOrder::kPortOrder, roots, run_ahead};
+      const Schedule collected = pull_schedule(network, options);
+      Schedule observed;
+      EXPECT_TRUE(pull_schedule(network, options, [&](dataflow::NodeId n) {
+        observed.firings.push_back(n);
+        return true;
+      }));
+      EXPECT_EQ(observed.firings, collected.firings);
+      // Stopping after the 5th firing: no further firing is made.
+      Schedule stopped;
+      EXPECT_FALSE(pull_schedule(network, options, [&](dataflow::NodeId n) {
+        stopped.firings.push_back(n);
+        return stopped.firings.size() < 5;
+      }));
+      EXPECT_EQ(stopped.firings, std::vector<dataflow::NodeId>(collected.firings.begin(), collected.firings.begin() + 5));
+    }
+  }
+}
+
 TEST(PullSchedule, IsDeterministic) {
   const auto block = residual(11, 3);
   const dataflow::Network network = dataflow::build_network(block.graph, uniform(block.graph, 2), {});

@@ -1,6 +1,7 @@
 #pragma once
 /// What a firing order needs of every buffer: capacities (maximum occupancy) and lifetimes.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "bufopt/analysis/schedule.h"
@@ -38,5 +39,32 @@ struct BufferUsage {
 /// Throws std::logic_error if the schedule is not executable (a window not written or already
 /// released, a node firing more or fewer times than its phases, an unknown node).
 BufferUsage measure_usage(const dataflow::Network& network, const Schedule& schedule);
+
+/// measure_usage one firing at a time, for a caller that builds the order as it goes and may
+/// stop early (the optimizer drops a candidate as soon as it is sure to lose).
+class UsageReplay {
+ public:
+  explicit UsageReplay(const dataflow::Network& network);
+  ~UsageReplay();
+  UsageReplay(UsageReplay&&) noexcept;
+  UsageReplay& operator=(UsageReplay&&) noexcept;
+
+  /// The next firing of the order: node `node` fires its next phase. Throws as measure_usage.
+  void fire(dataflow::NodeId node);
+
+  /// The largest sum, over the firings so far, of the bytes (capacity so far x row bytes) of
+  /// the counted channels with readers that are alive during that firing. Capacities only grow
+  /// and lifetimes only extend, so this never exceeds peak_live_bytes of the finished replay's
+  /// requests, nor therefore any arena placement of them.
+  int64_t live_bytes_so_far() const;
+
+  /// The usage once every firing is replayed. Throws std::logic_error if a node fired fewer
+  /// times than its phases.
+  BufferUsage finish();
+
+ private:
+  class State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace bufopt::analysis

@@ -1,5 +1,6 @@
 #pragma once
 /// Sequential firing orders and the demand-driven (pull) scheduler.
+#include <functional>
 #include <vector>
 
 #include "bufopt/dataflow/network.h"
@@ -51,6 +52,14 @@ struct PullOptions {
 /// written (no deadlock, capacities are measured afterwards, never imposed). Throws
 /// std::logic_error on a malformed network (a window beyond a channel's rows, a cycle).
 Schedule pull_schedule(const dataflow::Network& network, const PullOptions& options);
+
+/// Called with each firing as the order is built; returning false stops the order there.
+using FiringObserver = std::function<bool(dataflow::NodeId)>;
+
+/// The same order, handed to `on_firing` one firing at a time instead of collected (a caller
+/// replaying it as it goes can stop as soon as it knows enough). Returns false when
+/// `on_firing` stopped it, true when every firing was made.
+bool pull_schedule(const dataflow::Network& network, const PullOptions& options, const FiringObserver& on_firing);
 
 /// Demand-driven order: sinks (graph outputs) pull, in output order, the rows they need; a node
 /// fires when a consumer needs rows it has not written yet, after recursively pulling its own
