@@ -105,8 +105,9 @@ TEST(MeasureUsage, PreloadedChannelLivesFromTheStart) {
   EXPECT_EQ(usage.lifetimes[1], (Lifetime{0, 1}));
 }
 
-TEST(MeasureUsage, SharedBufferWaitsForItsSlowestReader) {
-  // Channel 0 (3 rows) read by A (row by row) and B (whole, at the end).
+/// Channel 0 (3 rows of one byte) written by node 0 a row at a time, read by node 1 (A, row by
+/// row) and node 2 (B, whole, at the end).
+Network shared_by_two_readers() {
   Network network;
   Channel channel;
   channel.rows = 3;
@@ -124,6 +125,11 @@ TEST(MeasureUsage, SharedBufferWaitsForItsSlowestReader) {
   b.phases = 1;
   b.inputs = {InputPort{0, {{0, 3}}, {3}}};
   network.nodes = {producer, a, b};
+  return network;
+}
+
+TEST(MeasureUsage, SharedBufferWaitsForItsSlowestReader) {
+  const Network network = shared_by_two_readers();
   const BufferUsage usage = measure_usage(network, {{0, 1, 0, 1, 0, 1, 2}});
   EXPECT_EQ(usage.capacity_rows[0], 3);
   EXPECT_EQ(usage.lifetimes[0], (Lifetime{0, 6}));
@@ -138,25 +144,8 @@ TEST(MeasureUsage, RejectsUnexecutableSchedules) {
 }
 
 TEST(UsageReplay, LiveBytesGrowWithCapacitiesAndLifetimes) {
-  // Shared channel of 3 one-byte rows: A reads it row by row, B whole at the end. Order
-  // P A P A P A B: one row live, then two (A lags one row behind P), then all three.
-  Network network;
-  Channel channel;
-  channel.rows = 3;
-  channel.row_bytes = 1;
-  channel.producer = 0;
-  channel.consumers = {1, 2};
-  network.channels = {channel};
-  Node producer;
-  producer.phases = 3;
-  producer.outputs = {OutputPort{0, {1, 2, 3}}};
-  Node a;
-  a.phases = 3;
-  a.inputs = {InputPort{0, {{0, 1}, {1, 2}, {2, 3}}, {1, 2, 3}}};
-  Node b;
-  b.phases = 1;
-  b.inputs = {InputPort{0, {{0, 3}}, {3}}};
-  network.nodes = {producer, a, b};
+  // Order P A P A P A B: one row live, then two (A lags one row behind P), then all three.
+  const Network network = shared_by_two_readers();
   UsageReplay replay(network);
   EXPECT_EQ(replay.live_bytes_so_far(), 0);
   const std::vector<int64_t> expected = {1, 1, 2, 2, 3, 3, 3};
@@ -167,7 +156,7 @@ TEST(UsageReplay, LiveBytesGrowWithCapacitiesAndLifetimes) {
   }
   EXPECT_EQ(replay.finish().capacity_rows, measure_usage(network, {order}).capacity_rows);
   UsageReplay early(network);
-  early.fire(1 - 1);
+  early.fire(0);
   EXPECT_THROW(early.finish(), std::logic_error);  // the other firings are missing
 }
 
