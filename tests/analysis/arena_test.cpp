@@ -126,12 +126,15 @@ ArenaPlan reference_first_fit(const std::vector<ArenaRequest>& requests, const s
 
 TEST(FirstFitArena, SameOffsetsAsThePlainFirstFit) {
   std::mt19937 random(777);
-  for (int trial = 0; trial < 300; ++trial) {
-    std::vector<ArenaRequest> requests(std::uniform_int_distribution<size_t>(1, 40)(random));
+  for (int trial = 0; trial < 400; ++trial) {
+    // Few distinct sizes and long lifetimes: many equal offsets and many requests alive
+    // together; from trial 300 on, many requests with short lifetimes over a long schedule
+    // (a deep network: each buffer lives with few others).
+    const bool deep = trial >= 300;
+    std::vector<ArenaRequest> requests(std::uniform_int_distribution<size_t>(1, deep ? 300 : 40)(random));
     for (ArenaRequest& request : requests) {
-      // Few distinct sizes and long lifetimes: many equal offsets and many requests alive together.
       request.size = 8 * std::uniform_int_distribution<int64_t>(0, 6)(random);
-      const int64_t first = std::uniform_int_distribution<int64_t>(-1, 20)(random);
+      const int64_t first = std::uniform_int_distribution<int64_t>(-1, deep ? 1000 : 20)(random);
       request.lifetime = {first, first < 0 ? -1 : first + std::uniform_int_distribution<int64_t>(0, 25)(random)};
     }
     std::vector<size_t> order(requests.size());
