@@ -62,9 +62,10 @@ class Search {
   /// counted): it lost then, and the best has only improved since.
   ///
   /// With `drop_losers`, a plan is dropped as soon as its replay shows it cannot beat the best
-  /// arena (UsageReplay::live_bytes_so_far above it) and recorded with that lower bound instead
-  /// of its arena: exact for "does it win", which is all the local search asks. The threshold
-  /// family compares the costs of losing ranks too, so it scores every plan in full.
+  /// (UsageReplay::live_bytes_so_far above the best arena, or at it when the plan has more
+  /// extra firings) and recorded with that lower bound instead of its arena: exact for "does
+  /// it win", which is all the local search asks. The threshold family compares the costs of
+  /// losing ranks too, so it scores every plan in full.
   std::optional<Cost> consider(const PhasePlan& plan, bool drop_losers = false) {
     const int64_t extra = extra_firings(plan);
     if (extra > budget_) return std::nullopt;
