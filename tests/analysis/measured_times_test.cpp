@@ -12,16 +12,10 @@
 #include <string>
 
 #include "bufopt/onnx/import.h"
+#include "support/run_command.h"
 
 namespace bufopt::analysis {
 namespace {
-
-std::string read(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 const std::filesystem::path kSource = BUFOPT_SOURCE_DIR;
 const std::filesystem::path kProfile = kSource / "tests/data/ort_profile/ch_ppocr_mobile_v2.0_cls_ort1.30.json";
@@ -69,7 +63,7 @@ TEST(MeasuredTimes, ActorTimesFileInSecondsOrCycles) {
 
 TEST(MeasuredTimes, RealProfileMapsOntoFusedActors) {
   if (!std::filesystem::exists(kModel)) GTEST_SKIP() << "bundled model missing";
-  const std::string text = read(kProfile);
+  const std::string text = testing::read_file(kProfile);
   const NodeTimes times = parse_ort_profile(text);
   // The fixture's own events, summed here without the parser: two runs of every kernel.
   const nlohmann::json events = nlohmann::json::parse(text);

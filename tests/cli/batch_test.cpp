@@ -48,13 +48,6 @@ std::vector<Row> parse_csv(const std::string& text) {
   return rows;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 /// The rows without the wall-time columns (import_s, analysis_s: the last two), which vary
 /// from run to run.
 std::vector<Row> without_timings(std::vector<Row> rows) {
@@ -94,7 +87,7 @@ TEST_F(BatchTest, BrokenFilesGetFailedRowsAndExitFive) {
   const CommandResult result = run_bufopt("batch " + shell_quote(dir()) + " --csv " + shell_quote(out + "/rows.csv") +
                                           " --jsonl " + shell_quote(out + "/rows.jsonl") + " --jobs 2");
   EXPECT_EQ(result.exit_code, 5) << result.err;
-  const std::vector<Row> rows = parse_csv(slurp(out + "/rows.csv"));
+  const std::vector<Row> rows = parse_csv(read_file(out + "/rows.csv"));
   ASSERT_EQ(rows.size(), kModels + 1);
   const Row& header = rows[0];
   const auto column = [&](const std::string& name) {
@@ -121,7 +114,7 @@ TEST_F(BatchTest, BrokenFilesGetFailedRowsAndExitFive) {
   }
   EXPECT_EQ(failed, 2);
   // The JSON lines say the same.
-  std::stringstream jsonl(slurp(out + "/rows.jsonl"));
+  std::stringstream jsonl(read_file(out + "/rows.jsonl"));
   std::string line;
   size_t lines = 0;
   while (std::getline(jsonl, line)) {

@@ -19,31 +19,24 @@ using nlohmann::json;
 
 std::string bundled_model() { return source_dir() + "/models/openwakeword/embedding_model.onnx"; }
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 size_t files_in(const std::string& dir) {
   return static_cast<size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
 }
 
 TEST(ExportOutputs, WritesEveryOutputAtomicallyAndLeavesTheInputAlone) {
   const std::string dir = fresh_temp_dir("cli_exports");
-  const std::string before = read_bytes(bundled_model());
+  const std::string before = read_file(bundled_model());
   const CommandResult result =
       run_bufopt(shell_quote(bundled_model()) + " --svg " + shell_quote(dir + "/plot.svg") + " --export-sdf3 " +
                  shell_quote(dir + "/plan.xml") + " --export-dot " + shell_quote(dir + "/plan.dot") + " -o " +
                  shell_quote(dir + "/annotated.onnx") + " --json " + shell_quote(dir + "/report.json"));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(files_in(dir), 5u) << "one file per output, no temporary left behind";
-  EXPECT_EQ(read_bytes(bundled_model()), before);
-  EXPECT_TRUE(read_bytes(dir + "/plot.svg").starts_with("<?xml"));
-  EXPECT_NE(read_bytes(dir + "/plan.xml").find("<sdf3 type=\"csdf\""), std::string::npos);
-  EXPECT_TRUE(read_bytes(dir + "/plan.dot").starts_with("digraph"));
-  const json doc = json::parse(read_bytes(dir + "/report.json"));
+  EXPECT_EQ(read_file(bundled_model()), before);
+  EXPECT_TRUE(read_file(dir + "/plot.svg").starts_with("<?xml"));
+  EXPECT_NE(read_file(dir + "/plan.xml").find("<sdf3 type=\"csdf\""), std::string::npos);
+  EXPECT_TRUE(read_file(dir + "/plan.dot").starts_with("digraph"));
+  const json doc = json::parse(read_file(dir + "/report.json"));
   ASSERT_TRUE(doc.contains("pareto")) << "--svg computes the front, and the JSON carries it";
   EXPECT_GE(doc["pareto"]["samples"].size(), 12u);
   fs::remove_all(dir);
@@ -98,17 +91,17 @@ TEST(ExportOutputs, RefusesToOverwriteTheInputModel) {
   fs::create_directory(dir + "/sub");
   fs::create_symlink(model, dir + "/link.onnx");
   fs::create_hard_link(model, dir + "/hard.onnx");
-  const std::string before = read_bytes(model);
+  const std::string before = read_file(model);
   for (const std::string& target : {model, dir + "/sub/../model.onnx", dir + "/link.onnx", dir + "/hard.onnx"}) {
     const CommandResult result = run_bufopt(shell_quote(model) + " -q -o " + shell_quote(target));
     EXPECT_EQ(result.exit_code, 2) << target << ": " << result.err;
     EXPECT_NE(result.err.find("never overwrites its input"), std::string::npos) << result.err;
-    EXPECT_EQ(read_bytes(model), before) << target;
+    EXPECT_EQ(read_file(model), before) << target;
   }
   EXPECT_EQ(run_bufopt(shell_quote(model) + " -q --svg " + shell_quote(model)).exit_code, 2);
   EXPECT_EQ(run_bufopt(shell_quote(model) + " -q -o -").exit_code, 2);
   EXPECT_TRUE(fs::is_symlink(dir + "/link.onnx"));
-  EXPECT_EQ(read_bytes(model), before);
+  EXPECT_EQ(read_file(model), before);
   fs::remove_all(dir);
 }
 
@@ -119,7 +112,7 @@ TEST(ExportOutputs, ParetoCommandPrintsTheFrontAndDrawsIt) {
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("max R"), std::string::npos);
   EXPECT_NE(text.out.find("lower bound"), std::string::npos);
-  EXPECT_TRUE(read_bytes(dir + "/front.svg").starts_with("<?xml"));
+  EXPECT_TRUE(read_file(dir + "/front.svg").starts_with("<?xml"));
   const CommandResult json_out = run_bufopt("pareto " + shell_quote(bundled_model()) + " --samples 6 --json -");
   ASSERT_EQ(json_out.exit_code, 0) << json_out.err;
   const json doc = json::parse(json_out.out);

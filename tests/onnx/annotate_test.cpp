@@ -19,13 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using Entries = std::vector<std::pair<std::string, std::string>>;
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 onnx::ModelProto parse(const std::string& bytes) {
   onnx::ModelProto model;
   EXPECT_TRUE(model.ParseFromString(bytes));
@@ -55,7 +48,7 @@ TEST(Annotate, CopyPassesTheCheckerAndChangesOnlyMetadata) {
     const std::string bytes = onnx_import::annotated_model_bytes(path, dir + "/out.onnx", kEntries);
     onnx::ModelProto copy = parse(bytes);
     EXPECT_NO_THROW(onnx::checker::check_model(copy));
-    const onnx::ModelProto original = parse(read_bytes(path));
+    const onnx::ModelProto original = parse(read_file(path));
     EXPECT_EQ(without_metadata(copy), without_metadata(original));
     ASSERT_EQ(copy.metadata_props_size(), original.metadata_props_size() + static_cast<int>(kEntries.size()));
     for (size_t i = 0; i < kEntries.size(); ++i) {
@@ -69,7 +62,7 @@ TEST(Annotate, CopyPassesTheCheckerAndChangesOnlyMetadata) {
 
 TEST(Annotate, ReplacesAnEarlierRunsEntriesAndKeepsOtherMetadata) {
   const std::string dir = fresh_temp_dir("annotate_replace");
-  onnx::ModelProto model = parse(read_bytes(bundled().front()));
+  onnx::ModelProto model = parse(read_file(bundled().front()));
   auto* other = model.add_metadata_props();
   other->set_key("author");
   other->set_value("someone");
@@ -121,7 +114,7 @@ std::map<std::string, std::string> initializer_bytes(const onnx::ModelProto& mod
       if (entry.key() == "offset") offset = std::stoll(entry.value());
       if (entry.key() == "length") length = std::stoll(entry.value());
     }
-    if (!files.count(location)) files[location] = read_bytes((dir / location).string());
+    if (!files.count(location)) files[location] = read_file((dir / location).string());
     const std::string& file = files[location];
     out[tensor.name()] = file.substr(static_cast<size_t>(offset), length < 0 ? std::string::npos : static_cast<size_t>(length));
   }
@@ -132,7 +125,7 @@ TEST(Annotate, ExternalDataKeptNextToTheInputAndInlinedElsewhere) {
   const std::string zoo_dir = fresh_temp_dir("annotate_zoo");
   ASSERT_EQ(std::system((shell_quote(BUFOPT_ZOO) + " " + shell_quote(zoo_dir) + " resnet18 >/dev/null").c_str()), 0);
   const std::string input = zoo_dir + "/resnet18.onnx";
-  const onnx::ModelProto original = parse(read_bytes(input));
+  const onnx::ModelProto original = parse(read_file(input));
   const auto weights = initializer_bytes(original, zoo_dir);
   ASSERT_FALSE(weights.empty());
 

@@ -16,6 +16,8 @@ namespace {
 using testing::Attr;
 using testing::OnnxBuilder;
 using testing::TempDir;
+using testing::cycle_model;
+using testing::missing_input_model;
 
 /// The ImportError message for the file at `path`; fails the test on any other outcome.
 std::string message_for(const std::string& path, const ImportOptions& options = {}) {
@@ -114,27 +116,16 @@ TEST(BadInput, ValidProtobufThatIsNoModel) {
 }
 
 TEST(BadInput, Cycle) {
-  OnnxBuilder builder;
-  const std::string x = builder.input("x", {1, 2, 4, 4});
-  // a = Add(x, b); b = Relu(a)
-  builder.node("Add", {x, "loop_b"}, {}, "loop_a");
-  builder.graph().mutable_node(0)->set_output(0, "loop_a");
-  builder.node("Relu", {"loop_a"}, {}, "loop_relu");
-  builder.graph().mutable_node(1)->set_output(0, "loop_b");
-  builder.output("loop_b");
   TempDir dir;
-  const std::string message = message_for(builder.save(dir.file("m.onnx")));
+  const std::string message = message_for(cycle_model().save(dir.file("m.onnx")));
   EXPECT_TRUE(message == "graph has a cycle through node 'loop_a'" ||
               message == "graph has a cycle through node 'loop_relu'")
       << message;
 }
 
 TEST(BadInput, NodeReadingANonExistentTensor) {
-  OnnxBuilder builder;
-  const std::string x = builder.input("x", {1, 2, 4, 4});
-  builder.output(builder.add(x, "ghost", "adder"));
   TempDir dir;
-  EXPECT_EQ(message_for(builder.save(dir.file("m.onnx"))), "node 'adder' reads 'ghost' which nothing produces");
+  EXPECT_EQ(message_for(missing_input_model().save(dir.file("m.onnx"))), "node 'adder' reads 'ghost' which nothing produces");
 }
 
 TEST(BadInput, OutputThatNothingProduces) {

@@ -6,17 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/run_command.h"
+
 namespace bufopt::report {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read(const fs::path& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 TEST(WriteOutput, ReplacesAtomicallyAndLeavesNoTemporary) {
   const fs::path dir = fs::temp_directory_path() / "bufopt_output_test";
@@ -25,7 +20,7 @@ TEST(WriteOutput, ReplacesAtomicallyAndLeavesNoTemporary) {
   const fs::path target = dir / "out.json";
   write_output(target.string(), "first");
   write_output(target.string(), "second");
-  EXPECT_EQ(read(target), "second");
+  EXPECT_EQ(testing::read_file(target), "second");
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
   fs::remove_all(dir);
 }

@@ -413,4 +413,22 @@ std::string import_error(const OnnxBuilder& builder, const onnx_import::ImportOp
   return "no error";
 }
 
+OnnxBuilder cycle_model() {
+  OnnxBuilder builder;
+  const std::string x = builder.input("x", {1, 2, 4, 4});
+  builder.node("Add", {x, "loop_b"}, {}, "loop_a");
+  builder.graph().mutable_node(0)->set_output(0, "loop_a");
+  builder.node("Relu", {"loop_a"}, {}, "loop_relu");
+  builder.graph().mutable_node(1)->set_output(0, "loop_b");
+  builder.output("loop_b");
+  return builder;
+}
+
+OnnxBuilder missing_input_model() {
+  OnnxBuilder builder;
+  const std::string x = builder.input("x", {1, 2, 4, 4});
+  builder.output(builder.add(x, "ghost", "adder"));
+  return builder;
+}
+
 }  // namespace bufopt::testing

@@ -234,6 +234,13 @@ class OnnxBuilder {
   bool name_nodes_ = true;
 };
 
+/// Structurally invalid models the importer and the CLI must refuse (exit 3), one builder each
+/// so both test suites check the same model:
+/// a = Add(x, b), b = Relu(a): a cycle through nodes "loop_a" and "loop_relu";
+OnnxBuilder cycle_model();
+/// node "adder" reads tensor "ghost", which no node, input or initializer produces.
+OnnxBuilder missing_input_model();
+
 /// Saves the model of `builder` into a temporary directory and imports it with `options`.
 graph::Graph import_built(const OnnxBuilder& builder, const onnx_import::ImportOptions& options);
 /// The same with fusion off (--no-fuse): every node is an actor.

@@ -10,17 +10,6 @@
 
 namespace bufopt::testing {
 
-namespace {
-
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-}  // namespace
-
 std::string shell_quote(const std::string& text) {
   std::string quoted = "'";
   for (char c : text) {
@@ -31,6 +20,13 @@ std::string shell_quote(const std::string& text) {
 }
 
 std::string source_dir() { return BUFOPT_SOURCE_DIR; }
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
 
 std::string fresh_temp_dir(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() / ("bufopt_" + name + "_" + std::to_string(::getpid()));
@@ -48,8 +44,8 @@ CommandResult run_bufopt(const std::string& args) {
   const int status = std::system(command.c_str());
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-  result.out = slurp(out_path);
-  result.err = slurp(err_path);
+  result.out = read_file(out_path);
+  result.err = read_file(err_path);
   std::filesystem::remove_all(dir);
   return result;
 }
