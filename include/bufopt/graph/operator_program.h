@@ -1,0 +1,79 @@
+#pragma once
+/// What each actor computes, node by node, with its constants as plain arrays: what the
+/// importer hands the executor (which knows no protobuf). The analysis never needs it.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bufopt/graph/dtype.h"
+
+namespace bufopt::graph {
+
+/// A constant tensor (weight, bias, scale, folded shape value) as plain values.
+struct ConstantTensor {
+  DataType dtype = DataType::kUnknown;
+  std::vector<int64_t> shape;  ///< [] for a scalar
+  /// Elements of a floating tensor (float16/32/64, bfloat16), converted to float; empty otherwise.
+  std::vector<float> reals;
+  /// Elements of an integer or bool tensor, widened; empty otherwise.
+  std::vector<int64_t> integers;
+
+  /// Elements the shape holds (1 for a scalar); saturates at INT64_MAX.
+  int64_t elements() const;
+  friend bool operator==(const ConstantTensor&, const ConstantTensor&) = default;
+};
+
+/// One attribute of an operator node; the field in use follows `kind`.
+struct AttributeValue {
+  enum class Kind { kInt, kFloat, kString, kInts, kFloats, kStrings, kTensor, kOther };
+  Kind kind = Kind::kOther;
+  int64_t i = 0;
+  double f = 0;
+  std::string s;
+  std::vector<int64_t> ints;
+  std::vector<double> floats;
+  std::vector<std::string> strings;
+  std::shared_ptr<const ConstantTensor> tensor;  ///< kTensor
+};
+
+/// Static facts about one tensor a node reads or writes.
+struct ValueInfo {
+  DataType dtype = DataType::kUnknown;
+  std::vector<int64_t> shape;
+  /// Axis streamed row by row (as graph::Buffer::streaming_axis); nullopt: one token.
+  std::optional<int> streaming_axis;
+};
+
+/// One ONNX node as the executor runs it.
+struct OperatorNode {
+  std::string name;
+  std::string op_type;
+  std::string domain;  ///< "" for the default ONNX domain
+  int64_t opset = 0;   ///< version of `domain` the model imports
+  std::map<std::string, AttributeValue> attributes;
+  /// Tensor names; "" marks an omitted optional input. A name is a graph buffer (an
+  /// activation), a key of ModelProgram::constants, or an output of an earlier node of the
+  /// same actor (a tensor fusion removed from the graph).
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+};
+
+/// The nodes of one actor in data order: its own node, then the nodes fused into it (SPEC 2.1).
+struct ActorProgram {
+  std::vector<OperatorNode> nodes;
+};
+
+/// Everything the executor needs beyond the graph.
+struct ModelProgram {
+  std::vector<ActorProgram> actors;  ///< parallel to Graph::actors
+  /// Every constant a node reads, by tensor name, with its full values.
+  std::map<std::string, ConstantTensor> constants;
+  /// Shape, dtype and streaming axis of every non-constant tensor a node reads or writes
+  /// (graph buffers and tensors internal to fused actors), by name.
+  std::map<std::string, ValueInfo> values;
+};
+
+}  // namespace bufopt::graph
