@@ -13,10 +13,6 @@ namespace {
 
 constexpr int64_t kSaturated = std::numeric_limits<int64_t>::max();
 
-int64_t saturating_add(int64_t a, int64_t b) {
-  return graph::checked_add(a, b).value_or(kSaturated);
-}
-
 bool placed(const ArenaRequest& request) {
   return request.size > 0 && request.lifetime.first >= 0;
 }
@@ -38,7 +34,7 @@ int64_t first_fit_offset(const std::vector<Block>& blocks, const ArenaRequest& r
   int64_t candidate = 0;
   for (const Block& block : blocks) {
     if (block.first > lifetime.last || lifetime.first > block.last) continue;  // never alive together
-    if (saturating_add(candidate, request.size) <= block.offset) break;
+    if (graph::saturating_add(candidate, request.size) <= block.offset) break;
     candidate = std::max(candidate, block.end);
   }
   return candidate;
@@ -55,7 +51,7 @@ ArenaPlan place_first_fit(std::span<const ArenaRequest> requests, std::span<cons
     const ArenaRequest& request = requests[index];
     if (!placed(request)) continue;
     const int64_t offset = first_fit_offset(blocks, request);
-    const Block block{offset, saturating_add(offset, request.size), request.lifetime.first, request.lifetime.last};
+    const Block block{offset, graph::saturating_add(offset, request.size), request.lifetime.first, request.lifetime.last};
     plan.offsets[index] = offset;
     plan.size = std::max(plan.size, block.end);
     auto position = std::upper_bound(blocks.begin(), blocks.end(), block,
@@ -83,7 +79,9 @@ ArenaPlan place_arena(std::span<const ArenaRequest> requests) {
         if (requests[a].lifetime.first != requests[b].lifetime.first) return requests[a].lifetime.first < requests[b].lifetime.first;
         return requests[a].size > requests[b].size;
       },
-      [&](size_t a, size_t b) { return requests[a].size * duration(a) > requests[b].size * duration(b); },
+      [&](size_t a, size_t b) {  // by size x lifetime (saturated: sizes may be saturated themselves)
+        return graph::saturating_mul(requests[a].size, duration(a)) > graph::saturating_mul(requests[b].size, duration(b));
+      },
       [&](size_t a, size_t b) { return duration(a) > duration(b); },
   };
   for (const auto& less : orders) {
@@ -116,13 +114,13 @@ int64_t peak_live_bytes(std::span<const ArenaRequest> requests) {
   for (const ArenaRequest& request : requests) {
     if (!placed(request)) continue;
     events.emplace_back(request.lifetime.first, request.size);
-    events.emplace_back(saturating_add(request.lifetime.last, 1), -request.size);
+    events.emplace_back(graph::saturating_add(request.lifetime.last, 1), -request.size);
   }
   std::sort(events.begin(), events.end());  // at equal times frees (negative) come first
   int64_t live = 0;
   int64_t peak = 0;
   for (const auto& [time, delta] : events) {
-    live = delta > 0 ? saturating_add(live, delta) : live + delta;
+    live = delta > 0 ? graph::saturating_add(live, delta) : live + delta;
     peak = std::max(peak, live);
   }
   return peak;

@@ -10,16 +10,6 @@ namespace bufopt::onnx_import {
 
 namespace {
 
-int64_t floor_div(int64_t a, int64_t b) {  // b > 0
-  int64_t q = a / b;
-  if (a % b != 0 && a < 0) --q;
-  return q;
-}
-
-int64_t ceil_div(int64_t a, int64_t b) {
-  return -floor_div(-a, b);
-}  // b > 0
-
 /// The sum of `terms`, or a ShapeError when it leaves int64 (hostile attributes).
 int64_t checked_sum(std::initializer_list<int64_t> terms) {
   int64_t sum = 0;
@@ -95,7 +85,7 @@ std::vector<AxisGeometry> window_geometry(const WindowAttributes& attributes, co
     const int64_t k_eff = effective_kernel(axis.kernel, axis.dilation);
     const int64_t in = input[i];
     if (attributes.auto_pad == "SAME_UPPER" || attributes.auto_pad == "SAME_LOWER") {
-      const int64_t out = ceil_div(in, axis.stride);
+      const int64_t out = graph::ceil_div(in, axis.stride);
       const int64_t total = std::max<int64_t>(0, (out - 1) * axis.stride + k_eff - in);
       const int64_t small_half = total / 2;
       const int64_t big_half = total - small_half;
@@ -111,7 +101,7 @@ std::vector<AxisGeometry> window_geometry(const WindowAttributes& attributes, co
       throw ShapeError(
           fmt::format("kernel extent {} is larger than the padded input {} on spatial axis {}", k_eff, padded, i));
     }
-    axis.output = (attributes.ceil_mode ? ceil_div(span, axis.stride) : floor_div(span, axis.stride)) + 1;
+    axis.output = (attributes.ceil_mode ? graph::ceil_div(span, axis.stride) : graph::floor_div(span, axis.stride)) + 1;
   }
   return result;
 }

@@ -2,11 +2,13 @@
 #include <algorithm>
 #include <numeric>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "bufopt/graph/checked_math.h"
 #include "bufopt/report/model_report.h"
 #include "bufopt/report/units.h"
 
@@ -110,20 +112,32 @@ namespace {
 void append_lineup(std::string& out, const ModelReport& report, const TextOptions& options) {
   const analysis::AnalysisResult& result = *report.analysis;
   const int64_t whole = report.baselines.baseline_bytes;
-  auto row = [&](const std::string& label, int64_t bytes, bool highlight) {
-    std::string line = fmt::format("  {:<36} {:>12} {:>10}", label, format_bytes(bytes), ratio(whole, bytes));
-    out += (highlight ? paint(options, "1;32", line) : line) + "\n";
-  };
-  out += fmt::format("  {:<36} {:>12} {:>10}\n", "activation memory", "bytes", "reduction");
-  row("whole tensors (no sharing)", whole, false);
-  row("whole tensors, shared (layer by layer)", report.baselines.baseline_shared_bytes, false);
-  row("bufopt FIFOs (sum)", result.evaluation.fifo_bytes, false);
-  row("bufopt shared arena", result.evaluation.shared_bytes, true);
   const int64_t bound = result.lower_bound_bytes;
   const int64_t arena = result.evaluation.shared_bytes;
-  row(bound > 0 ? fmt::format("lower bound (arena within {:.2f}x)", static_cast<double>(arena) / static_cast<double>(bound))
-                : std::string("lower bound"),
-      bound, false);
+  /// One line of the table: label, bytes, and whether it is bufopt's answer (highlighted).
+  struct Line {
+    std::string label;
+    int64_t bytes;
+    bool highlight;
+  };
+  const std::vector<Line> lines = {
+      {"whole tensors (no sharing)", whole, false},
+      {"whole tensors, shared (layer by layer)", report.baselines.baseline_shared_bytes, false},
+      {"bufopt FIFOs (sum)", result.evaluation.fifo_bytes, false},
+      {"bufopt shared arena", arena, true},
+      {bound > 0 ? fmt::format("lower bound (arena within {:.2f}x)", static_cast<double>(arena) / static_cast<double>(bound))
+                 : std::string("lower bound"),
+       bound, false},
+  };
+  // The label column is as wide as its longest label, so the numbers always line up.
+  size_t width = std::string_view("activation memory").size();
+  for (const Line& line : lines) width = std::max(width, line.label.size());
+  out += fmt::format("  {:<{}} {:>12} {:>10}\n", "activation memory", width, "bytes", "reduction");
+  for (const Line& line : lines) {
+    const std::string text =
+        fmt::format("  {:<{}} {:>12} {:>10}", line.label, width, format_bytes(line.bytes), ratio(whole, line.bytes));
+    out += (line.highlight ? paint(options, "1;32", text) : text) + "\n";
+  }
 }
 
 void append_top_buffers(std::string& out, const ModelReport& report, const TextOptions& options) {
@@ -163,6 +177,76 @@ std::string pipelined_line(const analysis::AnalysisResult& result, const std::st
   return out;
 }
 
+/// The letter that stands for the i-th placed buffer in the arena picture ('#' beyond 62).
+char buffer_letter(size_t i) {
+  static constexpr std::string_view kLetters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  return i < kLetters.size() ? kLetters[i] : '#';
+}
+
+/// The firings at which the set of live buffers changes (a lifetime starts, or ends the firing
+/// before), ascending; at most `limit` of them, evenly picked, the first and last kept.
+std::vector<int64_t> map_moments(const std::vector<analysis::Lifetime>& lifetimes, size_t limit) {
+  std::vector<int64_t> changes;
+  for (const analysis::Lifetime& life : lifetimes) {
+    changes.push_back(life.first);
+    changes.push_back(life.last + 1);
+  }
+  std::sort(changes.begin(), changes.end());
+  changes.erase(std::unique(changes.begin(), changes.end()), changes.end());
+  if (!changes.empty()) changes.pop_back();  // after the last lifetime nothing lives
+  if (changes.size() <= limit || limit < 2) return changes;
+  std::vector<int64_t> picked;
+  for (size_t k = 0; k < limit; ++k) picked.push_back(changes[k * (changes.size() - 1) / (limit - 1)]);
+  return picked;
+}
+
+/// The arena as a picture, as TensorFlow Lite Micro's PrintMemoryPlan draws it: one line per
+/// moment the live buffers change (at most kMapLines of them), the arena's bytes across
+/// kMapColumns columns, each live buffer drawn with its letter over the bytes it occupies and
+/// '.' where nothing lives. Then the legend: letter, offset, bytes, lifetime, name.
+void append_arena_map(std::string& out, const ModelReport& report) {
+  constexpr int64_t kMapColumns = 64;
+  constexpr size_t kMapLines = 40;
+  const graph::Graph& graph = *report.graph;
+  const analysis::Evaluation& evaluation = report.analysis->evaluation;
+  std::vector<size_t> placed;  // buffers drawn, by offset then index
+  for (size_t i = 0; i < graph.buffers.size(); ++i) {
+    if (evaluation.network.channels[i].counted && evaluation.usage.lifetimes[i].first >= 0 &&
+        evaluation.usage.capacity_rows[i] > 0) {
+      placed.push_back(i);
+    }
+  }
+  std::stable_sort(placed.begin(), placed.end(),
+                   [&](size_t a, size_t b) { return evaluation.arena.offsets[a] < evaluation.arena.offsets[b]; });
+  auto bytes = [&](size_t i) { return evaluation.usage.capacity_rows[i] * graph.buffers[i].row_bytes(); };
+  const int64_t arena = std::max<int64_t>(evaluation.arena.size, 1);
+  std::vector<analysis::Lifetime> lifetimes;
+  for (size_t i : placed) lifetimes.push_back(evaluation.usage.lifetimes[i]);
+  out += fmt::format("arena map: {} across {} columns ({} per column), down: the firings where live buffers change\n", format_bytes(evaluation.arena.size),
+                     kMapColumns, format_bytes(graph::ceil_div(arena, kMapColumns)));
+  for (const int64_t firing : map_moments(lifetimes, kMapLines)) {
+    std::string picture(static_cast<size_t>(kMapColumns), '.');
+    for (size_t k = 0; k < placed.size(); ++k) {
+      const size_t i = placed[k];
+      const analysis::Lifetime& life = evaluation.usage.lifetimes[i];
+      if (firing < life.first || firing > life.last) continue;
+      // Columns whose byte range meets [offset, offset + bytes).
+      const int64_t begin = evaluation.arena.offsets[i] * kMapColumns / arena;
+      const int64_t end = graph::ceil_div(
+          graph::saturating_mul(graph::saturating_add(evaluation.arena.offsets[i], bytes(i)), kMapColumns), arena);
+      for (int64_t c = begin; c < std::min(end, kMapColumns); ++c) picture[static_cast<size_t>(c)] = buffer_letter(k);
+    }
+    out += fmt::format("  {:>8} |{}|\n", firing, picture);
+  }
+  out += fmt::format("\n  {:>2} {:>10} {:>10}  {:<16} {}\n", "", "offset", "bytes", "lifetime", "buffer");
+  for (size_t k = 0; k < placed.size(); ++k) {
+    const size_t i = placed[k];
+    const analysis::Lifetime& life = evaluation.usage.lifetimes[i];
+    out += fmt::format("  {:>2} {:>10} {:>10}  {:<16} {}\n", buffer_letter(k), evaluation.arena.offsets[i], bytes(i),
+                       fmt::format("[{}, {}]", life.first, life.last), fit(graph.buffers[i].name, 36));
+  }
+}
+
 void append_schedule(std::string& out, const ModelReport& report) {
   const analysis::Evaluation& evaluation = report.analysis->evaluation;
   out += "\nfiring schedule (node x consecutive firings)\n  ";
@@ -180,14 +264,8 @@ void append_schedule(std::string& out, const ModelReport& report) {
     column += item.size();
     i = j;
   }
-  out += "\n\narena map (offset, bytes, lifetime in firings)\n";
-  const graph::Graph& graph = *report.graph;
-  for (size_t i = 0; i < graph.buffers.size(); ++i) {
-    if (!evaluation.network.channels[i].counted || evaluation.usage.lifetimes[i].first < 0) continue;
-    out += fmt::format("  {:>10} {:>10}  [{}, {}]  {}\n", evaluation.arena.offsets[i],
-                       evaluation.usage.capacity_rows[i] * graph.buffers[i].row_bytes(), evaluation.usage.lifetimes[i].first,
-                       evaluation.usage.lifetimes[i].last, fit(graph.buffers[i].name, 36));
-  }
+  out += "\n\n";
+  append_arena_map(out, report);
 }
 
 }  // namespace
