@@ -7,23 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include "batch.h"
+#include "bufopt/report/text_escape.h"
 
 namespace bufopt::cli {
 
 namespace {
 
 using nlohmann::ordered_json;
-
-/// A CSV field, quoted when it holds a separator, a quote or a line break.
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
 
 /// The figures of an analysed row, in column order (name, value).
 std::vector<std::pair<const char*, ordered_json>> figures(const BatchRow& row) {
@@ -61,7 +51,7 @@ ordered_json row_object(const BatchRow& row) {
 
 std::string csv_value(const ordered_json& value) {
   if (value.is_null()) return "";
-  if (value.is_string()) return csv_field(value.get<std::string>());
+  if (value.is_string()) return report::csv_field(value.get<std::string>());
   return value.dump();
 }
 

@@ -8,6 +8,7 @@
 
 #include "bufopt/report/model_report.h"
 #include "bufopt/report/pareto.h"
+#include "bufopt/report/text_escape.h"
 
 namespace bufopt::report {
 
@@ -174,20 +175,6 @@ std::string to_json(const ModelReport& report) {
   // A file name need not be valid UTF-8: replace invalid bytes rather than throw.
   return doc.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }
-
-namespace {
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
-
-}  // namespace
 
 std::string to_csv(const ModelReport& report) {
   const graph::Graph& graph = *report.graph;

@@ -77,25 +77,6 @@ TEST(GreedyArena, TiesGoToTheLowerIndex) {
   EXPECT_EQ(place_greedy_by_size(requests).offsets, (std::vector<int64_t>{0, 8}));
 }
 
-TEST(GreedyArena, RandomRequestsNeverOverlapAndRespectThePeak) {
-  std::mt19937 random(12345);
-  for (int trial = 0; trial < 300; ++trial) {
-    std::vector<ArenaRequest> requests(std::uniform_int_distribution<size_t>(1, 25)(random));
-    for (ArenaRequest& request : requests) {
-      request.size = std::uniform_int_distribution<int64_t>(0, 100)(random);
-      const int64_t first = std::uniform_int_distribution<int64_t>(-1, 30)(random);
-      request.lifetime = {first, first < 0 ? -1 : first + std::uniform_int_distribution<int64_t>(0, 8)(random)};
-    }
-    const ArenaPlan plan = place_greedy_by_size(requests);
-    ASSERT_EQ(placement_problem(requests, plan), "") << "trial " << trial;
-    EXPECT_GE(plan.size, peak_live_bytes(requests));
-    int64_t total = 0;
-    for (const ArenaRequest& request : requests) total += request.lifetime.first >= 0 ? request.size : 0;
-    EXPECT_LE(plan.size, total);
-    EXPECT_EQ(place_greedy_by_size(requests).offsets, plan.offsets);
-  }
-}
-
 /// The test's own first fit, written the plain way: for each request in order, collect the
 /// placed requests alive at the same time, sort them by offset, and take the lowest gap.
 ArenaPlan reference_first_fit(const std::vector<ArenaRequest>& requests, const std::vector<size_t>& order) {
@@ -123,6 +104,31 @@ ArenaPlan reference_first_fit(const std::vector<ArenaRequest>& requests, const s
   }
   return plan;
 }
+
+TEST(GreedyArena, RandomRequestsNeverOverlapAndRespectThePeak) {
+  std::mt19937 random(12345);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::vector<ArenaRequest> requests(std::uniform_int_distribution<size_t>(1, 25)(random));
+    for (ArenaRequest& request : requests) {
+      request.size = std::uniform_int_distribution<int64_t>(0, 100)(random);
+      const int64_t first = std::uniform_int_distribution<int64_t>(-1, 30)(random);
+      request.lifetime = {first, first < 0 ? -1 : first + std::uniform_int_distribution<int64_t>(0, 8)(random)};
+    }
+    const ArenaPlan plan = place_greedy_by_size(requests);
+    ASSERT_EQ(placement_problem(requests, plan), "") << "trial " << trial;
+    EXPECT_GE(plan.size, peak_live_bytes(requests));
+    int64_t total = 0;
+    for (const ArenaRequest& request : requests) total += request.lifetime.first >= 0 ? request.size : 0;
+    EXPECT_LE(plan.size, total);
+    // Greedy by size is first fit in order of decreasing size (ties: lower index first).
+    std::vector<size_t> by_size(requests.size());
+    std::iota(by_size.begin(), by_size.end(), size_t{0});
+    std::stable_sort(by_size.begin(), by_size.end(),
+                     [&](size_t a, size_t b) { return requests[a].size > requests[b].size; });
+    EXPECT_EQ(plan.offsets, reference_first_fit(requests, by_size).offsets) << "trial " << trial;
+  }
+}
+
 
 TEST(FirstFitArena, SameOffsetsAsThePlainFirstFit) {
   std::mt19937 random(777);

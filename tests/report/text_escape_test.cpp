@@ -1,4 +1,4 @@
-// Names from a model embedded in XML and DOT: escaped, and always valid UTF-8.
+// Names from a model embedded in XML, DOT and CSV: escaped, and always valid UTF-8.
 #include "bufopt/report/text_escape.h"
 
 #include <gtest/gtest.h>
@@ -24,6 +24,14 @@ TEST(TextEscape, KeepsValidUtf8AndReplacesEverythingElse) {
   EXPECT_EQ(report::valid_utf8("\xED\xA0\x80"), kReplacement + kReplacement + kReplacement);  // surrogate
   EXPECT_EQ(report::valid_utf8(std::string("a\0b\x01", 4)), "a" + kReplacement + "b" + kReplacement);
   EXPECT_EQ(report::valid_utf8("tab\tnew\nline"), "tab\tnew\nline");
+}
+
+TEST(TextEscape, CsvFieldsQuoteSeparatorsQuotesAndLineBreaks) {
+  EXPECT_EQ(report::csv_field("conv1/Relu:0"), "conv1/Relu:0");
+  EXPECT_EQ(report::csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(report::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(report::csv_field("two\nlines"), "\"two\nlines\"");
+  EXPECT_EQ(report::csv_field("carriage\rreturn"), "\"carriage\rreturn\"");
 }
 
 }  // namespace
