@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "bufopt/analysis/pipelined.h"
+#include "bufopt/analysis/verify_checks.h"
 
 namespace bufopt::analysis {
 
@@ -39,99 +40,9 @@ using dataflow::NodeId;
 constexpr double kRelativeTolerance = 1e-9;
 /// Firings one group may replay before the verifier gives up looking for its periodic regime.
 constexpr int64_t kMaxFirings = 100'000'000;
-constexpr size_t kMaxErrors = 12;
-
-/// The violations found, the first kMaxErrors of them in full.
-class Log {
- public:
-  template <typename... Args>
-  void add(fmt::format_string<Args...> format, Args&&... args) {
-    if (lines_.size() < kMaxErrors) lines_.push_back(fmt::format(format, std::forward<Args>(args)...));
-    ++count_;
-  }
-  VerifyReport finish() const {
-    VerifyReport report;
-    report.errors = lines_;
-    if (count_ > static_cast<int64_t>(lines_.size())) {
-      report.errors.push_back(fmt::format("... and {} more", count_ - static_cast<int64_t>(lines_.size())));
-    }
-    report.ok = report.errors.empty();
-    return report;
-  }
-  bool empty() const { return count_ == 0; }
-
- private:
-  std::vector<std::string> lines_;
-  int64_t count_ = 0;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Step 1: the claim.
-
-bool same_node(const dataflow::Node& a, const dataflow::Node& b) {
-  if (a.kind != b.kind || a.actor != b.actor || a.phases != b.phases || a.inputs.size() != b.inputs.size() ||
-      a.outputs.size() != b.outputs.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.inputs.size(); ++i) {
-    if (a.inputs[i].channel != b.inputs[i].channel || a.inputs[i].window != b.inputs[i].window ||
-        a.inputs[i].release != b.inputs[i].release) {
-      return false;
-    }
-  }
-  for (size_t i = 0; i < a.outputs.size(); ++i) {
-    if (a.outputs[i].channel != b.outputs[i].channel || a.outputs[i].written != b.outputs[i].written) return false;
-  }
-  return true;
-}
-
-bool same_channel(const dataflow::Channel& a, const dataflow::Channel& b) {
-  return a.buffer == b.buffer && a.rows == b.rows && a.row_bytes == b.row_bytes && a.producer == b.producer &&
-         a.consumers == b.consumers && a.counted == b.counted;
-}
-
-void compare_networks(const Network& claimed, const Network& rebuilt, Log& log) {
-  if (claimed.nodes.size() != rebuilt.nodes.size() || claimed.channels.size() != rebuilt.channels.size()) {
-    log.add("network: {} nodes / {} channels claimed, {} / {} rebuilt", claimed.nodes.size(), claimed.channels.size(),
-            rebuilt.nodes.size(), rebuilt.channels.size());
-    return;
-  }
-  for (size_t n = 0; n < rebuilt.nodes.size(); ++n) {
-    if (!same_node(claimed.nodes[n], rebuilt.nodes[n])) log.add("network: node {} differs from the rebuilt one", rebuilt.nodes[n].name);
-  }
-  for (size_t c = 0; c < rebuilt.channels.size(); ++c) {
-    if (!same_channel(claimed.channels[c], rebuilt.channels[c])) log.add("network: channel {} differs from the rebuilt one", c);
-  }
-}
-
-/// SPEC 3's streaming reduction, modelled here on its own: ceil(H_in / g) firings, firing f
-/// reads and releases input rows [f*g, min((f+1)*g, H_in)), and only the last writes its row.
-void check_streaming_reductions(const graph::Graph& graph, const Network& network, Log& log) {
-  for (size_t a = 0; a < graph.actors.size() && a < network.nodes.size(); ++a) {
-    const graph::Actor& actor = graph.actors[a];
-    if (!actor.streaming_reduction) continue;
-    const dataflow::Node& node = network.nodes[a];
-    if (actor.inputs.size() != 1 || node.inputs.size() != 1 || node.granularity < 1) {
-      log.add("network: streaming reduction {} must read one activation", actor.name);
-      continue;
-    }
-    const int64_t rows = graph.buffers[static_cast<size_t>(actor.inputs.front())].rows();
-    const int64_t g = node.granularity;
-    const int64_t phases = (rows + g - 1) / g;
-    bool ok = node.phases == phases && node.inputs.front().window.size() == static_cast<size_t>(phases) &&
-              node.inputs.front().release.size() == static_cast<size_t>(phases);
-    for (int64_t f = 0; ok && f < phases; ++f) {
-      const int64_t end = std::min((f + 1) * g, rows);
-      const auto i = static_cast<size_t>(f);
-      ok = node.inputs.front().window[i] == dataflow::RowRange{f * g, end} && node.inputs.front().release[i] == end;
-      for (const dataflow::OutputPort& port : node.outputs) {
-        ok = ok && port.written.size() == static_cast<size_t>(phases) &&
-             (f + 1 == phases || port.written[i] == 0);
-      }
-    }
-    if (!ok) log.add("network: streaming reduction {} does not consume its {} input rows {} at a time", actor.name, rows, g);
-  }
-}
 
 /// SPEC 5 pipelined firing times: the actor's work shared by output rows (input rows for a
 /// streaming reduction), plus one overhead.
@@ -274,7 +185,7 @@ std::vector<std::vector<NodeId>> node_groups(const Network& network, const std::
 class Replay {
  public:
   Replay(const Network& network, const std::vector<std::vector<Ticks>>& times, const std::vector<int64_t>& capacity,
-         const std::vector<NodeId>& group, Log& log)
+         const std::vector<NodeId>& group, ViolationLog& log)
       : network_(network), times_(times), capacity_(capacity), group_(group), log_(log) {
     nodes_.resize(network.nodes.size());
     written_.assign(network.channels.size(), 0);
@@ -314,7 +225,7 @@ class Replay {
       }
       start_ready(ready, now);
       if (firings > kMaxFirings) {
-        log_.add("replay: no periodic regime within {} firings (group of {})", kMaxFirings, network_.nodes[static_cast<size_t>(reference_)].name);
+        log_.add(Violation::kPeriod, fmt::format("replay: no periodic regime within {} firings (group of {})", kMaxFirings, network_.nodes[static_cast<size_t>(reference_)].name));
         return std::nullopt;
       }
       const bool instant_over = events_.empty() || events_.top().first > now;
@@ -365,7 +276,7 @@ class Replay {
       const bool produced = producer != dataflow::kNoNode && in_group_[static_cast<size_t>(producer)];
       if (produced && written_[static_cast<size_t>(port.channel)] < base + window.end) return false;
       if (released_[static_cast<size_t>(n)][p] > base + window.begin) {
-        log_.add("window: {} firing {} of image {} reads rows it already released", node.name, state.phase, state.image);
+        log_.add(Violation::kWindow, fmt::format("window: {} firing {} of image {} reads rows it already released", node.name, state.phase, state.image));
       }
     }
     return true;
@@ -476,7 +387,7 @@ class Replay {
         stuck += fmt::format(" {}#{}/{}", network_.nodes[static_cast<size_t>(n)].name, state.image, state.phase);
       }
     }
-    log_.add("deadlock: no firing can start; next firings (image/phase):{}", stuck);
+    log_.add(Violation::kDeadlock, fmt::format("deadlock: no firing can start; next firings (image/phase):{}", stuck));
   }
 
   const Network& network_;
@@ -484,7 +395,7 @@ class Replay {
   const std::vector<int64_t>& capacity_;
   const std::vector<NodeId>& group_;
   std::vector<bool> in_group_;
-  Log& log_;
+  ViolationLog& log_;
   std::vector<NodeState> nodes_;
   std::vector<int64_t> written_;
   std::vector<std::vector<int64_t>> released_;
@@ -513,10 +424,10 @@ bool period_less(const Period& a, const Period& b) {
 
 void check_figures(const graph::Graph& graph, const Network& network, const PipelinedPlan& plan,
                    const std::vector<std::vector<Ticks>>& times, const Period& measured, const AnalysisOptions& options,
-                   Log& log) {
+                   ViolationLog& log) {
   if (!(measured == plan.period)) {
-    log.add("period: replay measures {} ticks / {} images, the plan claims {} / {}", measured.ticks, measured.images,
-            plan.period.ticks, plan.period.images);
+    log.add(Violation::kPeriod, fmt::format("period: replay measures {} ticks / {} images, the plan claims {} / {}", measured.ticks, measured.images,
+            plan.period.ticks, plan.period.images));
   }
   Ticks baseline = 0;
   for (size_t n = 0; n < network.nodes.size() && n < graph.actors.size(); ++n) {
@@ -527,16 +438,16 @@ void check_figures(const graph::Graph& graph, const Network& network, const Pipe
     baseline = std::max(baseline, busy - (network.nodes[n].phases - 1) * overhead);
   }
   if (baseline != plan.baseline_period) {
-    log.add("baseline period {} ticks differs from the recomputed {}", plan.baseline_period, baseline);
+    log.add(Violation::kFigure, fmt::format("baseline period {} ticks differs from the recomputed {}", plan.baseline_period, baseline));
   }
   const double slowdown = baseline > 0 ? static_cast<double>(measured.ticks) /
                                              (static_cast<double>(measured.images) * static_cast<double>(baseline))
                                        : 1.0;
   if (!nearly_equal(slowdown, plan.slowdown)) {
-    log.add("slowdown {:.12g} differs from the recomputed {:.12g}", plan.slowdown, slowdown);
+    log.add(Violation::kFigure, fmt::format("slowdown {:.12g} differs from the recomputed {:.12g}", plan.slowdown, slowdown));
   }
   if (!(std::max(slowdown, plan.slowdown) <= options.max_slowdown + kRelativeTolerance)) {
-    log.add("slowdown {:.12g} exceeds --max-slowdown {}", std::max(slowdown, plan.slowdown), options.max_slowdown);
+    log.add(Violation::kFigure, fmt::format("slowdown {:.12g} exceeds --max-slowdown {}", std::max(slowdown, plan.slowdown), options.max_slowdown));
   }
   int64_t bytes = 0;
   for (size_t c = 0; c < network.channels.size(); ++c) {
@@ -544,13 +455,13 @@ void check_figures(const graph::Graph& graph, const Network& network, const Pipe
       bytes += plan.capacity_rows[c] * network.channels[c].row_bytes;
     }
   }
-  if (bytes != plan.fifo_bytes) log.add("fifo_bytes {} differs from the sum of capacities {}", plan.fifo_bytes, bytes);
+  if (bytes != plan.fifo_bytes) log.add(Violation::kFigure, fmt::format("fifo_bytes {} differs from the sum of capacities {}", plan.fifo_bytes, bytes));
 }
 
 /// A counted channel written but read by nobody holds the rows one firing writes (SPEC 4: nothing is
 /// released before they are written, and they are dropped when the firing ends).
 void check_unread_channel(const Network& network, ChannelId c, const PipelinedPlan& plan, const graph::Graph& graph,
-                          Log& log) {
+                          ViolationLog& log) {
   const dataflow::Channel& channel = network.channels[static_cast<size_t>(c)];
   if (!channel.counted || channel.producer == dataflow::kNoNode || !channel.consumers.empty()) return;
   int64_t widest = 0;
@@ -559,16 +470,16 @@ void check_unread_channel(const Network& network, ChannelId c, const PipelinedPl
     for (size_t f = 0; f < port.written.size(); ++f) widest = std::max(widest, port.written[f] - (f > 0 ? port.written[f - 1] : 0));
   }
   if (plan.capacity_rows[static_cast<size_t>(c)] < widest) {
-    log.add("capacity: unread buffer {} has capacity {}, one firing writes {} rows", graph.buffers[static_cast<size_t>(c)].name,
-            plan.capacity_rows[static_cast<size_t>(c)], widest);
+    log.add(Violation::kCapacity, fmt::format("capacity: unread buffer {} has capacity {}, one firing writes {} rows", graph.buffers[static_cast<size_t>(c)].name,
+            plan.capacity_rows[static_cast<size_t>(c)], widest));
   }
 }
 
-bool check_shape(const graph::Graph& graph, const PipelinedPlan& plan, Log& log) {
+bool check_shape(const graph::Graph& graph, const PipelinedPlan& plan, ViolationLog& log) {
   if (plan.granularity.size() != graph.actors.size() || plan.phases.size() != graph.actors.size() ||
       plan.capacity_rows.size() != graph.buffers.size()) {
-    log.add("plan: {} granularities, {} phase counts, {} capacities for {} actors and {} buffers", plan.granularity.size(),
-            plan.phases.size(), plan.capacity_rows.size(), graph.actors.size(), graph.buffers.size());
+    log.add(Violation::kClaimShape, fmt::format("plan: {} granularities, {} phase counts, {} capacities for {} actors and {} buffers", plan.granularity.size(),
+            plan.phases.size(), plan.capacity_rows.size(), graph.actors.size(), graph.buffers.size()));
     return false;
   }
   return true;
@@ -577,27 +488,27 @@ bool check_shape(const graph::Graph& graph, const PipelinedPlan& plan, Log& log)
 }  // namespace
 
 VerifyReport verify_pipelined(const graph::Graph& graph, const PipelinedPlan& plan, const AnalysisOptions& options) {
-  Log log;
+  ViolationLog log;
   if (!check_shape(graph, plan, log)) return log.finish();
   Network network;
   try {
     network = dataflow::build_network(graph, plan.granularity, {.stream_io = options.stream_io});
   } catch (const std::exception& error) {
-    log.add("network: cannot rebuild: {}", error.what());
+    log.add(Violation::kNetwork, fmt::format("network: cannot rebuild: {}", error.what()));
     return log.finish();
   }
   compare_networks(plan.network, network, log);
   check_streaming_reductions(graph, network, log);
   for (size_t a = 0; a < graph.actors.size(); ++a) {
     if (plan.phases[a] != network.nodes[a].phases) {
-      log.add("phases: {} claims {}, its granularity gives {}", graph.actors[a].name, plan.phases[a], network.nodes[a].phases);
+      log.add(Violation::kClaimShape, fmt::format("phases: {} claims {}, its granularity gives {}", graph.actors[a].name, plan.phases[a], network.nodes[a].phases));
     }
   }
   const std::vector<std::vector<Ticks>> times = model_times(graph, network, options);
-  if (plan.times.ticks != times) log.add("times: the claimed firing times differ from the time model's");
+  if (plan.times.ticks != times) log.add(Violation::kFigure, fmt::format("times: the claimed firing times differ from the time model's"));
   for (size_t c = 0; c < network.channels.size(); ++c) {
     if (limits_producer(network.channels[c]) && plan.capacity_rows[c] < 1) {
-      log.add("capacity: buffer {} has capacity {}", graph.buffers[c].name, plan.capacity_rows[c]);
+      log.add(Violation::kCapacity, fmt::format("capacity: buffer {} has capacity {}", graph.buffers[c].name, plan.capacity_rows[c]));
     }
     check_unread_channel(network, static_cast<ChannelId>(c), plan, graph, log);
   }
@@ -610,8 +521,8 @@ VerifyReport verify_pipelined(const graph::Graph& graph, const PipelinedPlan& pl
     if (!period) return log.finish();
     for (size_t c = 0; c < network.channels.size(); ++c) {
       if (replay.held_peak()[c] > plan.capacity_rows[c]) {
-        log.add("capacity: buffer {} held {} rows, capacity {}", graph.buffers[c].name, replay.held_peak()[c],
-                plan.capacity_rows[c]);
+        log.add(Violation::kCapacity, fmt::format("capacity: buffer {} held {} rows, capacity {}", graph.buffers[c].name, replay.held_peak()[c],
+                plan.capacity_rows[c]));
       }
     }
     if (period_less(slowest, *period)) slowest = *period;

@@ -24,6 +24,12 @@ struct VerifyReport {
 ///   buffers alive at the same time never overlap, and fit in the claimed arena size;
 /// - fifo_bytes, time_s, baseline_time_s and slowdown equal their recomputation, and
 ///   slowdown <= options.max_slowdown (+1e-9).
+/// What it does NOT check: that the row windows are right for the operators. It rebuilds the
+/// network with the same dataflow::build_network the optimizer uses (only streaming reductions
+/// are modelled here independently), so a wrong window (padding, ceil_mode, dilation, a Resize
+/// coordinate mode, an NHWC transpose) would pass both. Windows are proven with real data by
+/// the executor instead (`bufopt run`, execute/): a kernel reading a row its window does not
+/// hold is an error there, and by-parts outputs must equal layer-by-layer outputs bit for bit.
 VerifyReport verify(const graph::Graph& graph, const Evaluation& evaluation, const AnalysisOptions& options);
 
 }  // namespace bufopt::analysis
