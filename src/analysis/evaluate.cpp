@@ -65,7 +65,6 @@ Evaluation assemble(const graph::Graph& graph, std::vector<int64_t> granularity,
 
 }  // namespace
 
-const char* mode_name(Mode mode) { return mode == Mode::kPipelined ? "pipelined" : "sequential"; }
 
 Evaluation evaluate_plan(const graph::Graph& graph, std::span<const int64_t> granularity,
                          const AnalysisOptions& options) {

@@ -1,14 +1,13 @@
 #pragma once
 /// Evaluates one execution plan exactly: order, capacities, arena, time and slowdown.
 #include <cstdint>
-#include <map>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "bufopt/analysis/analysis_options.h"
 #include "bufopt/analysis/arena.h"
 #include "bufopt/analysis/buffer_usage.h"
-#include "bufopt/analysis/platform.h"
 #include "bufopt/analysis/schedule.h"
 #include "bufopt/dataflow/network.h"
 #include "bufopt/graph/graph.h"
@@ -17,26 +16,6 @@ namespace bufopt::analysis {
 
 /// Slack on slowdown <= max_slowdown for floating-point rounding (the verifier allows the same).
 inline constexpr double kSlowdownTolerance = 1e-9;
-
-/// How the actors share the machine (SPEC 5).
-enum class Mode {
-  kSequential,  ///< one processor, firings one after another (the reference method's setting)
-  kPipelined,   ///< one processor per actor, self-timed, no auto-concurrency (pipelined.h)
-};
-
-/// "sequential" or "pipelined", as the CLI and the JSON spell it.
-const char* mode_name(Mode mode);
-
-/// What the user asks for.
-struct AnalysisOptions {
-  Platform platform;
-  double max_slowdown = 1.2;
-  bool stream_io = false;
-  Mode mode = Mode::kSequential;
-  /// Measured seconds per inference of named actors (an ONNX Runtime profile, measured_times.h),
-  /// replacing the work model for them. Used by pipelined mode; empty: the work model.
-  std::map<std::string, double> actor_seconds;
-};
 
 /// One fully evaluated plan. Vectors over channels are indexed by channel id (= buffer id).
 struct Evaluation {
