@@ -97,41 +97,60 @@ void run_resize(const KernelCall& call) {
     }
   }
   const bool crop = mode.coordinates == "tf_crop_and_resize";
-  std::vector<int64_t> low(rank);
-  std::vector<int64_t> high(rank);
-  std::vector<double> weight(rank);
-  std::vector<int64_t> at(rank);
-  fill_output(out, [&](std::span<const int64_t> c) {
-    for (size_t d = 0; d < rank; ++d) {
-      const AxisMap& axis = axes[d];
-      if (axis.in == axis.out && axis.scale == 1.0 && !crop) {  // an axis left alone
-        low[d] = high[d] = c[d];
-        weight[d] = 0;
+  // Per axis and output index: the two input indices, the weight of the upper one, and whether
+  // the position falls outside the input (tf_crop_and_resize's extrapolation).
+  struct Tap {
+    int64_t low = 0;
+    int64_t high = 0;
+    double weight = 0;
+    bool outside = false;
+  };
+  std::vector<std::vector<Tap>> taps(rank);
+  std::vector<size_t> resized_axes;
+  for (size_t d = 0; d < rank; ++d) {
+    const AxisMap& axis = axes[d];
+    const bool alone = axis.in == axis.out && axis.scale == 1.0 && !crop;
+    if (!alone) resized_axes.push_back(d);
+    taps[d].resize(static_cast<size_t>(axis.out));
+    for (int64_t x_out = 0; x_out < axis.out; ++x_out) {
+      Tap& tap = taps[d][static_cast<size_t>(x_out)];
+      if (alone) {
+        tap.low = tap.high = x_out;
         continue;
       }
-      double original = original_coordinate(mode, axis, c[d]);
-      if (crop && (original < 0 || original > static_cast<double>(axis.in - 1))) return mode.extrapolation;
+      double original = original_coordinate(mode, axis, x_out);
+      tap.outside = crop && (original < 0 || original > static_cast<double>(axis.in - 1));
       if (!mode.linear) {
-        low[d] = high[d] = std::clamp<int64_t>(nearest_index(mode.nearest, original), 0, axis.in - 1);
-        weight[d] = 0;
+        tap.low = tap.high = std::clamp<int64_t>(nearest_index(mode.nearest, original), 0, axis.in - 1);
         continue;
       }
       original = std::clamp(original, 0.0, static_cast<double>(axis.in - 1));
-      low[d] = static_cast<int64_t>(std::floor(original));
-      high[d] = std::min(low[d] + 1, axis.in - 1);
-      weight[d] = original - static_cast<double>(low[d]);
+      tap.low = static_cast<int64_t>(std::floor(original));
+      tap.high = std::min(tap.low + 1, axis.in - 1);
+      tap.weight = original - static_cast<double>(tap.low);
     }
-    // Blend the 2^k corners in a fixed order: corner bit d set = the high index on axis d.
+  }
+  std::vector<int64_t> at(rank);
+  const size_t corners = size_t{1} << resized_axes.size();
+  fill_output(out, [&](std::span<const int64_t> c) {
+    for (size_t d = 0; d < rank; ++d) {
+      const Tap& tap = taps[d][static_cast<size_t>(c[d])];
+      if (tap.outside) return mode.extrapolation;
+      at[d] = tap.low;
+    }
+    // Blend the corners of the resized axes in a fixed order (bit i set: the upper index on
+    // the i-th resized axis); a corner whose upper index repeats the lower one is skipped.
     double result = 0;
-    const size_t corners = size_t{1} << rank;
     for (size_t corner = 0; corner < corners; ++corner) {
       double factor = 1;
       bool skip = false;
-      for (size_t d = 0; d < rank && !skip; ++d) {
-        const bool upper = (corner >> d) & 1;
-        if (upper && low[d] == high[d]) skip = true;  // that corner is the lower one again
-        factor *= upper ? weight[d] : (low[d] == high[d] ? 1.0 : 1.0 - weight[d]);
-        at[d] = upper ? high[d] : low[d];
+      for (size_t i = 0; i < resized_axes.size() && !skip; ++i) {
+        const size_t d = resized_axes[i];
+        const Tap& tap = taps[d][static_cast<size_t>(c[d])];
+        const bool upper = (corner >> i) & 1;
+        if (upper && tap.low == tap.high) skip = true;
+        factor *= upper ? tap.weight : (tap.low == tap.high ? 1.0 : 1.0 - tap.weight);
+        at[d] = upper ? tap.high : tap.low;
       }
       if (skip || factor == 0) continue;
       result += factor * static_cast<double>(x.at(at));
