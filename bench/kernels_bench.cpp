@@ -1,13 +1,20 @@
 // Times the reference kernels running a model whole, layer by layer (no arena, no schedule):
 // what the executor's kernels cost before any by-parts bookkeeping. Prints the total and the
 // time per operator type.
-//   build/bench/bufopt_kernels_bench MODEL.onnx [NAME=1x3x224x224] [--repeat N]
-// Inputs and weights are seeded dense values (the zoo's weights are zero files).
+//   build/bench/bufopt_kernels_bench MODEL.onnx [NAME=1x3x224x224] [--repeat N] [--random-weights]
+//                                    [--raw-input NAME=FILE] [--dump DIR]
+// Inputs are seeded values unless --raw-input gives little-endian float32 values; with
+// --random-weights every float weight is replaced by seeded dense values (the zoo's weights are
+// zero files); --dump writes each graph output as DIR/output_<i>.bin (raw float32), for
+// comparing with another runtime by hand.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <string>
@@ -57,10 +64,25 @@ int main(int argc, char** argv) {
   onnx_import::ImportOptions options;
   options.fuse = false;
   int repeat = 3;
+  bool random_weights = false;
+  std::string dump;
+  std::map<std::string, std::vector<float>> raw_inputs;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--repeat" && i + 1 < argc) {
       repeat = std::stoi(argv[++i]);
+    } else if (arg == "--random-weights") {
+      random_weights = true;
+    } else if (arg == "--dump" && i + 1 < argc) {
+      dump = argv[++i];
+    } else if (arg == "--raw-input" && i + 1 < argc) {
+      const std::string spec = argv[++i];
+      const size_t eq = spec.find('=');
+      std::ifstream in(spec.substr(eq + 1), std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::vector<float> values(bytes.size() / sizeof(float));
+      std::memcpy(values.data(), bytes.data(), values.size() * sizeof(float));
+      raw_inputs[spec.substr(0, eq)] = std::move(values);
     } else if (const size_t eq = arg.find('='); eq != std::string::npos) {
       options.input_shapes[arg.substr(0, eq)] = parse_shape(arg.substr(eq + 1));
     }
@@ -77,7 +99,7 @@ int main(int argc, char** argv) {
   uint32_t seed = 1;
   for (const auto& initializer : model.graph().initializer()) {
     bufopt::graph::ConstantTensor constant = onnx_import::to_constant_tensor(initializer, external, options.limits);
-    if (!constant.reals.empty()) constant.reals = seeded(constant.reals.size(), seed++);
+    if (random_weights && !constant.reals.empty()) constant.reals = seeded(constant.reals.size(), seed++);
     program.constants[initializer.name()] = std::move(constant);
   }
   const auto opsets = onnx_import::opset_versions(model);
@@ -108,7 +130,8 @@ int main(int argc, char** argv) {
       window.shape = buffer.shape;
       window.axis = buffer.streaming_axis;
       window.row_end = buffer.rows();
-      window.data = seeded(static_cast<size_t>(buffer.elements()), 7);
+      const auto raw = raw_inputs.find(buffer.name);
+      window.data = raw != raw_inputs.end() ? raw->second : seeded(static_cast<size_t>(buffer.elements()), 7);
       tensors[buffer.name] = std::move(window);
     }
     std::map<std::string, double> times;
@@ -139,6 +162,13 @@ int main(int argc, char** argv) {
     if (total < best) {
       best = total;
       by_op = times;
+    }
+    if (!dump.empty() && r == 0) {
+      for (int j = 0; j < model.graph().output_size(); ++j) {
+        const std::vector<float>& values = tensors.at(model.graph().output(j).name()).data;
+        std::ofstream out(dump + "/output_" + std::to_string(j) + ".bin", std::ios::binary);
+        out.write(reinterpret_cast<const char*>(values.data()), static_cast<std::streamsize>(values.size() * 4));
+      }
     }
   }
   // CPU time beside wall time: on a loaded machine the CPU time is the steadier figure.
