@@ -20,7 +20,8 @@ TEST(KernelRegistry, RefusalsNameTheReason) {
   program.values["i"] = graph::ValueInfo{DataType::kInt64, {1, 3, 8, 8}, 2};
   program.constants["w"] = floats({3, 3, 3, 3}, std::vector<float>(81, 0));
   program.constants["pads"] = int64s({8}, {0, 0, 8, 0, 0, 0, 0, 0});
-  EXPECT_EQ(reason(make_node("Resize", {"x"}, {{"mode", string_attr("cubic")}}), program), "Resize mode cubic");
+  EXPECT_EQ(reason(make_node("Upsample", {"x"}, {{"mode", string_attr("cubic")}}, 9), program), "Upsample mode cubic");
+  EXPECT_EQ(reason(make_node("Resize", {"x"}, {{"antialias", int_attr(1)}}, 18), program), "Resize with antialias");
   EXPECT_EQ(reason(make_node("Pad", {"x", "pads"}, {{"mode", string_attr("reflect")}}), program),
             "Pad reflect with a pad not smaller than its axis");
   EXPECT_EQ(reason(make_node("Pad", {"x", "pads"}, {{"mode", string_attr("wrap")}}), program), "Pad mode wrap");
@@ -49,6 +50,7 @@ TEST(KernelRegistry, AcceptsWhatItImplements) {
   EXPECT_EQ(reason(make_node("Relu", {"h"}), program), "supported");
   EXPECT_EQ(reason(make_node("Pad", {"x", "pads"}, {{"mode", string_attr("reflect")}}), program), "supported");
   EXPECT_EQ(reason(make_node("Resize", {"x"}, {{"mode", string_attr("linear")}}), program), "supported");
+  EXPECT_EQ(reason(make_node("Resize", {"x"}, {{"mode", string_attr("cubic")}}), program), "supported");
 }
 
 TEST(KernelRegistry, OneTableForKernelsAndChecks) {
