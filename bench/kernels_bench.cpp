@@ -2,11 +2,12 @@
 // what the executor's kernels cost before any by-parts bookkeeping. Prints the total and the
 // time per operator type.
 //   build/bench/bufopt_kernels_bench MODEL.onnx [NAME=1x3x224x224] [--repeat N] [--random-weights]
-//                                    [--raw-input NAME=FILE] [--dump DIR]
+//                                    [--raw-input NAME=FILE] [--dump DIR] [--rows-per-call N]
 // Inputs are seeded values unless --raw-input gives little-endian float32 values; with
 // --random-weights every float weight is replaced by seeded dense values (the zoo's weights are
 // zero files); --dump writes each graph output as DIR/output_<i>.bin (raw float32), for
-// comparing with another runtime by hand.
+// comparing with another runtime by hand. --rows-per-call N computes every streamed output N
+// rows per kernel call (inputs whole): the kernels' cost per call by parts, without the ring.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
   onnx_import::ImportOptions options;
   options.fuse = false;
   int repeat = 3;
+  int64_t rows_per_call = 0;
   bool random_weights = false;
   std::string dump;
   std::map<std::string, std::vector<float>> raw_inputs;
@@ -71,6 +73,8 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--repeat" && i + 1 < argc) {
       repeat = std::stoi(argv[++i]);
+    } else if (arg == "--rows-per-call" && i + 1 < argc) {
+      rows_per_call = std::stoll(argv[++i]);
     } else if (arg == "--random-weights") {
       random_weights = true;
     } else if (arg == "--dump" && i + 1 < argc) {
@@ -121,6 +125,7 @@ int main(int argc, char** argv) {
   }
   double best = 1e30;
   double best_cpu = 1e30;
+  int64_t calls = 0;
   std::map<std::string, double> by_op;
   for (int r = 0; r < repeat; ++r) {
     std::map<std::string, TensorWindow> tensors;
@@ -135,6 +140,7 @@ int main(int argc, char** argv) {
       tensors[buffer.name] = std::move(window);
     }
     std::map<std::string, double> times;
+    calls = 0;
     const auto start = std::chrono::steady_clock::now();
     const std::clock_t cpu_start = std::clock();
     for (const auto& node : nodes) {
@@ -152,9 +158,39 @@ int main(int argc, char** argv) {
         window.row_end = buffer.rows();
         outputs.push_back(std::move(window));
       }
-      const auto node_start = std::chrono::steady_clock::now();
-      bufopt::execute::run_node(node, program, inputs, outputs);
-      times[node.op_type] += std::chrono::duration<double>(std::chrono::steady_clock::now() - node_start).count();
+      const bool by_rows = rows_per_call > 0 && outputs.size() == 1 && outputs[0].axis &&
+                           !bufopt::execute::is_reduction(node.op_type);
+      if (!by_rows) {
+        const auto node_start = std::chrono::steady_clock::now();
+        bufopt::execute::run_node(node, program, inputs, outputs);
+        times[node.op_type] += std::chrono::duration<double>(std::chrono::steady_clock::now() - node_start).count();
+      } else {
+        // The output in pieces of rows_per_call rows, copied into the whole tensor between calls.
+        TensorWindow& whole = outputs[0];
+        const auto axis = static_cast<size_t>(*whole.axis);
+        int64_t outer = 1;
+        int64_t inner = 1;
+        for (size_t d = 0; d < axis; ++d) outer *= whole.shape[d];
+        for (size_t d = axis + 1; d < whole.shape.size(); ++d) inner *= whole.shape[d];
+        const int64_t rows = whole.shape[axis];
+        whole.data.assign(static_cast<size_t>(outer * rows * inner), 0.0f);
+        for (int64_t begin = 0; begin < rows; begin += rows_per_call) {
+          std::vector<TensorWindow> piece(1);
+          piece[0].shape = whole.shape;
+          piece[0].axis = whole.axis;
+          piece[0].row_begin = begin;
+          piece[0].row_end = std::min(rows, begin + rows_per_call);
+          const int64_t held = piece[0].row_end - begin;
+          const auto node_start = std::chrono::steady_clock::now();
+          bufopt::execute::run_node(node, program, inputs, piece);
+          times[node.op_type] += std::chrono::duration<double>(std::chrono::steady_clock::now() - node_start).count();
+          ++calls;
+          for (int64_t o = 0; o < outer; ++o) {
+            std::copy_n(piece[0].data.begin() + o * held * inner, held * inner,
+                        whole.data.begin() + (o * rows + begin) * inner);
+          }
+        }
+      }
       for (size_t j = 0; j < outputs.size(); ++j) tensors[node.outputs[j]] = std::move(outputs[j]);
     }
     const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -174,6 +210,12 @@ int main(int argc, char** argv) {
   // CPU time beside wall time: on a loaded machine the CPU time is the steadier figure.
   std::printf("%s: %zu nodes, whole run %.3f s wall, %.3f s CPU (best of %d)\n",
               std::filesystem::path(path).filename().c_str(), nodes.size(), best, best_cpu, repeat);
+  double in_kernels = 0;
+  for (const auto& entry : by_op) in_kernels += entry.second;
+  if (rows_per_call > 0) {
+    std::printf("  %lld kernel calls of %lld rows, %.3f s in the kernels\n", static_cast<long long>(calls),
+                static_cast<long long>(rows_per_call), in_kernels);
+  }
   for (const auto& [op, seconds] : by_op) std::printf("  %-20s %8.3f s\n", op.c_str(), seconds);
   return 0;
 }

@@ -89,7 +89,7 @@ void run_conv(const KernelCall& call) {
   const Operand& x = call.input(0);
   require_one_or_two_d(call, x);
   require_h_streaming(call, x.axis(), "input");
-  const std::vector<float> weights = call.input(1).values();
+  const float* weights = call.input(1).all_data();  // no copy: read on every firing
   const std::vector<int64_t>& w_shape = call.input(1).shape();
   TensorWindow& out = call.outputs[0];
   const Planes in = planes_of(x.shape());
@@ -131,7 +131,7 @@ void run_conv(const KernelCall& call) {
     const int64_t n_offset = x.index_offset(0, n);
     for (int64_t m = 0; m < outp.channels; ++m) {
       const int64_t first_channel = (m / group_out) * group_in;
-      const float* m_weights = weights.data() + m * group_in * kernel_h * kernel_w;
+      const float* m_weights = weights + m * group_in * kernel_h * kernel_w;
       for (int64_t oh = target.row_begin; oh < target.row_end; ++oh) {
         std::fill(sums.begin(), sums.end(), 0.0f);
         for (int64_t ic = 0; ic < group_in; ++ic) {
@@ -174,7 +174,7 @@ void run_conv_transpose(const KernelCall& call) {
   const Operand& x = call.input(0);
   require_one_or_two_d(call, x);
   require_h_streaming(call, x.axis(), "input");
-  const std::vector<float> weights = call.input(1).values();
+  const float* weights = call.input(1).all_data();  // no copy: read on every firing
   const std::vector<int64_t>& w_shape = call.input(1).shape();  // [C, M / group, kH, kW]
   TensorWindow& out = call.outputs[0];
   const Planes in = planes_of(x.shape());

@@ -26,7 +26,7 @@ void map_elements(TensorWindow& out, const Operand& in, F f) {
   size_output(out);
   const float* source = in.data();
   if (!out.axis) {
-    const std::vector<float> all = in.values();  // throws when `in` does not hold every row
+    const float* all = in.all_data();  // throws when `in` does not hold every row
     for (size_t i = 0; i < out.data.size(); ++i) out.data[i] = f(all[i]);
     return;
   }

@@ -89,10 +89,15 @@ std::vector<int64_t> Operand::integers() const {
 }
 
 std::vector<float> Operand::values() const {
+  const float* data = all_data();
+  return std::vector<float>(data, data + elements());
+}
+
+const float* Operand::all_data() const {
   if (axis_ >= 0 && (row_begin_ != 0 || row_end_ != shape_[static_cast<size_t>(axis_)])) {
     throw_not_resident(row_begin_ == 0 ? row_end_ : 0);
   }
-  return std::vector<float>(data_, data_ + elements());
+  return data_;
 }
 
 void Operand::throw_not_resident(int64_t row) const {

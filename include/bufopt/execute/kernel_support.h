@@ -50,6 +50,9 @@ class Operand {
   std::vector<int64_t> integers() const;
   /// Every element as float (row-major, all rows must be held).
   std::vector<float> values() const;
+  /// The same elements without a copy (weights read on every firing); throws RowNotResident
+  /// when a window does not hold every row.
+  const float* all_data() const;
   const std::string& name() const { return name_; }
   size_t input() const { return input_; }
 
