@@ -82,6 +82,7 @@ TEST(LayoutPieces, RowsInPiecesEqualRowsWhole) {
   ModelProgram program;
   const TensorWindow x = window({1, 2, 6, 4}, seeded(48, 20), 2);
   const TensorWindow y = window({1, 3, 6, 4}, seeded(72, 21), 2);
+  const TensorWindow wide = window({1, 6, 6, 4}, seeded(144, 24), 2);
   expect_pieces_match_whole(make_node("Concat", {"x", "y"}, {{"axis", int_attr(1)}}), program, {&x, &y},
                             {1, 5, 6, 4}, 2, 2, same_rows);
   program.constants["pads"] = int64s({8}, {0, 0, 2, 1, 0, 0, 1, 0});
@@ -91,6 +92,16 @@ TEST(LayoutPieces, RowsInPiecesEqualRowsWhole) {
                               {1, 2, 9, 5}, 2, 2,
                               [](size_t, int64_t b, int64_t e) { return std::pair{b - 4, e + 2}; });
   }
+  // NHWC [1, 6, 4, 3] streamed along H (axis 1) -> NCHW [1, 3, 6, 4] streamed along axis 2.
+  const TensorWindow nhwc = window({1, 6, 4, 3}, seeded(72, 23), 1);
+  expect_pieces_match_whole(make_node("Transpose", {"x"}, {{"perm", ints_attr({0, 3, 1, 2})}}), program, {&nhwc},
+                            {1, 3, 6, 4}, 2, 2, same_rows);
+  // A regrouping that keeps the rows of H apart: [1, 2, 6, 4] -> [1, 2, 6, 2, 2].
+  expect_pieces_match_whole(make_node("Reshape", {"x", "shape"}), program, {&x, nullptr}, {1, 2, 6, 2, 2}, 2, 4,
+                            same_rows);
+  program.constants["rows"] = int64s({3}, {5, 0, 2});
+  expect_pieces_match_whole(make_node("Gather", {"x", "rows"}, {{"axis", int_attr(1)}}), program, {&wide, nullptr},
+                            {1, 3, 6, 4}, 2, 2, same_rows);
   const TensorWindow deep = window({1, 8, 3, 2}, seeded(48, 22), 2);
   expect_pieces_match_whole(make_node("DepthToSpace", {"x"}, {{"blocksize", int_attr(2)}}), program, {&deep},
                             {1, 2, 6, 4}, 2, 2,
