@@ -12,6 +12,13 @@
 ///    sizes `data` and fills rows [row_begin, row_end).
 ///  - A kernel that needs an input row its window does not hold throws RowNotResident (the
 ///    plan's window was wrong: the engine reports buffer, row and firing).
+///  - Any input may be a window or a constant (ONNX node tests pass weights as graph inputs);
+///    a window's data must hold exactly its rows. Parameters the output shape implies
+///    (Reshape's shape, Squeeze / Unsqueeze axes, Expand's shape, Split's sizes, Resize's sizes)
+///    are never read and need neither. Kernels with a sliding window (Conv, ConvTranspose,
+///    pooling) stream along H (axis 2) only.
+///  - Values are float32 whatever the storage type; integer results (QuantizeLinear) are
+///    carried as integral floats. Cast to float16 / bfloat16 rounds to that type.
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -35,8 +42,9 @@ class RowNotResident : public std::runtime_error {
 };
 
 /// Why the kernels cannot run `node` (operator, attribute value, dtype or rank not
-/// implemented: "Resize mode cubic", "Pad mode reflect", ...), or nullopt when they can.
-/// `program.values` gives the shapes and dtypes of the node's non-constant tensors.
+/// implemented: "Pad mode wrap", "MaxPool with its Indices output", ...), or nullopt when they
+/// can. `program.values` gives the shapes, dtypes and streaming axes of the node's
+/// non-constant tensors (an unknown dtype or shape skips the checks that need it).
 std::optional<std::string> unsupported_reason(const graph::OperatorNode& node, const graph::ModelProgram& program);
 
 /// True when `op_type` (default domain) is a reduction the streaming trio below can run
