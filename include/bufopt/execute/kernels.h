@@ -9,7 +9,8 @@
 ///    constant), or nullptr when input i is a constant (read from `program.constants` by name)
 ///    or omitted ("" in OperatorNode::inputs).
 ///  - Each `outputs[j]` arrives with shape, axis and row range set by the caller; the kernel
-///    sizes `data` and fills rows [row_begin, row_end).
+///    sizes `data` and fills rows [row_begin, row_end). `outputs` is parallel to
+///    node.outputs (Split places output j after the sizes of outputs 0..j-1).
 ///  - A kernel that needs an input row its window does not hold throws RowNotResident (the
 ///    plan's window was wrong: the engine reports buffer, row and firing).
 ///  - Any input may be a window or a constant (ONNX node tests pass weights as graph inputs);
