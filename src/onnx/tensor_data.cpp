@@ -188,6 +188,11 @@ int64_t stored_bytes(const TensorInfo& tensor) {
 }
 
 TensorInfo decode_tensor(const onnx::TensorProto& tensor, ExternalData& external, const ImportLimits& limits) {
+  return decode_tensor(tensor, external, limits, ValueDecoding::kSmallOnly);
+}
+
+TensorInfo decode_tensor(const onnx::TensorProto& tensor, ExternalData& external, const ImportLimits& limits,
+                         ValueDecoding decoding) {
   const std::string& name = tensor.name();
   if (tensor.dims_size() > limits.max_rank) {
     throw ImportError(
@@ -210,8 +215,9 @@ TensorInfo decode_tensor(const onnx::TensorProto& tensor, ExternalData& external
   result.constant = true;
   const auto bytes = graph::checked_mul(*elements, graph::dtype_bytes(type));
   if (!bytes) throw ImportError(fmt::format("shape of '{}' overflows 64 bits", name));
-  const bool wanted =
-      has_numeric_values(type) && *elements <= (is_floating(type) ? kMaxDecodedReals : kMaxDecodedIntegers);
+  const bool wanted = has_numeric_values(type) &&
+                      (decoding == ValueDecoding::kAll ||
+                       *elements <= (is_floating(type) ? kMaxDecodedReals : kMaxDecodedIntegers));
 
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
     ExternalLocation location = external.locate(tensor, *bytes);

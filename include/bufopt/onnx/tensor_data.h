@@ -25,6 +25,12 @@ inline constexpr int64_t kMaxDecodedReals = 1024;
 /// shorter than the shape needs, or a refused external reference.
 TensorInfo decode_tensor(const onnx::TensorProto& tensor, ExternalData& external, const ImportLimits& limits);
 
+/// Which constants decode_tensor gives values: the small ones (the analysis) or all (the executor).
+enum class ValueDecoding { kSmallOnly, kAll };
+/// decode_tensor with the values of every numeric tensor when `decoding` is kAll.
+TensorInfo decode_tensor(const onnx::TensorProto& tensor, ExternalData& external, const ImportLimits& limits,
+                         ValueDecoding decoding);
+
 /// Bytes the tensor's elements occupy at their stored type (0 for strings / unknown types).
 int64_t stored_bytes(const TensorInfo& tensor);
 
