@@ -1,5 +1,6 @@
 #include "bufopt/execute/actor_firing.h"
 
+#include <algorithm>
 #include <vector>
 
 #include <fmt/format.h>
@@ -7,6 +8,31 @@
 #include "bufopt/execute/plan_executor.h"
 
 namespace bufopt::execute {
+
+bool reduction_trio_computes(const graph::OperatorNode& node) {
+  return node.domain.empty() && (node.op_type.starts_with("Global") || node.op_type.starts_with("Reduce"));
+}
+
+void copy_rows(const TensorWindow& rows, TensorWindow& whole) {
+  if (!rows.axis) {
+    whole.data = rows.data;
+    return;
+  }
+  const auto axis = static_cast<size_t>(*rows.axis);
+  int64_t outer = 1;
+  int64_t inner = 1;
+  for (size_t d = 0; d < rows.shape.size(); ++d) {
+    if (d < axis) outer *= rows.shape[d];
+    if (d > axis) inner *= rows.shape[d];
+  }
+  const int64_t count = rows.row_end - rows.row_begin;
+  const int64_t whole_rows = whole.row_end - whole.row_begin;
+  for (int64_t o = 0; o < outer; ++o) {
+    const float* from = rows.data.data() + o * count * inner;
+    float* to = whole.data.data() + (o * whole_rows + rows.row_begin - whole.row_begin) * inner;
+    std::copy(from, from + count * inner, to);
+  }
+}
 
 TensorWindow output_window(const graph::ModelProgram& program, const std::string& name, int64_t row_begin,
                            int64_t row_end) {

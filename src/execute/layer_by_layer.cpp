@@ -44,7 +44,7 @@ ExecutionResult run_layer_by_layer(const graph::Graph& graph, const graph::Model
       windows[buffer.name] = whole(tensors, buffer);
     }
     const int64_t rows = actor.outputs.empty() ? 1 : graph.buffers[static_cast<size_t>(actor.outputs.front())].rows();
-    if (actor.streaming_reduction) {
+    if (actor.streaming_reduction && reduction_trio_computes(actor_program.nodes.front())) {
       const graph::OperatorNode& reduction = actor_program.nodes.front();
       const graph::Buffer& input = graph.buffers[static_cast<size_t>(actor.inputs.front())];
       ReductionState state = start_reduction(reduction, program, input.shape, input.streaming_axis.value_or(0));

@@ -268,6 +268,7 @@ class PlanExecutor::State {
     }
     fired_.assign(network_.nodes.size(), 0);
     reductions_.resize(network_.nodes.size());
+    collected_.resize(network_.nodes.size());
   }
 
   /// Rings that share arena bytes: in a valid plan their lifetimes never overlap, and the
@@ -482,7 +483,19 @@ class PlanExecutor::State {
     int64_t end = 0;
     if (!node.outputs.empty()) std::tie(begin, end) = written_rows(node.outputs.front(), phase);
     const std::string label = firing_text(index, id, phase);
-    if (actor.streaming_reduction) {
+    if (actor.streaming_reduction && !reduction_trio_computes(actor_program.nodes.front())) {
+      // A pooling whose output row reads every input row: its rows wait outside the arena.
+      const graph::Buffer& input = graph_.buffers[static_cast<size_t>(actor.inputs.front())];
+      TensorWindow& whole = collected_[static_cast<size_t>(id)];
+      if (phase == 0) {
+        whole = TensorWindow{input.shape, input.streaming_axis, 0, input.rows(), {}};
+        whole.data.assign(static_cast<size_t>(input.elements()), 0.0f);
+      }
+      copy_rows(windows.at(input.name), whole);
+      if (end <= begin) return;
+      windows[input.name] = std::move(whole);
+      run_actor_nodes(actor_program, program_, 0, begin, end, windows, label);
+    } else if (actor.streaming_reduction) {
       const graph::OperatorNode& reduction = actor_program.nodes.front();
       const graph::Buffer& input = graph_.buffers[static_cast<size_t>(actor.inputs.front())];
       ReductionState& state = reductions_[static_cast<size_t>(id)];
@@ -541,6 +554,8 @@ class PlanExecutor::State {
   std::vector<std::vector<size_t>> reader_index_;
   std::vector<int64_t> fired_;
   std::vector<ReductionState> reductions_;
+  /// Input rows of streaming reductions the trio does not compute (reduction_trio_computes).
+  std::vector<TensorWindow> collected_;
   /// --stream-io: every row of each streamed graph input (encoded), by channel.
   std::map<int32_t, std::vector<std::byte>> source_rows_;
   /// --stream-io: the rows each sink drained, by channel.

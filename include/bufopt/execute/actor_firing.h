@@ -15,6 +15,15 @@ namespace bufopt::execute {
 /// Windows of the tensors one firing handles, by tensor name.
 using WindowMap = std::unordered_map<std::string, TensorWindow>;
 
+/// True when the kernels' streaming-reduction trio (start / add / finish_reduction) computes
+/// `node` (GlobalAveragePool, GlobalMaxPool, Reduce*). The importer also streams a MaxPool /
+/// AveragePool / LpPool whose one output row reads every input row; the executor collects
+/// its input rows outside the arena as they come and runs it whole at the last firing.
+bool reduction_trio_computes(const graph::OperatorNode& node);
+
+/// Copies the rows of `rows` into `whole` (a window over every row of the same tensor).
+void copy_rows(const TensorWindow& rows, TensorWindow& whole);
+
 /// An empty window of tensor `name` (shape and axis from program.values) for rows
 /// [row_begin, row_end); a tensor without a streaming axis gets its one token [0, 1).
 TensorWindow output_window(const graph::ModelProgram& program, const std::string& name, int64_t row_begin,
