@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake g++ make libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libspdlog-dev libfmt-dev
-  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev librsvg2-bin libxml2-utils
+  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev librsvg2-bin libxml2-utils libonnx-testdata
   clang libclang-rt-14-dev)  # clang + libFuzzer for scripts/fuzz.sh
 # Node.js may come from elsewhere than Debian (a newer npm): only install Debian's when absent.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -27,6 +27,13 @@ Planes planes_of(const std::vector<int64_t>& shape) {
   return planes;
 }
 
+void require_one_or_two_d(const KernelCall& call, const Operand& x) {
+  if (x.rank() != 3 && x.rank() != 4) {
+    throw std::invalid_argument(fmt::format("{} '{}': input of rank {} (1-D and 2-D only)", call.node.op_type,
+                                            call.node.name, x.rank()));
+  }
+}
+
 void require_h_streaming(const KernelCall& call, int axis, const std::string& what) {
   if (axis != -1 && axis != 2) {
     throw std::invalid_argument(
@@ -60,6 +67,17 @@ OutputPlanes output_planes(const KernelCall& call, TensorWindow& out) {
   return planes;
 }
 
+/// sums[i] += weight * source[i * stride] for i in [0, count). The arrays never overlap
+/// (restrict lets the compiler vectorise the stride-1 loop).
+void accumulate_row(float* __restrict sums, const float* __restrict source, float weight, int64_t stride,
+                    int64_t count) {
+  if (stride == 1) {
+    for (int64_t i = 0; i < count; ++i) sums[i] += weight * source[i];
+  } else {
+    for (int64_t i = 0; i < count; ++i) sums[i] += weight * source[i * stride];
+  }
+}
+
 std::vector<float> bias_of(const KernelCall& call, size_t input, int64_t channels) {
   if (!call.has_input(input)) return std::vector<float>(static_cast<size_t>(channels), 0.0f);
   return call.input(input).values();
@@ -69,6 +87,7 @@ std::vector<float> bias_of(const KernelCall& call, size_t input, int64_t channel
 
 void run_conv(const KernelCall& call) {
   const Operand& x = call.input(0);
+  require_one_or_two_d(call, x);
   require_h_streaming(call, x.axis(), "input");
   const std::vector<float> weights = call.input(1).values();
   const std::vector<int64_t>& w_shape = call.input(1).shape();
@@ -120,21 +139,16 @@ void run_conv(const KernelCall& call) {
           for (int64_t kh = 0; kh < kernel_h; ++kh) {
             const int64_t ih = oh * h.stride - h.pad_begin + kh * h.dilation;
             if (ih < 0 || ih >= in.height) continue;
-            const float* row = x_data + c_offset + x.index_offset(2, ih);
+            const int64_t row = c_offset + x.index_offset(2, ih);
             const float* k_row = m_weights + (ic * kernel_h + kh) * kernel_w;
             for (int64_t kw = 0; kw < kernel_w; ++kw) {
-              const float weight = k_row[kw];
-              const float* source = row + kw * w.dilation - w.pad_begin;
-              const int64_t end = end_column[static_cast<size_t>(kw)];
-              if (w.stride == 1) {
-                for (int64_t ow = first_column[static_cast<size_t>(kw)]; ow < end; ++ow) {
-                  sums[static_cast<size_t>(ow)] += weight * source[ow];
-                }
-              } else {
-                for (int64_t ow = first_column[static_cast<size_t>(kw)]; ow < end; ++ow) {
-                  sums[static_cast<size_t>(ow)] += weight * source[ow * w.stride];
-                }
-              }
+              // Input column of output column ow: ow * stride + kw * dilation - pad; from the
+              // first output column whose input column is inside the row.
+              const int64_t first = first_column[static_cast<size_t>(kw)];
+              const int64_t count = end_column[static_cast<size_t>(kw)] - first;
+              if (count <= 0) continue;
+              accumulate_row(sums.data() + first, x_data + row + first * w.stride + kw * w.dilation - w.pad_begin,
+                             k_row[kw], w.stride, count);
             }
           }
         }
@@ -158,6 +172,7 @@ std::optional<std::string> check_conv(const graph::OperatorNode& node, const gra
 
 void run_conv_transpose(const KernelCall& call) {
   const Operand& x = call.input(0);
+  require_one_or_two_d(call, x);
   require_h_streaming(call, x.axis(), "input");
   const std::vector<float> weights = call.input(1).values();
   const std::vector<int64_t>& w_shape = call.input(1).shape();  // [C, M / group, kH, kW]

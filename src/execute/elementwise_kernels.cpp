@@ -51,6 +51,59 @@ void map_elements(TensorWindow& out, const Operand& in, F f) {
   }
 }
 
+/// True when `in` can be read row block by row block beside `out`: the same shape, held along
+/// the same axis or whole.
+bool same_layout(const Operand& in, const TensorWindow& out) {
+  return in.shape() == out.shape && (in.axis() == -1 || (out.axis && in.axis() == *out.axis));
+}
+
+/// Writes f(a, b) for every element of `out`'s rows. When each operand is either laid out as
+/// `out` or a single value, rows go block by block; otherwise element by element with numpy
+/// broadcasting through absolute coordinates. The same f of the same two values either way.
+template <typename F>
+void map_pairs(TensorWindow& out, const Operand& a, const Operand& b, F f) {
+  const bool a_scalar = a.elements() == 1 && a.axis() == -1;
+  const bool b_scalar = b.elements() == 1 && b.axis() == -1;
+  const bool blocks = out.axis && (a_scalar || same_layout(a, out)) && (b_scalar || same_layout(b, out)) &&
+                      !(a_scalar && b_scalar);
+  if (!blocks) {
+    fill_output(out, [&](std::span<const int64_t> c) { return f(a.broadcast_at(c), b.broadcast_at(c)); });
+    return;
+  }
+  size_output(out);
+  const int axis = *out.axis;
+  int64_t outer = 1;
+  int64_t inner = 1;
+  for (int d = 0; d < axis; ++d) outer *= out.shape[static_cast<size_t>(d)];
+  for (size_t d = static_cast<size_t>(axis) + 1; d < out.shape.size(); ++d) inner *= out.shape[d];
+  const int64_t out_rows = out.row_end - out.row_begin;
+  auto held_rows = [&](const Operand& in) {
+    return in.axis() == axis ? in.row_end() - in.row_begin() : out.shape[static_cast<size_t>(axis)];
+  };
+  const int64_t a_rows = a_scalar ? 0 : held_rows(a);
+  const int64_t b_rows = b_scalar ? 0 : held_rows(b);
+  for (int64_t row = out.row_begin; row < out.row_end; ++row) {
+    const int64_t a_row = a_scalar ? 0 : a.index_offset(axis, row);  // checks residency
+    const int64_t b_row = b_scalar ? 0 : b.index_offset(axis, row);
+    for (int64_t o = 0; o < outer; ++o) {
+      float* to = out.data.data() + (o * out_rows + row - out.row_begin) * inner;
+      if (a_scalar) {
+        const float x = a.data()[0];
+        const float* y = b.data() + o * b_rows * inner + b_row;
+        for (int64_t i = 0; i < inner; ++i) to[i] = f(x, y[i]);
+      } else if (b_scalar) {
+        const float* x = a.data() + o * a_rows * inner + a_row;
+        const float y = b.data()[0];
+        for (int64_t i = 0; i < inner; ++i) to[i] = f(x[i], y);
+      } else {
+        const float* x = a.data() + o * a_rows * inner + a_row;
+        const float* y = b.data() + o * b_rows * inner + b_row;
+        for (int64_t i = 0; i < inner; ++i) to[i] = f(x[i], y[i]);
+      }
+    }
+  }
+}
+
 float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 float softplus(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
@@ -195,9 +248,7 @@ void run_binary(const KernelCall& call) {
   const Operand& a = call.input(0);
   const Operand& b = call.input(1);
   const std::string& op = call.node.op_type;
-  auto apply = [&](auto f) {
-    fill_output(call.outputs[0], [&](std::span<const int64_t> c) { return f(a.broadcast_at(c), b.broadcast_at(c)); });
-  };
+  auto apply = [&](auto f) { map_pairs(call.outputs[0], a, b, f); };
   if (op == "Add") return apply([](float x, float y) { return x + y; });
   if (op == "Sub") return apply([](float x, float y) { return x - y; });
   if (op == "Mul") return apply([](float x, float y) { return x * y; });

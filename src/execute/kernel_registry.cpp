@@ -25,13 +25,17 @@ constexpr uint32_t kFirst = 1;
 constexpr uint32_t kFirstTwo = 3;
 constexpr uint32_t kFirstThree = 7;
 
-KernelEntry unary(std::string_view op) { return {op, run_unary, check_unary, kFirst, DtypeRule::kFloating, false}; }
+KernelEntry unary(std::string_view op) { return {op, run_unary, check_unary, kFirst, DtypeRule::kFloating, false, 0}; }
 KernelEntry entry(std::string_view op, Kernel run, SupportCheck check = nullptr, uint32_t data = kFirst,
                   DtypeRule dtypes = DtypeRule::kFloating) {
-  return {op, run, check, data, dtypes, false};
+  return {op, run, check, data, dtypes, false, 0};
+}
+/// An operator whose parameter input `unread` is implied by the output shape.
+KernelEntry shaped(std::string_view op, Kernel run, uint32_t unread, SupportCheck check = nullptr) {
+  return {op, run, check, kFirst, DtypeRule::kFloating, false, unread};
 }
 KernelEntry reduction(std::string_view op) {
-  return {op, run_reduction, check_reduction, kFirst, DtypeRule::kFloating, true};
+  return {op, run_reduction, check_reduction, kFirst, DtypeRule::kFloating, true, 0};
 }
 
 /// THE table: every operator the kernels implement. Sorted by op_type at first use.
@@ -51,10 +55,10 @@ std::vector<KernelEntry> make_table() {
       entry("Sum", run_variadic, nullptr, kAllInputs), entry("Mean", run_variadic, nullptr, kAllInputs),
       entry("Max", run_variadic, nullptr, kAllInputs), entry("Min", run_variadic, nullptr, kAllInputs),
       // layout (layout_kernels.cpp)
-      entry("Concat", run_concat, nullptr, kAllInputs), entry("Split", run_split), entry("Slice", run_slice),
-      entry("Pad", run_pad, check_pad), entry("Transpose", run_transpose), entry("Reshape", run_regroup),
-      entry("Flatten", run_regroup), entry("Squeeze", run_regroup), entry("Unsqueeze", run_regroup),
-      entry("Expand", run_expand), entry("DepthToSpace", run_depth_to_space, check_depth_to_space),
+      entry("Concat", run_concat, nullptr, kAllInputs), shaped("Split", run_split, 2), entry("Slice", run_slice),
+      entry("Pad", run_pad, check_pad), entry("Transpose", run_transpose), shaped("Reshape", run_regroup, 2),
+      entry("Flatten", run_regroup), shaped("Squeeze", run_regroup, 2), shaped("Unsqueeze", run_regroup, 2),
+      shaped("Expand", run_expand, 2), entry("DepthToSpace", run_depth_to_space, check_depth_to_space),
       entry("SpaceToDepth", run_space_to_depth, check_depth_to_space), entry("Gather", run_gather),
       // sliding windows (conv_kernels.cpp, pool_kernels.cpp)
       entry("Conv", run_conv, check_conv, kFirstThree), entry("ConvTranspose", run_conv_transpose, check_conv, kFirstThree),
@@ -73,7 +77,7 @@ std::vector<KernelEntry> make_table() {
       // matrix products (matmul_kernels.cpp)
       entry("Gemm", run_gemm, nullptr, kFirstThree), entry("MatMul", run_matmul, check_matmul, kFirstTwo),
       // resampling (resize_kernels.cpp)
-      entry("Resize", run_resize, check_resize), entry("Upsample", run_resize, check_resize),
+      shaped("Resize", run_resize, 8, check_resize), entry("Upsample", run_resize, check_resize),
       // int8 QDQ (quantize_kernels.cpp)
       entry("QuantizeLinear", run_quantize, check_quantize, kFirst, DtypeRule::kQuantizeOutput),
       entry("DequantizeLinear", run_dequantize, check_quantize, kFirst, DtypeRule::kQuantizedInput),
@@ -149,7 +153,7 @@ void run_node(const graph::OperatorNode& node, const graph::ModelProgram& progra
     throw std::invalid_argument(fmt::format("no kernel for '{}' ({})", node.name, node.op_type));
   }
   if (outputs.empty()) throw std::invalid_argument(fmt::format("'{}' ({}) given no output", node.name, node.op_type));
-  const KernelCall call{node, program, gather_operands(node, program, inputs), outputs};
+  const KernelCall call{node, program, gather_operands(node, program, inputs, entry->unread_inputs), outputs};
   entry->run(call);
 }
 

@@ -110,11 +110,11 @@ const Operand& KernelCall::input(size_t i) const {
 
 std::vector<std::optional<Operand>> gather_operands(const graph::OperatorNode& node,
                                                     const graph::ModelProgram& program,
-                                                    std::span<const TensorWindow* const> inputs) {
+                                                    std::span<const TensorWindow* const> inputs, uint32_t unread) {
   std::vector<std::optional<Operand>> operands(node.inputs.size());
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     const std::string& name = node.inputs[i];
-    if (name.empty()) continue;
+    if (name.empty() || (i < 32 && ((unread >> i) & 1) != 0)) continue;
     if (i < inputs.size() && inputs[i] != nullptr) {
       operands[i].emplace(*inputs[i], i, name);
       continue;

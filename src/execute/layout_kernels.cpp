@@ -197,6 +197,7 @@ void run_expand(const KernelCall& call) {
 
 void run_depth_to_space(const KernelCall& call) {
   const Operand& in = call.input(0);
+  if (in.rank() != 4) throw std::invalid_argument(fmt::format("{} of rank {}", call.node.op_type, in.rank()));
   const int64_t block = int_attribute(call.node, "blocksize", 1);
   const bool crd = string_attribute(call.node, "mode", "DCR") == "CRD";
   const int64_t out_channels = call.outputs[0].shape[1];
@@ -220,6 +221,7 @@ std::optional<std::string> check_depth_to_space(const graph::OperatorNode& node,
 
 void run_space_to_depth(const KernelCall& call) {
   const Operand& in = call.input(0);
+  if (in.rank() != 4) throw std::invalid_argument(fmt::format("{} of rank {}", call.node.op_type, in.rank()));
   const int64_t block = int_attribute(call.node, "blocksize", 1);
   const int64_t in_channels = in.shape()[1];
   std::vector<int64_t> at(4);

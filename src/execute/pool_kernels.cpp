@@ -35,6 +35,10 @@ Span window_span(int64_t out_index, const AxisWindow& axis, int64_t size) {
 
 void run_pool(const KernelCall& call) {
   const Operand& x = call.input(0);
+  if (x.rank() != 3 && x.rank() != 4) {
+    throw std::invalid_argument(fmt::format("{} '{}': input of rank {} (1-D and 2-D only)", call.node.op_type,
+                                            call.node.name, x.rank()));
+  }
   if (x.axis() != -1 && x.axis() != 2) {
     throw std::invalid_argument(fmt::format("{} '{}': input streamed along axis {} (H only)", call.node.op_type,
                                             call.node.name, x.axis()));

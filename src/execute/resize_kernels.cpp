@@ -23,6 +23,9 @@ struct AxisMap {
 
 struct ResizeMode {
   bool linear = false;
+  bool cubic = false;
+  float cubic_a = -0.75f;
+  bool exclude_outside = false;
   std::string coordinates;
   std::string nearest;
   float extrapolation = 0;
@@ -32,6 +35,9 @@ ResizeMode resize_mode(const graph::OperatorNode& node) {
   ResizeMode mode;
   const std::string name = string_attribute(node, "mode", "nearest");
   mode.linear = name == "linear" || name == "bilinear";
+  mode.cubic = name == "cubic";
+  mode.cubic_a = float_attribute(node, "cubic_coeff_a", -0.75f);
+  mode.exclude_outside = int_attribute(node, "exclude_outside", 0) != 0;
   const bool legacy = node.op_type == "Upsample" || node.opset < 11;
   mode.coordinates = legacy ? "asymmetric" : string_attribute(node, "coordinate_transformation_mode", "half_pixel");
   mode.nearest = legacy ? "floor" : string_attribute(node, "nearest_mode", "round_prefer_floor");
@@ -73,6 +79,47 @@ int64_t nearest_index(const std::string& rule, double x) {
   return static_cast<int64_t>(std::round(x));
 }
 
+/// For one output index on one axis: the input indices it reads with their weights (1 for
+/// nearest, 2 for linear, 4 for cubic), and whether the position falls outside the input
+/// (tf_crop_and_resize's extrapolation).
+struct Taps {
+  std::vector<int64_t> index;
+  std::vector<double> weight;
+  bool outside = false;
+};
+
+/// Keys' cubic convolution weight of a tap at distance `t` (ONNX's cubic_coeff_a = a).
+double cubic_weight(double t, double a) {
+  t = std::fabs(t);
+  if (t <= 1) return ((a + 2) * t - (a + 3)) * t * t + 1;
+  if (t < 2) return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a;
+  return 0;
+}
+
+/// The four cubic taps around `original` on an axis of `size` inputs: indices clamped to the
+/// edge, or (exclude_outside) the outside ones weighted 0 and the rest renormalised.
+Taps cubic_taps(double original, int64_t size, float a, bool exclude_outside, bool outside) {
+  Taps taps;
+  taps.outside = outside;
+  const double below = std::floor(original);
+  const double s = original - below;
+  const auto first = static_cast<int64_t>(below) - 1;
+  const double distances[4] = {s + 1, s, 1 - s, 2 - s};
+  double total = 0;
+  for (int k = 0; k < 4; ++k) {
+    const int64_t index = first + k;
+    double weight = cubic_weight(distances[k], a);
+    if (exclude_outside && (index < 0 || index >= size)) weight = 0;
+    taps.index.push_back(std::clamp<int64_t>(index, 0, size - 1));
+    taps.weight.push_back(weight);
+    total += weight;
+  }
+  if (exclude_outside && total != 0) {
+    for (double& weight : taps.weight) weight /= total;
+  }
+  return taps;
+}
+
 }  // namespace
 
 void run_resize(const KernelCall& call) {
@@ -97,52 +144,81 @@ void run_resize(const KernelCall& call) {
     }
   }
   const bool crop = mode.coordinates == "tf_crop_and_resize";
-  std::vector<int64_t> low(rank);
-  std::vector<int64_t> high(rank);
-  std::vector<double> weight(rank);
+  // Per axis and output index: the two input indices, the weight of the upper one, and whether
+  // the position falls outside the input (tf_crop_and_resize's extrapolation).
+  std::vector<std::vector<Taps>> taps(rank);
+  std::vector<size_t> resized_axes;
+  for (size_t d = 0; d < rank; ++d) {
+    const AxisMap& axis = axes[d];
+    const bool alone = axis.in == axis.out && axis.scale == 1.0 && !crop;
+    if (!alone) resized_axes.push_back(d);
+    taps[d].resize(static_cast<size_t>(axis.out));
+    for (int64_t x_out = 0; x_out < axis.out; ++x_out) {
+      Taps& tap = taps[d][static_cast<size_t>(x_out)];
+      if (alone) {
+        tap.index = {x_out};
+        tap.weight = {1.0};
+        continue;
+      }
+      double original = original_coordinate(mode, axis, x_out);
+      tap.outside = crop && (original < 0 || original > static_cast<double>(axis.in - 1));
+      if (mode.cubic) {
+        tap = cubic_taps(original, axis.in, mode.cubic_a, mode.exclude_outside, tap.outside);
+      } else if (mode.linear) {
+        original = std::clamp(original, 0.0, static_cast<double>(axis.in - 1));
+        const auto low = static_cast<int64_t>(std::floor(original));
+        const double upper = original - static_cast<double>(low);
+        tap.index = {low};
+        tap.weight = {1.0 - upper};
+        if (upper != 0) {
+          tap.index.push_back(std::min(low + 1, axis.in - 1));
+          tap.weight.push_back(upper);
+        }
+      } else {
+        tap.index = {std::clamp<int64_t>(nearest_index(mode.nearest, original), 0, axis.in - 1)};
+        tap.weight = {1.0};
+      }
+    }
+  }
   std::vector<int64_t> at(rank);
+  std::vector<size_t> pick(resized_axes.size());
   fill_output(out, [&](std::span<const int64_t> c) {
     for (size_t d = 0; d < rank; ++d) {
-      const AxisMap& axis = axes[d];
-      if (axis.in == axis.out && axis.scale == 1.0 && !crop) {  // an axis left alone
-        low[d] = high[d] = c[d];
-        weight[d] = 0;
-        continue;
-      }
-      double original = original_coordinate(mode, axis, c[d]);
-      if (crop && (original < 0 || original > static_cast<double>(axis.in - 1))) return mode.extrapolation;
-      if (!mode.linear) {
-        low[d] = high[d] = std::clamp<int64_t>(nearest_index(mode.nearest, original), 0, axis.in - 1);
-        weight[d] = 0;
-        continue;
-      }
-      original = std::clamp(original, 0.0, static_cast<double>(axis.in - 1));
-      low[d] = static_cast<int64_t>(std::floor(original));
-      high[d] = std::min(low[d] + 1, axis.in - 1);
-      weight[d] = original - static_cast<double>(low[d]);
+      const Taps& tap = taps[d][static_cast<size_t>(c[d])];
+      if (tap.outside) return mode.extrapolation;
+      at[d] = tap.index[0];
     }
-    // Blend the 2^k corners in a fixed order: corner bit d set = the high index on axis d.
+    // Sum weight products over every combination of the resized axes' taps, odometer order
+    // (the last resized axis fastest).
     double result = 0;
-    const size_t corners = size_t{1} << rank;
-    for (size_t corner = 0; corner < corners; ++corner) {
+    std::fill(pick.begin(), pick.end(), 0);
+    while (true) {
       double factor = 1;
-      bool skip = false;
-      for (size_t d = 0; d < rank && !skip; ++d) {
-        const bool upper = (corner >> d) & 1;
-        if (upper && low[d] == high[d]) skip = true;  // that corner is the lower one again
-        factor *= upper ? weight[d] : (low[d] == high[d] ? 1.0 : 1.0 - weight[d]);
-        at[d] = upper ? high[d] : low[d];
+      for (size_t i = 0; i < resized_axes.size(); ++i) {
+        const Taps& tap = taps[resized_axes[i]][static_cast<size_t>(c[resized_axes[i]])];
+        factor *= tap.weight[pick[i]];
+        at[resized_axes[i]] = tap.index[pick[i]];
       }
-      if (skip || factor == 0) continue;
-      result += factor * static_cast<double>(x.at(at));
+      if (factor != 0) result += factor * static_cast<double>(x.at(at));
+      size_t i = resized_axes.size();
+      while (i > 0) {
+        --i;
+        const Taps& tap = taps[resized_axes[i]][static_cast<size_t>(c[resized_axes[i]])];
+        if (++pick[i] < tap.index.size()) break;
+        pick[i] = 0;
+        if (i == 0) return static_cast<float>(result);
+      }
+      if (resized_axes.empty()) return static_cast<float>(result);
     }
-    return static_cast<float>(result);
   });
 }
 
 std::optional<std::string> check_resize(const graph::OperatorNode& node, const graph::ModelProgram& program) {
   const std::string mode = string_attribute(node, "mode", "nearest");
-  if (mode != "nearest" && mode != "linear" && mode != "bilinear") return fmt::format("{} mode {}", node.op_type, mode);
+  if (mode != "nearest" && mode != "linear" && mode != "bilinear" && mode != "cubic") {
+    return fmt::format("{} mode {}", node.op_type, mode);
+  }
+  if (mode == "cubic" && node.op_type == "Upsample") return "Upsample mode cubic";
   if (node.op_type == "Resize" && node.opset >= 11) {
     const std::string coordinates = string_attribute(node, "coordinate_transformation_mode", "half_pixel");
     static constexpr std::string_view kModes[] = {"half_pixel",   "pytorch_half_pixel",   "align_corners",

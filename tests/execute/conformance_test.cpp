@@ -234,7 +234,7 @@ const std::map<std::string, int>& minimum_passes() {
       {"Mean", 3}, {"Min", 6}, {"Mul", 3}, {"Neg", 2}, {"PRelu", 2}, {"Pad", 1}, {"Pow", 9},
       {"QuantizeLinear", 2}, {"Reciprocal", 2}, {"ReduceL1", 8}, {"ReduceL2", 8}, {"ReduceLogSum", 5},
       {"ReduceLogSumExp", 8}, {"ReduceMax", 8}, {"ReduceMean", 8}, {"ReduceMin", 8}, {"ReduceProd", 8},
-      {"ReduceSum", 10}, {"ReduceSumSquare", 8}, {"Relu", 1}, {"Reshape", 10}, {"Resize", 13}, {"Round", 1},
+      {"ReduceSum", 10}, {"ReduceSumSquare", 8}, {"Relu", 1}, {"Reshape", 10}, {"Resize", 22}, {"Round", 1},
       {"Selu", 3}, {"Shrink", 2}, {"Sigmoid", 2}, {"Sign", 1}, {"Sin", 2}, {"Sinh", 2}, {"Slice", 8},
       {"Softmax", 7}, {"Softplus", 2}, {"Softsign", 2}, {"SpaceToDepth", 2}, {"Split", 7}, {"Sqrt", 2},
       {"Squeeze", 2}, {"Sub", 3}, {"Sum", 3}, {"Tan", 2}, {"Tanh", 2}, {"ThresholdedRelu", 3},

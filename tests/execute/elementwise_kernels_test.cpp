@@ -99,6 +99,40 @@ TEST(ElementwisePieces, RowsInPiecesEqualRowsWhole) {
     expect_pieces_match_whole(make_node(op, {"x", "b"}), program, {&x, &bias}, shape, 2, 3, same_rows);
   }
   expect_pieces_match_whole(make_node("Sum", {"x", "y", "x"}), program, {&x, &y, &x}, shape, 2, 2, same_rows);
+  // A scalar constant on either side, and an unstreamed same-shaped constant.
+  ModelProgram with_constants;
+  with_constants.constants["s"] = floats({}, {0.75f});
+  with_constants.constants["full"] = floats(shape, seeded(count(shape), 5));
+  for (const char* op : {"Sub", "Div", "Pow"}) {
+    for (const auto& inputs : {std::vector<std::string>{"x", "s"}, std::vector<std::string>{"s", "x"},
+                               std::vector<std::string>{"full", "x"}}) {
+      const bool x_first = inputs[0] == "x";
+      const std::vector<const TensorWindow*> windows{x_first ? &x : nullptr, x_first ? nullptr : &x};
+      expect_pieces_match_whole(make_node(op, inputs), with_constants, windows, shape, 2, 3, same_rows);
+    }
+  }
+}
+
+TEST(ElementwisePieces, RowBlocksEqualElementByElement) {
+  // Streamed windows take the row-block path, unstreamed ones the coordinate path.
+  ModelProgram program;
+  program.constants["s"] = floats({}, {0.75f});
+  const std::vector<int64_t> shape{2, 3, 4, 5};
+  const std::vector<float> values = seeded(count(shape), 6);
+  const std::vector<float> others = seeded(count(shape), 7);
+  const TensorWindow streamed = window(shape, values, 2);
+  const TensorWindow streamed_other = window(shape, others, 2);
+  const TensorWindow plain = window(shape, values);
+  const TensorWindow plain_other = window(shape, others);
+  for (const char* op : {"Sub", "Div"}) {
+    const auto by_rows = run(make_node(op, {"s", "x"}), program, {nullptr, &streamed}, {output(shape, 2)})[0].data;
+    const auto by_elements = run_whole(make_node(op, {"s", "x"}), program, {nullptr, &plain}, shape);
+    EXPECT_EQ(by_rows, by_elements) << op;
+    const auto pairs = run(make_node(op, {"x", "y"}), program, {&streamed, &streamed_other}, {output(shape, 2)})[0].data;
+    EXPECT_EQ(pairs, run_whole(make_node(op, {"x", "y"}), program, {&plain, &plain_other}, shape)) << op;
+  }
+  EXPECT_EQ(run(make_node("Sub", {"s", "x"}), program, {nullptr, &streamed}, {output(shape, 2)})[0].data[0],
+            0.75f - values[0]);
 }
 
 TEST(ElementwisePieces, ARowOutsideTheWindowIsNotResident) {

@@ -37,6 +37,10 @@ struct KernelEntry {
   DtypeRule dtypes = DtypeRule::kFloating;
   /// Reduces over axes (Reduce*, Global*Pool): may run as a streaming reduction.
   bool reduction = false;
+  /// Inputs the kernel never reads (bit i for input i) because the output window's shape
+  /// already says what they say (Reshape's shape, Squeeze's axes, Resize's sizes): they need
+  /// neither a window nor a constant.
+  uint32_t unread_inputs = 0;
 };
 
 /// Every input of a variadic operator is data.

@@ -81,11 +81,12 @@ struct KernelCall {
   bool has_input(size_t i) const { return i < operands.size() && operands[i].has_value(); }
 };
 
-/// The operands of `node`: windows where given, constants by name otherwise. Throws
-/// std::invalid_argument when a named input is neither.
+/// The operands of `node`: windows where given, constants by name otherwise; the inputs marked
+/// in `unread` (bit i for input i) are left out. Throws std::invalid_argument when another
+/// named input is neither a window nor a constant.
 std::vector<std::optional<Operand>> gather_operands(const graph::OperatorNode& node,
                                                     const graph::ModelProgram& program,
-                                                    std::span<const TensorWindow* const> inputs);
+                                                    std::span<const TensorWindow* const> inputs, uint32_t unread = 0);
 
 // ---- attributes ------------------------------------------------------------------------------
 
