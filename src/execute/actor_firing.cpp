@@ -46,7 +46,8 @@ TensorWindow output_window(const graph::ModelProgram& program, const std::string
 }
 
 void run_actor_nodes(const graph::ActorProgram& actor, const graph::ModelProgram& program, size_t first_node,
-                     int64_t row_begin, int64_t row_end, WindowMap& windows, const std::string& firing) {
+                     int64_t row_begin, int64_t row_end, WindowMap& windows,
+                     const std::function<std::string()>& firing) {
   std::vector<const TensorWindow*> inputs;
   std::vector<TensorWindow> outputs;
   for (size_t n = first_node; n < actor.nodes.size(); ++n) {
@@ -65,7 +66,7 @@ void run_actor_nodes(const graph::ActorProgram& actor, const graph::ModelProgram
     } catch (const RowNotResident& miss) {
       const std::string& tensor = miss.input < node.inputs.size() ? node.inputs[miss.input] : std::string("?");
       throw ExecutionError(fmt::format("{}: node '{}' needs row {} of '{}', outside the window it was given ({})",
-                                       firing, node.name, miss.row, tensor, miss.what()));
+                                       firing(), node.name, miss.row, tensor, miss.what()));
     }
     for (size_t j = 0; j < node.outputs.size(); ++j) {
       if (!node.outputs[j].empty()) windows[node.outputs[j]] = std::move(outputs[j]);

@@ -37,7 +37,7 @@ ExecutionResult run_layer_by_layer(const graph::Graph& graph, const graph::Model
   for (size_t a = 0; a < graph.actors.size(); ++a) {
     const graph::Actor& actor = graph.actors[a];
     const graph::ActorProgram& actor_program = program.actors[a];
-    const std::string label = fmt::format("layer by layer, '{}' ({})", actor.name, actor.op_type);
+    const auto label = [&] { return fmt::format("layer by layer, '{}' ({})", actor.name, actor.op_type); };
     WindowMap windows;
     for (graph::BufferId input : actor.inputs) {
       const graph::Buffer& buffer = graph.buffers[static_cast<size_t>(input)];

@@ -482,7 +482,7 @@ class PlanExecutor::State {
     int64_t begin = 0;
     int64_t end = 0;
     if (!node.outputs.empty()) std::tie(begin, end) = written_rows(node.outputs.front(), phase);
-    const std::string label = firing_text(index, id, phase);
+    const auto label = [&] { return firing_text(index, id, phase); };
     if (actor.streaming_reduction && !reduction_trio_computes(actor_program.nodes.front())) {
       // A pooling whose output row reads every input row: its rows wait outside the arena.
       const graph::Buffer& input = graph_.buffers[static_cast<size_t>(actor.inputs.front())];

@@ -3,6 +3,7 @@
 /// an actor (its own, then the fused ones) on windows of input rows, giving windows of output
 /// rows. Storage (arena rings, whole tensors) is the caller's.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
 
@@ -31,10 +32,12 @@ TensorWindow output_window(const graph::ModelProgram& program, const std::string
 
 /// Runs nodes [first_node, end) of `actor` for output rows [row_begin, row_end): each node reads
 /// its activation inputs from `windows` (gathered buffers, or outputs of earlier nodes) and adds
-/// its outputs to it. `firing` describes the firing for messages ("firing 12 of 'conv1'").
+/// its outputs to it. `firing` describes the firing for messages ("firing 12 of 'conv1'"),
+/// called only when there is one to write.
 /// Throws ExecutionError naming tensor, row and firing when a kernel needs a row its window
 /// lacks (the plan's window was wrong).
 void run_actor_nodes(const graph::ActorProgram& actor, const graph::ModelProgram& program, size_t first_node,
-                     int64_t row_begin, int64_t row_end, WindowMap& windows, const std::string& firing);
+                     int64_t row_begin, int64_t row_end, WindowMap& windows,
+                     const std::function<std::string()>& firing);
 
 }  // namespace bufopt::execute
