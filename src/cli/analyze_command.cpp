@@ -40,7 +40,8 @@ std::optional<int64_t> parse_budget(const std::string& text) {
 int analyze_main(int argc, char** argv) {
   CLI::App app{"bufopt: minimal FIFO buffers for CNN inference by parts under a slowdown bound", "bufopt"};
   app.footer(std::string("Commands: bufopt MODEL [options] (analyse), bufopt inspect MODEL [options],\n"
-                         "bufopt pareto MODEL [options] (memory against slowdown).\n") +
+                         "bufopt pareto MODEL [options] (memory against slowdown),\n"
+                         "bufopt run MODEL [options] (execute the plan by parts and prove it).\n") +
              kExitCodesHelp);
   app.set_version_flag("--version", std::string("bufopt ") + BUFOPT_VERSION);
   ModelFlags flags;

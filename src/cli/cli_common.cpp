@@ -18,7 +18,8 @@ namespace bufopt::cli {
 
 const char* const kExitCodesHelp =
     "Exit codes: 0 success; 1 internal error; 2 usage error; 3 unreadable or invalid model;\n"
-    "            4 constraint cannot be met (--budget); 5 batch finished with failures.";
+    "            4 constraint cannot be met (--budget); 5 batch finished with failures;\n"
+    "            6 run: the model has operators the executor cannot run.";
 
 void add_model_flags(CLI::App& app, ModelFlags& flags) {
   app.add_option("model", flags.model, "ONNX model file")->required();

@@ -22,6 +22,7 @@ enum ExitCode : int {
   kExitBadModel = 3,      ///< unreadable or invalid model
   kExitConstraint = 4,    ///< --budget, or no answer within --max-slowdown
   kExitBatchPartial = 5,  ///< `batch` finished but some models failed
+  kExitUnsupported = 6,   ///< `run`: the model has operators the executor cannot run
 };
 
 /// The exit-code table for --help footers.
@@ -78,5 +79,6 @@ int analyze_main(int argc, char** argv);
 int inspect_main(int argc, char** argv);
 int pareto_main(int argc, char** argv);
 int batch_main(int argc, char** argv);
+int run_main(int argc, char** argv);
 
 }  // namespace bufopt::cli

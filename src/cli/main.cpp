@@ -23,6 +23,7 @@ constexpr Command kCommands[] = {
     {"inspect", inspect_main},
     {"pareto", pareto_main},
     {"batch", batch_main},
+    {"run", run_main},
 };
 
 int run(int argc, char** argv) {

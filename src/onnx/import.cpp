@@ -15,6 +15,7 @@
 #include "bufopt/graph/checked_math.h"
 #include "bufopt/graph/fusion.h"
 #include "bufopt/onnx/constant_folding.h"
+#include "bufopt/onnx/import_capture.h"
 #include "bufopt/onnx/libonnx_checks.h"
 #include "bufopt/onnx/model_file.h"
 #include "bufopt/onnx/operator_rules.h"
@@ -80,11 +81,16 @@ class Importer {
  public:
   /// `model_dir`: where external data files are; `fallback_name`: the graph's name when the
   /// model gives none.
-  Importer(const fs::path& model_dir, std::string fallback_name, const ImportOptions& options)
+  /// `capture`: non-null for an executable import (import_capture.h): every constant decoded
+  /// with its values, the importer's state moved into it at the end.
+  Importer(const fs::path& model_dir, std::string fallback_name, const ImportOptions& options,
+           ImportCapture* capture = nullptr)
       : model_dir_(model_dir),
         fallback_name_(std::move(fallback_name)),
         options_(options),
-        external_(model_dir, options.limits.max_external_bytes) {}
+        external_(model_dir, options.limits.max_external_bytes),
+        capture_(capture),
+        decoding_(capture ? ValueDecoding::kAll : ValueDecoding::kSmallOnly) {}
 
   graph::Graph run(onnx::ModelProto model) {
     model_ = std::move(model);
@@ -106,6 +112,12 @@ class Importer {
     if (!problems.empty()) throw std::logic_error("importer built an invalid graph: " + problems.front());
     graph::Graph result = options_.fuse ? graph::fuse_elementwise(result_) : result_;
     check_firings(result);
+    if (capture_ != nullptr) {
+      capture_->nodes = std::move(nodes_);
+      capture_->tensors = std::move(tensors_);
+      capture_->axes = std::move(axes_);
+      capture_->bound_inputs = std::move(bound_inputs_);
+    }
     return result;
   }
 
@@ -146,7 +158,7 @@ class Importer {
       if (tensors_.count(initializer.name())) {
         throw ImportError(fmt::format("initializer '{}' is defined twice", initializer.name()));
       }
-      add_stored_constant(initializer.name(), decode_tensor(initializer, external_, options_.limits));
+      add_stored_constant(initializer.name(), decode_tensor(initializer, external_, options_.limits, decoding_));
     }
     for (const auto& sparse : graph.sparse_initializer()) {
       // Only the dense shape matters: a sparse weight is a constant of that shape.
@@ -168,7 +180,7 @@ class Importer {
     const auto& graph = model_.graph();
     nodes_.reserve(static_cast<size_t>(graph.node_size()));
     for (int i = 0; i < graph.node_size(); ++i) {
-      nodes_.push_back(make_op_node(graph.node(i), i, opsets_, external_, options_.limits));
+      nodes_.push_back(make_op_node(graph.node(i), i, opsets_, external_, options_.limits, decoding_));
     }
     assign_unique_names(nodes_);
   }
@@ -180,6 +192,7 @@ class Importer {
     for (const auto& input : model_.graph().input()) {
       if (tensors_.count(input.name())) continue;  // an initializer with a default value: a constant
       names.push_back(input.name());
+      if (bind_input_value(input)) continue;
       inputs_.push_back(input.name());
       tensors_[input.name()] = known_tensor(input_dtype(input), input_shape(input));
     }
@@ -189,6 +202,30 @@ class Importer {
                                       fmt::join(names, ", ")));
       }
     }
+  }
+
+  /// Binds the value given for `input` (ImportOptions::input_values) as a constant when the
+  /// input sits in parameter positions only; false when it stays an activation.
+  bool bind_input_value(const onnx::ValueInfoProto& input) {
+    const auto value = options_.input_values.find(input.name());
+    if (value == options_.input_values.end() || !read_only_as_parameter(input.name(), nodes_)) return false;
+    const DataType declared = input_dtype(input);
+    if (declared != value->second.dtype) {
+      throw InputValueError(fmt::format("--input {}: dtype {}, the model's input has {}", input.name(),
+                                        graph::dtype_name(value->second.dtype), graph::dtype_name(declared)));
+    }
+    const auto& dims = input.type().tensor_type().shape().dim();
+    bool fits = !input.type().tensor_type().has_shape() || dims.size() == static_cast<int>(value->second.shape.size());
+    for (int i = 0; fits && i < dims.size(); ++i) {
+      fits = !dims[i].has_dim_value() || dims[i].dim_value() == value->second.shape[static_cast<size_t>(i)];
+    }
+    if (!fits) {
+      throw InputValueError(fmt::format("--input {}: shape {} does not fit the model's input", input.name(),
+                                        shape_string(value->second.shape)));
+    }
+    add_stored_constant(input.name(), bound_input_tensor(value->second));
+    bound_inputs_.push_back(input.name());
+    return true;
   }
 
   DataType input_dtype(const onnx::ValueInfoProto& input) {
@@ -591,6 +628,9 @@ class Importer {
   std::unordered_map<std::string, int> axes_;
   std::unordered_map<std::string, graph::BufferId> buffer_ids_;
   graph::Graph result_;
+  ImportCapture* capture_ = nullptr;
+  ValueDecoding decoding_ = ValueDecoding::kSmallOnly;
+  std::vector<std::string> bound_inputs_;
 };
 
 }  // namespace
@@ -598,6 +638,12 @@ class Importer {
 graph::Graph import_model(const std::string& path, const ImportOptions& options) {
   const fs::path file(path);
   Importer importer(file.parent_path(), file.stem().string(), options);
+  return importer.run(read_model_file(file, options.limits));
+}
+
+graph::Graph import_model_capturing(const std::string& path, const ImportOptions& options, ImportCapture& capture) {
+  const fs::path file(path);
+  Importer importer(file.parent_path(), file.stem().string(), options, &capture);
   return importer.run(read_model_file(file, options.limits));
 }
 

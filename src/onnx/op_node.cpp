@@ -131,7 +131,8 @@ onnx::AttributeProto::AttributeType attribute_type(const onnx::AttributeProto& p
   return A::UNDEFINED;
 }
 
-Attribute convert_attribute(const onnx::AttributeProto& proto, ExternalData& external, const ImportLimits& limits) {
+Attribute convert_attribute(const onnx::AttributeProto& proto, ExternalData& external, const ImportLimits& limits,
+                            ValueDecoding decoding) {
   Attribute attribute;
   using A = onnx::AttributeProto;
   switch (attribute_type(proto)) {
@@ -161,7 +162,7 @@ Attribute convert_attribute(const onnx::AttributeProto& proto, ExternalData& ext
       break;
     case A::TENSOR:
       attribute.kind = Attribute::Kind::kTensor;
-      attribute.tensor = std::make_shared<const TensorInfo>(decode_tensor(proto.t(), external, limits));
+      attribute.tensor = std::make_shared<const TensorInfo>(decode_tensor(proto.t(), external, limits, decoding));
       break;
     case A::GRAPH:
     case A::GRAPHS:
@@ -188,7 +189,7 @@ OpsetMap opset_versions(const onnx::ModelProto& model) {
 }
 
 OpNode make_op_node(const onnx::NodeProto& node, int index, const OpsetMap& opsets, ExternalData& external,
-                    const ImportLimits& limits) {
+                    const ImportLimits& limits, ValueDecoding decoding) {
   OpNode result;
   result.name = node.name();
   result.op_type = node.op_type();
@@ -200,7 +201,7 @@ OpNode make_op_node(const onnx::NodeProto& node, int index, const OpsetMap& opse
   result.outputs.assign(node.output().begin(), node.output().end());
   std::set<std::string> outer;
   for (const auto& attribute : node.attribute()) {
-    result.attributes[attribute.name()] = convert_attribute(attribute, external, limits);
+    result.attributes[attribute.name()] = convert_attribute(attribute, external, limits, decoding);
     if (attribute.has_g()) collect_outer_reads(attribute.g(), outer);
     for (const auto& sub : attribute.graphs()) collect_outer_reads(sub, outer);
   }

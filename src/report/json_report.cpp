@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "bufopt/execute/execution_check.h"
 #include "bufopt/report/model_report.h"
 #include "bufopt/report/pareto.h"
 #include "bufopt/report/text_escape.h"
@@ -138,6 +139,26 @@ ordered_json pareto_json(const ParetoFront& front) {
   return {{"full_streaming_slowdown", front.full_streaming_slowdown}, {"samples", samples}};
 }
 
+/// `bufopt run`'s figures; the measured times apart under `timing` (the rest is deterministic).
+ordered_json execution_json(const execute::ExecutionReport& execution) {
+  ordered_json outputs = ordered_json::array();
+  for (const execute::ReportedOutput& output : execution.outputs) {
+    outputs.push_back({{"name", output.name},
+                       {"shape", output.shape},
+                       {"dtype", std::string(graph::dtype_name(output.dtype))},
+                       {"file", output.file.empty() ? ordered_json(nullptr) : ordered_json(output.file)}});
+  }
+  return {{"arena_bytes", execution.arena_bytes},
+          {"firings", execution.firings},
+          {"bit_identical", execution.bit_identical},
+          {"max_abs_diff", execution.max_abs_diff},
+          {"outputs", outputs},
+          {"timing",
+           {{"seconds_by_parts", execution.seconds_by_parts},
+            {"seconds_layer_by_layer", execution.seconds_layer_by_layer},
+            {"measured_slowdown", execution.measured_slowdown()}}}};
+}
+
 ordered_json annotations_json(const graph::Graph& graph) {
   ordered_json out = ordered_json::object();
   for (const auto& [key, value] : graph.annotations) out[key] = value;
@@ -171,6 +192,7 @@ std::string to_json(const ModelReport& report) {
   doc["warnings"] = graph.warnings;
   doc["annotations"] = annotations_json(graph);
   if (report.pareto) doc["pareto"] = pareto_json(*report.pareto);
+  if (report.execution) doc["execution"] = execution_json(*report.execution);
   if (report.analysis && !report.analysis->verification.ok) doc["verification_errors"] = report.analysis->verification.errors;
   // A file name need not be valid UTF-8: replace invalid bytes rather than throw.
   return doc.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";

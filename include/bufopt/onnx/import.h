@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bufopt/graph/graph.h"
+#include "bufopt/graph/operator_program.h"
 
 namespace bufopt::onnx_import {
 
@@ -16,6 +17,13 @@ namespace bufopt::onnx_import {
 class ImportError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+/// A value given for a graph input (ImportOptions::input_values) that does not fit the input
+/// (dtype or shape): a usage error (exit 2) naming the input, not a bad model.
+class InputValueError : public ImportError {
+ public:
+  using ImportError::ImportError;
 };
 
 /// Limits that keep a hostile file from exhausting the machine. Each has a CLI flag to raise it
@@ -38,6 +46,11 @@ struct ImportOptions {
   /// SPEC 2.1 fusion (--no-fuse turns it off).
   bool fuse = true;
   ImportLimits limits;
+  /// Values of graph inputs (`bufopt run --input`). Those read only in parameter positions (a
+  /// Conv's W, BN statistics, Clip bounds, Resize scales, Reshape shapes, Pad pads: see
+  /// import_program.h) are bound as constants before anything else; the others stay activations
+  /// and are ignored here. InputValueError when a bound value's dtype or shape does not fit.
+  std::map<std::string, graph::ConstantTensor> input_values;
 };
 
 /// Loads `path` and returns its operator graph with every tensor's static shape, dtype and

@@ -9,6 +9,7 @@
 
 #include "bufopt/onnx/model_file.h"
 #include "bufopt/onnx/op_node.h"
+#include "bufopt/onnx/tensor_data.h"
 
 namespace bufopt::onnx_import {
 
@@ -20,9 +21,10 @@ OpsetMap opset_versions(const onnx::ModelProto& model);
 
 /// Converts `node`, the `index`-th of the main graph, into an OpNode: attributes copied
 /// (tensors decoded through `external`), names read by its subgraphs from the enclosing scope
-/// collected. The name is the node's own (assign_unique_names() completes it).
+/// collected. The name is the node's own (assign_unique_names() completes it). `decoding`
+/// says which tensor attributes get their values (all: the executor's Constant weights).
 OpNode make_op_node(const onnx::NodeProto& node, int index, const OpsetMap& opsets, ExternalData& external,
-                    const ImportLimits& limits);
+                    const ImportLimits& limits, ValueDecoding decoding = ValueDecoding::kSmallOnly);
 
 /// Names every node: its own name, or "<op_type>_<index>" when it has none; a name already
 /// taken gets the first free suffix "_2", "_3", ...

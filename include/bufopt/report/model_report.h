@@ -13,6 +13,14 @@ namespace bufopt::report {
 
 struct ParetoFront;
 
+}  // namespace bufopt::report
+
+namespace bufopt::execute {
+struct ExecutionReport;
+}  // namespace bufopt::execute
+
+namespace bufopt::report {
+
 /// Version of the JSON document's layout; bumped when a field changes meaning or is removed.
 inline constexpr int kJsonSchemaVersion = 1;
 
@@ -30,6 +38,8 @@ struct ModelReport {
   /// The sampled memory / slowdown trade-off (pareto.h) when it was computed (--svg, `pareto`);
   /// null otherwise. The JSON document then carries it as `pareto`.
   const ParetoFront* pareto = nullptr;
+  /// `bufopt run`: what the execution computed (the JSON document's `execution`); null otherwise.
+  const execute::ExecutionReport* execution = nullptr;
 };
 
 /// Terminal presentation switches.

@@ -1,0 +1,113 @@
+#pragma once
+/// Running one inference: by parts, exactly as a plan (analysis::Evaluation) schedules it,
+/// inside one arena of exactly its shared_bytes; and layer by layer with the same kernels.
+///
+/// By parts, steps:
+///  1. One allocation of evaluation.shared_bytes for the counted buffers. Each counted buffer
+///     is a ring of its capacity_rows slots at its arena offset: row r at
+///     offset + (r mod capacity) * row_bytes, inside a row the tensor's axis order with the
+///     streaming axis removed, at the buffer's own dtype (row_codec.h). Application-held graph
+///     inputs and outputs (uncounted channels) live in storage of their own, outside it.
+///  2. The firings of evaluation.schedule in order. A firing gathers every input port's window
+///     from the rings (decoded to float32), runs the actor's nodes in data order (kernels.h;
+///     a streaming reduction adds its rows to an accumulator kept outside the arena and
+///     finishes at its last firing), writes its output rows into the rings, then moves its
+///     ports' release points. Sources (--stream-io) copy the next rows of a graph input into its
+///     ring; sinks copy rows out of a graph output's ring.
+///  3. Bookkeeping of its own, independent of the planner: per ring slot the row it holds and
+///     the write that put it there, per arena byte the write that last stored it. Reading a
+///     row the slot does not hold (overwritten, not yet written), or whose bytes another ring
+///     overwrote, and writing over a row some reader still needs (its release point is not past
+///     it) in the same ring or in an overlapping one, is an ExecutionError naming buffer, row and
+///     firing: the plan was wrong.
+/// Guarantees: the outputs are those of the model computed by the kernels, or an exception;
+/// never a result read from a row the plan failed to keep.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bufopt/analysis/evaluate.h"
+#include "bufopt/graph/graph.h"
+#include "bufopt/graph/operator_program.h"
+
+namespace bufopt::execute {
+
+/// The plan cannot be executed as written (a non-resident read, an overwrite of a row still
+/// needed, a ring outside the arena): a bufopt bug, exit 1.
+class ExecutionError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The model has operators (or tensors) the executor cannot run; `reasons` says which, one
+/// entry per distinct operator and reason. Exit 6.
+class UnsupportedModel : public std::runtime_error {
+ public:
+  explicit UnsupportedModel(std::vector<std::string> reasons);
+  std::vector<std::string> reasons;
+};
+
+/// The values of graph inputs by name (graph::ConstantTensor as plain data).
+using TensorMap = std::map<std::string, graph::ConstantTensor>;
+
+/// One graph output as computed.
+struct OutputTensor {
+  std::string name;
+  graph::ConstantTensor tensor;  ///< at the buffer's dtype: reals for floating, integers otherwise
+};
+
+/// What one execution computed.
+struct ExecutionResult {
+  std::vector<OutputTensor> outputs;  ///< graph outputs in buffer order
+  int64_t firings = 0;
+  double seconds = 0;  ///< wall time of the firings (set-up excluded)
+};
+
+/// Why the executor cannot run the model, one line per distinct (operator, reason) naming up to
+/// three nodes ("Resize: mode cubic ('up1')"); empty when every actor can run. Checks the
+/// kernels (unsupported_reason), constants without values, tensors without value infos, buffer
+/// dtypes the arena cannot store, unknown shapes, and element sizes other than the dtype's
+/// (--activation-bytes).
+std::vector<std::string> unsupported_operations(const graph::Graph& graph, const graph::ModelProgram& program);
+
+/// Throws UnsupportedModel when unsupported_operations is not empty.
+void check_supported(const graph::Graph& graph, const graph::ModelProgram& program);
+
+/// Checks `inputs` against the graph's input buffers (every one given, dtype and shape equal);
+/// throws std::invalid_argument naming the first that does not fit.
+void check_inputs(const graph::Graph& graph, const TensorMap& inputs);
+
+/// The by-parts executor of one plan.
+class PlanExecutor {
+ public:
+  /// Sets up the arena and the rings (step 1). `graph`, `program` and `evaluation` must outlive
+  /// the executor. Throws ExecutionError when a ring does not fit its arena or has no slot,
+  /// UnsupportedModel as check_supported.
+  PlanExecutor(const graph::Graph& graph, const graph::ModelProgram& program, const analysis::Evaluation& evaluation);
+  ~PlanExecutor();
+  PlanExecutor(const PlanExecutor&) = delete;
+  PlanExecutor& operator=(const PlanExecutor&) = delete;
+
+  /// Bytes of the one allocation holding the counted buffers (== evaluation.shared_bytes).
+  int64_t arena_bytes() const;
+
+  /// Runs one inference (steps 2 and 3) on `inputs` (check_inputs). Throws ExecutionError.
+  ExecutionResult run(const TensorMap& inputs);
+
+ private:
+  class State;
+  std::unique_ptr<State> state_;
+};
+
+/// The same inference layer by layer: actors in graph order, each firing once on whole
+/// tensors, with the same kernels and the same storage rounding of every buffer, so each output
+/// element is computed by the same arithmetic as by parts.
+ExecutionResult run_layer_by_layer(const graph::Graph& graph, const graph::ModelProgram& program,
+                                   const TensorMap& inputs);
+
+}  // namespace bufopt::execute

@@ -1,0 +1,575 @@
+#include "bufopt/execute/plan_executor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <limits>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "bufopt/execute/actor_firing.h"
+#include "bufopt/execute/kernels.h"
+#include "bufopt/execute/row_codec.h"
+
+namespace bufopt::execute {
+
+namespace {
+
+using dataflow::NodeId;
+using dataflow::NodeKind;
+
+/// slot_row value of a slot that holds no row yet.
+constexpr int64_t kEmptySlot = -1;
+/// slot_row value of a slot whose bytes another (overlapping) ring overwrote.
+constexpr int64_t kClobbered = -2;
+
+/// The storage of one channel: a ring of `slots` rows (the capacity; for application-held
+/// I/O every row) and the bookkeeping of each slot.
+struct Ring {
+  graph::BufferId buffer = 0;
+  const graph::Buffer* tensor = nullptr;
+  RowLayout layout;
+  int64_t row_bytes = 0;
+  int64_t rows = 1;
+  bool counted = true;
+  int64_t offset = 0;  ///< in the arena (counted rings)
+  std::byte* base = nullptr;
+  int64_t slots = 1;
+  std::vector<std::byte> own;  ///< storage of an uncounted ring
+  std::vector<int64_t> slot_row;
+  /// For a kClobbered slot: the ring and row whose write overwrote it.
+  std::vector<std::pair<int32_t, int64_t>> clobbered_by;
+  /// Release point of each reader port (rows below it no longer needed by that reader).
+  std::vector<int64_t> reader_release;
+  std::vector<NodeId> reader_nodes;
+  int64_t written = 0;
+  /// Counted rings whose bytes intersect this one's.
+  std::vector<int32_t> overlapping;
+
+  std::byte* slot_bytes(int64_t row) { return base + (row % slots) * row_bytes; }
+  /// True while some reader's release point is not past `row`.
+  bool needed(int64_t row) const {
+    return std::any_of(reader_release.begin(), reader_release.end(), [&](int64_t release) { return release <= row; });
+  }
+  /// The reader port holding `row` (first one whose release point is not past it).
+  size_t needing_reader(int64_t row) const {
+    for (size_t i = 0; i < reader_release.size(); ++i) {
+      if (reader_release[i] <= row) return i;
+    }
+    return 0;
+  }
+};
+
+/// "'name' (Op)" of an actor node, "source of 'x'" / "sink of 'y'" otherwise.
+std::string node_label(const graph::Graph& graph, const dataflow::Network& network, NodeId id) {
+  const dataflow::Node& node = network.nodes[static_cast<size_t>(id)];
+  if (node.kind == NodeKind::kActor) {
+    const graph::Actor& actor = graph.actors[static_cast<size_t>(node.actor)];
+    return fmt::format("'{}' ({})", actor.name, actor.op_type);
+  }
+  return fmt::format("'{}'", node.name);
+}
+
+bool floating(graph::DataType dtype) {
+  return dtype == graph::DataType::kFloat32 || dtype == graph::DataType::kFloat16 ||
+         dtype == graph::DataType::kBfloat16 || dtype == graph::DataType::kFloat64;
+}
+
+}  // namespace
+
+UnsupportedModel::UnsupportedModel(std::vector<std::string> reasons_in)
+    : std::runtime_error(fmt::format("the executor cannot run: {}", fmt::join(reasons_in, "; "))),
+      reasons(std::move(reasons_in)) {}
+
+std::vector<std::string> unsupported_operations(const graph::Graph& graph, const graph::ModelProgram& program) {
+  // (what, reason) -> node names, so one line names each problem once.
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> problems;
+  auto note = [&](const std::string& what, const std::string& reason, const std::string& node) {
+    auto& names = problems[{what, reason}];
+    if (std::find(names.begin(), names.end(), node) == names.end()) names.push_back(node);
+  };
+  if (program.actors.size() != graph.actors.size()) {
+    return {fmt::format("the program has {} actors, the graph {}", program.actors.size(), graph.actors.size())};
+  }
+  for (size_t a = 0; a < graph.actors.size(); ++a) {
+    for (const graph::OperatorNode& node : program.actors[a].nodes) {
+      const std::string op = node.domain.empty() ? node.op_type : node.domain + "." + node.op_type;
+      bool described = true;
+      for (const std::string& name : node.inputs) {
+        if (name.empty()) continue;
+        const auto constant = program.constants.find(name);
+        if (constant != program.constants.end()) {
+          const graph::ConstantTensor& tensor = constant->second;
+          const auto held = static_cast<int64_t>(tensor.reals.size() + tensor.integers.size());
+          if (held != tensor.elements()) note(op, "a constant input without values (too large to fold, or sparse)", node.name);
+        } else if (!program.values.count(name)) {
+          note(op, "an input of unknown shape", node.name);
+          described = false;
+        }
+      }
+      for (const std::string& name : node.outputs) {
+        if (!name.empty() && !program.values.count(name)) {
+          note(op, "an output of unknown shape", node.name);
+          described = false;
+        }
+      }
+      if (!described) continue;
+      if (const auto reason = unsupported_reason(node, program)) note(op, *reason, node.name);
+    }
+  }
+  for (const graph::Buffer& buffer : graph.buffers) {
+    if (!buffer.shape_known()) {
+      note("tensor", "unknown shape", buffer.name);
+    } else if (!storable(buffer.dtype)) {
+      note("tensor", fmt::format("dtype {}", graph::dtype_name(buffer.dtype)), buffer.name);
+    } else if (buffer.element_bytes != graph::dtype_bytes(buffer.dtype)) {
+      note("tensor", fmt::format("stored at {} bytes per element instead of its dtype's {} (--activation-bytes)",
+                                 buffer.element_bytes, graph::dtype_bytes(buffer.dtype)),
+           buffer.name);
+    }
+  }
+  std::vector<std::string> lines;
+  for (const auto& [key, names] : problems) {
+    std::vector<std::string> shown;
+    for (size_t i = 0; i < names.size() && i < 3; ++i) shown.push_back("'" + names[i] + "'");
+    const std::string more = names.size() > 3 ? fmt::format(" and {} more", names.size() - 3) : "";
+    lines.push_back(fmt::format("{}: {} ({}{})", key.first, key.second, fmt::join(shown, ", "), more));
+  }
+  return lines;
+}
+
+void check_supported(const graph::Graph& graph, const graph::ModelProgram& program) {
+  std::vector<std::string> reasons = unsupported_operations(graph, program);
+  if (!reasons.empty()) throw UnsupportedModel(std::move(reasons));
+}
+
+void check_inputs(const graph::Graph& graph, const TensorMap& inputs) {
+  for (const graph::Buffer& buffer : graph.buffers) {
+    if (buffer.io != graph::IoRole::kInput) continue;
+    const auto found = inputs.find(buffer.name);
+    if (found == inputs.end()) throw std::invalid_argument(fmt::format("no value for input '{}'", buffer.name));
+    const graph::ConstantTensor& value = found->second;
+    if (value.dtype != buffer.dtype) {
+      throw std::invalid_argument(fmt::format("input '{}': dtype {}, the model's input has {}", buffer.name,
+                                              graph::dtype_name(value.dtype), graph::dtype_name(buffer.dtype)));
+    }
+    if (value.shape != buffer.shape) {
+      throw std::invalid_argument(fmt::format("input '{}': shape [{}], the model's input has [{}]", buffer.name,
+                                              fmt::join(value.shape, ","), fmt::join(buffer.shape, ",")));
+    }
+    const auto held = static_cast<int64_t>(floating(value.dtype) ? value.reals.size() : value.integers.size());
+    if (held != value.elements()) {
+      throw std::invalid_argument(fmt::format("input '{}': {} values for {} elements", buffer.name, held, value.elements()));
+    }
+  }
+}
+
+/// The executor's state: arena, rings, and the progress of one run.
+class PlanExecutor::State {
+ public:
+  State(const graph::Graph& graph, const graph::ModelProgram& program, const analysis::Evaluation& evaluation)
+      : graph_(graph), program_(program), evaluation_(evaluation), network_(evaluation.network) {
+    check_supported(graph, program);
+    if (evaluation.shared_bytes < 0) throw ExecutionError("the plan's arena has a negative size");
+    arena_size_ = evaluation.shared_bytes;
+    // The one allocation the counted buffers live in.
+    arena_ = std::make_unique<std::byte[]>(static_cast<size_t>(arena_size_));
+    make_rings();
+    make_ports();
+    find_overlaps();
+  }
+
+  int64_t arena_bytes() const { return arena_size_; }
+
+  ExecutionResult run(const TensorMap& inputs) {
+    check_inputs(graph_, inputs);
+    reset(inputs);
+    const auto start = std::chrono::steady_clock::now();
+    int64_t index = 0;
+    for (NodeId id : evaluation_.schedule.firings) {
+      const auto node = static_cast<size_t>(id);
+      if (node >= network_.nodes.size()) throw ExecutionError(fmt::format("firing {}: unknown node {}", index, id));
+      const int64_t phase = fired_[node]++;
+      if (phase >= network_.nodes[node].phases) {
+        throw ExecutionError(fmt::format("firing {}: {} fires more than its {} phases", index,
+                                         node_label(graph_, network_, id), network_.nodes[node].phases));
+      }
+      fire(id, phase, index);
+      ++index;
+    }
+    const auto stop = std::chrono::steady_clock::now();
+    for (size_t node = 0; node < network_.nodes.size(); ++node) {
+      if (fired_[node] != network_.nodes[node].phases) {
+        throw ExecutionError(fmt::format("{} fired {} of its {} phases", node_label(graph_, network_, static_cast<NodeId>(node)),
+                                         fired_[node], network_.nodes[node].phases));
+      }
+    }
+    ExecutionResult result = collect_outputs();
+    result.firings = index;
+    result.seconds = std::chrono::duration<double>(stop - start).count();
+    return result;
+  }
+
+ private:
+  // ---- set-up --------------------------------------------------------------------------------
+
+  void make_rings() {
+    const auto& channels = network_.channels;
+    if (evaluation_.usage.capacity_rows.size() != channels.size() || evaluation_.arena.offsets.size() != channels.size()) {
+      throw ExecutionError("the plan's capacities or offsets do not cover every buffer");
+    }
+    rings_.resize(channels.size());
+    for (size_t c = 0; c < channels.size(); ++c) {
+      const dataflow::Channel& channel = channels[c];
+      Ring& ring = rings_[c];
+      ring.buffer = channel.buffer;
+      ring.tensor = &graph_.buffers[static_cast<size_t>(channel.buffer)];
+      ring.layout = row_layout(ring.tensor->shape, ring.tensor->streaming_axis, ring.tensor->dtype);
+      ring.row_bytes = ring.layout.row_bytes();
+      ring.rows = channel.rows;
+      ring.counted = channel.counted;
+      if (ring.row_bytes != channel.row_bytes || ring.layout.rows != channel.rows) {
+        throw ExecutionError(fmt::format("buffer '{}': the plan has {} rows of {} bytes, the tensor {} rows of {}",
+                                         ring.tensor->name, channel.rows, channel.row_bytes, ring.layout.rows,
+                                         ring.row_bytes));
+      }
+      if (ring.counted) {
+        ring.slots = evaluation_.usage.capacity_rows[c];
+        ring.offset = evaluation_.arena.offsets[c];
+        if (ring.slots < 1) {
+          throw ExecutionError(fmt::format("buffer '{}' has a capacity of {} rows", ring.tensor->name, ring.slots));
+        }
+        const int64_t end = ring.offset + ring.slots * ring.row_bytes;
+        if (ring.offset < 0 || end > arena_size_) {
+          throw ExecutionError(fmt::format("buffer '{}': its ring [{}, {}) lies outside the arena of {} bytes",
+                                           ring.tensor->name, ring.offset, end, arena_size_));
+        }
+        ring.base = arena_.get() + ring.offset;
+      } else {
+        ring.slots = ring.rows;
+        ring.own.resize(static_cast<size_t>(ring.rows * ring.row_bytes));
+        ring.base = ring.own.data();
+      }
+      ring.slot_row.assign(static_cast<size_t>(ring.slots), kEmptySlot);
+      ring.clobbered_by.assign(static_cast<size_t>(ring.slots), {-1, -1});
+    }
+  }
+
+  void make_ports() {
+    reader_index_.resize(network_.nodes.size());
+    for (size_t n = 0; n < network_.nodes.size(); ++n) {
+      for (const dataflow::InputPort& port : network_.nodes[n].inputs) {
+        Ring& ring = rings_[static_cast<size_t>(port.channel)];
+        reader_index_[n].push_back(ring.reader_release.size());
+        ring.reader_release.push_back(0);
+        ring.reader_nodes.push_back(static_cast<NodeId>(n));
+      }
+    }
+    fired_.assign(network_.nodes.size(), 0);
+    reductions_.resize(network_.nodes.size());
+    collected_.resize(network_.nodes.size());
+  }
+
+  /// Rings that share arena bytes: in a valid plan their lifetimes never overlap, and the
+  /// bookkeeping checks that on every write.
+  void find_overlaps() {
+    std::vector<int32_t> counted;
+    for (size_t c = 0; c < rings_.size(); ++c) {
+      if (rings_[c].counted && rings_[c].row_bytes > 0) counted.push_back(static_cast<int32_t>(c));
+    }
+    std::sort(counted.begin(), counted.end(), [&](int32_t a, int32_t b) { return rings_[a].offset < rings_[b].offset; });
+    for (size_t i = 0; i < counted.size(); ++i) {
+      Ring& first = rings_[static_cast<size_t>(counted[i])];
+      const int64_t end = first.offset + first.slots * first.row_bytes;
+      for (size_t j = i + 1; j < counted.size(); ++j) {
+        Ring& second = rings_[static_cast<size_t>(counted[j])];
+        if (second.offset >= end) break;
+        first.overlapping.push_back(counted[j]);
+        second.overlapping.push_back(counted[i]);
+      }
+    }
+  }
+
+  void reset(const TensorMap& inputs) {
+    std::fill(fired_.begin(), fired_.end(), 0);
+    for (auto& reduction : reductions_) reduction = ReductionState{};
+    source_rows_.clear();
+    sink_rows_.clear();
+    for (Ring& ring : rings_) {
+      std::fill(ring.slot_row.begin(), ring.slot_row.end(), kEmptySlot);
+      std::fill(ring.reader_release.begin(), ring.reader_release.end(), 0);
+      ring.written = 0;
+    }
+    for (size_t c = 0; c < rings_.size(); ++c) {
+      Ring& ring = rings_[c];
+      const dataflow::Channel& channel = network_.channels[c];
+      if (ring.tensor->io == graph::IoRole::kInput) {
+        const TensorWindow whole = whole_window(inputs.at(ring.tensor->name), ring.tensor->streaming_axis);
+        std::vector<std::byte> bytes(static_cast<size_t>(ring.rows * ring.row_bytes));
+        for (int64_t r = 0; r < ring.rows; ++r) encode_row(whole, r, ring.layout, ring.tensor->dtype, bytes.data() + r * ring.row_bytes);
+        if (channel.producer == dataflow::kNoNode) {
+          // Held by the application: every row present from the start.
+          std::copy(bytes.begin(), bytes.end(), ring.own.begin());
+          for (int64_t r = 0; r < ring.rows; ++r) ring.slot_row[static_cast<size_t>(r)] = r;
+          ring.written = ring.rows;
+        } else {
+          source_rows_[static_cast<int32_t>(c)] = std::move(bytes);
+        }
+      }
+      if (ring.tensor->io == graph::IoRole::kOutput && ring.counted) {
+        sink_rows_[static_cast<int32_t>(c)].assign(static_cast<size_t>(ring.rows * ring.row_bytes), std::byte{0});
+      }
+    }
+  }
+
+  // ---- bookkeeping ---------------------------------------------------------------------------
+
+  std::string firing_text(int64_t index, NodeId id, int64_t phase) const {
+    return fmt::format("firing {} (phase {} of {})", index, phase, node_label(graph_, network_, id));
+  }
+
+  /// Checks that `ring` holds `row` for reader `reader`; throws ExecutionError otherwise.
+  void check_resident(const Ring& ring, int64_t row, size_t reader, int64_t index, NodeId id, int64_t phase) const {
+    const auto slot = static_cast<size_t>(row % ring.slots);
+    const int64_t held = ring.slot_row[slot];
+    if (held == row && ring.reader_release[reader] <= row) return;
+    std::string why;
+    if (held == row) {
+      why = fmt::format("this reader released it already (release point {})", ring.reader_release[reader]);
+    } else if (held == kClobbered) {
+      const auto [other, other_row] = ring.clobbered_by[slot];
+      why = fmt::format("its bytes were overwritten by row {} of buffer '{}' (rings overlap in the arena)", other_row,
+                        rings_[static_cast<size_t>(other)].tensor->name);
+    } else if (row >= ring.written) {
+      why = fmt::format("not yet written ({} rows written)", ring.written);
+    } else {
+      why = fmt::format("overwritten by row {} (a ring of {} rows)", held, ring.slots);
+    }
+    throw ExecutionError(fmt::format("{} reads row {} of buffer '{}', which is not resident: {}",
+                                     firing_text(index, id, phase), row, ring.tensor->name, why));
+  }
+
+  /// Claims the slot of `row` in ring `c` for writing and returns its bytes; throws
+  /// ExecutionError when the write would destroy a row some reader still needs.
+  std::byte* claim_slot(int32_t c, int64_t row, int64_t index, NodeId id, int64_t phase) {
+    Ring& ring = rings_[static_cast<size_t>(c)];
+    const auto slot = static_cast<size_t>(row % ring.slots);
+    const int64_t held = ring.slot_row[slot];
+    if (held >= 0 && held != row && ring.needed(held)) {
+      const size_t reader = ring.needing_reader(held);
+      throw ExecutionError(fmt::format(
+          "{} writes row {} of buffer '{}' over row {}, which {} still needs (release point {}): a ring of {} rows is too small",
+          firing_text(index, id, phase), row, ring.tensor->name, held,
+          node_label(graph_, network_, ring.reader_nodes[reader]), ring.reader_release[reader], ring.slots));
+    }
+    if (ring.counted) clobber_overlapping(ring, c, slot, row, index, id, phase);
+    ring.slot_row[slot] = row;
+    ring.written = std::max(ring.written, row + 1);
+    return ring.base + static_cast<int64_t>(slot) * ring.row_bytes;
+  }
+
+  /// The slots of overlapping rings that share bytes with `slot` of `ring`: each must hold no
+  /// row a reader still needs; they are marked overwritten.
+  void clobber_overlapping(const Ring& ring, int32_t c, size_t slot, int64_t row, int64_t index, NodeId id,
+                           int64_t phase) {
+    const int64_t begin = ring.offset + static_cast<int64_t>(slot) * ring.row_bytes;
+    const int64_t end = begin + ring.row_bytes;
+    for (int32_t o : ring.overlapping) {
+      Ring& other = rings_[static_cast<size_t>(o)];
+      const int64_t other_end = other.offset + other.slots * other.row_bytes;
+      if (end <= other.offset || begin >= other_end) continue;
+      const int64_t first = std::max<int64_t>(0, (begin - other.offset) / other.row_bytes);
+      const int64_t last = std::min(other.slots - 1, (end - 1 - other.offset) / other.row_bytes);
+      for (int64_t s = first; s <= last; ++s) {
+        const int64_t held = other.slot_row[static_cast<size_t>(s)];
+        if (held < 0) continue;
+        if (other.needed(held)) {
+          const size_t reader = other.needing_reader(held);
+          throw ExecutionError(fmt::format(
+              "{} writes row {} of buffer '{}' over row {} of buffer '{}', which {} still needs: the rings overlap "
+              "in the arena (bytes [{}, {}))",
+              firing_text(index, id, phase), row, ring.tensor->name, held, other.tensor->name,
+              node_label(graph_, network_, other.reader_nodes[reader]), begin, end));
+        }
+        other.slot_row[static_cast<size_t>(s)] = kClobbered;
+        other.clobbered_by[static_cast<size_t>(s)] = {c, row};
+      }
+    }
+  }
+
+  // ---- firings -------------------------------------------------------------------------------
+
+  void fire(NodeId id, int64_t phase, int64_t index) {
+    const dataflow::Node& node = network_.nodes[static_cast<size_t>(id)];
+    switch (node.kind) {
+      case NodeKind::kSource:
+        fire_source(id, phase, index);
+        break;
+      case NodeKind::kSink:
+        fire_sink(id, phase, index);
+        break;
+      case NodeKind::kActor:
+        fire_actor(id, phase, index);
+        break;
+    }
+    for (size_t p = 0; p < node.inputs.size(); ++p) {
+      Ring& ring = rings_[static_cast<size_t>(node.inputs[p].channel)];
+      ring.reader_release[reader_index_[static_cast<size_t>(id)][p]] = node.inputs[p].release[static_cast<size_t>(phase)];
+    }
+  }
+
+  /// Rows [begin, end) the output port writes at `phase`.
+  static std::pair<int64_t, int64_t> written_rows(const dataflow::OutputPort& port, int64_t phase) {
+    const int64_t begin = phase > 0 ? port.written[static_cast<size_t>(phase - 1)] : 0;
+    return {begin, port.written[static_cast<size_t>(phase)]};
+  }
+
+  void fire_source(NodeId id, int64_t phase, int64_t index) {
+    for (const dataflow::OutputPort& port : network_.nodes[static_cast<size_t>(id)].outputs) {
+      const Ring& ring = rings_[static_cast<size_t>(port.channel)];
+      const std::vector<std::byte>& rows = source_rows_.at(port.channel);
+      const auto [begin, end] = written_rows(port, phase);
+      for (int64_t r = begin; r < end; ++r) {
+        std::byte* slot = claim_slot(port.channel, r, index, id, phase);
+        std::memcpy(slot, rows.data() + r * ring.row_bytes, static_cast<size_t>(ring.row_bytes));
+      }
+    }
+  }
+
+  void fire_sink(NodeId id, int64_t phase, int64_t index) {
+    const dataflow::Node& node = network_.nodes[static_cast<size_t>(id)];
+    for (size_t p = 0; p < node.inputs.size(); ++p) {
+      const dataflow::InputPort& port = node.inputs[p];
+      Ring& ring = rings_[static_cast<size_t>(port.channel)];
+      std::vector<std::byte>& rows = sink_rows_.at(port.channel);
+      const dataflow::RowRange window = port.window[static_cast<size_t>(phase)];
+      for (int64_t r = window.begin; r < window.end; ++r) {
+        check_resident(ring, r, reader_index_[static_cast<size_t>(id)][p], index, id, phase);
+        std::memcpy(rows.data() + r * ring.row_bytes, ring.slot_bytes(r), static_cast<size_t>(ring.row_bytes));
+      }
+    }
+  }
+
+  /// The window of input port `p` of node `id` at `phase`, decoded from its ring.
+  TensorWindow gather(NodeId id, size_t p, int64_t phase, int64_t index) {
+    const dataflow::InputPort& port = network_.nodes[static_cast<size_t>(id)].inputs[p];
+    Ring& ring = rings_[static_cast<size_t>(port.channel)];
+    const dataflow::RowRange range = port.window[static_cast<size_t>(phase)];
+    TensorWindow window;
+    window.shape = ring.tensor->shape;
+    window.axis = ring.tensor->streaming_axis;
+    window.row_begin = range.begin;
+    window.row_end = std::max(range.begin, range.end);
+    window.data.resize(static_cast<size_t>(ring.layout.outer * (window.row_end - window.row_begin) * ring.layout.inner));
+    const size_t reader = reader_index_[static_cast<size_t>(id)][p];
+    for (int64_t r = window.row_begin; r < window.row_end; ++r) {
+      check_resident(ring, r, reader, index, id, phase);
+      decode_row(ring.slot_bytes(r), ring.layout, ring.tensor->dtype, r, window);
+    }
+    return window;
+  }
+
+  void fire_actor(NodeId id, int64_t phase, int64_t index) {
+    const dataflow::Node& node = network_.nodes[static_cast<size_t>(id)];
+    const graph::Actor& actor = graph_.actors[static_cast<size_t>(node.actor)];
+    const graph::ActorProgram& actor_program = program_.actors[static_cast<size_t>(node.actor)];
+    WindowMap windows;
+    for (size_t p = 0; p < node.inputs.size(); ++p) {
+      const Ring& ring = rings_[static_cast<size_t>(node.inputs[p].channel)];
+      windows[ring.tensor->name] = gather(id, p, phase, index);
+    }
+    int64_t begin = 0;
+    int64_t end = 0;
+    if (!node.outputs.empty()) std::tie(begin, end) = written_rows(node.outputs.front(), phase);
+    const auto label = [&] { return firing_text(index, id, phase); };
+    if (actor.streaming_reduction && !reduction_trio_computes(actor_program.nodes.front())) {
+      // A pooling whose output row reads every input row: its rows wait outside the arena.
+      const graph::Buffer& input = graph_.buffers[static_cast<size_t>(actor.inputs.front())];
+      TensorWindow& whole = collected_[static_cast<size_t>(id)];
+      if (phase == 0) {
+        whole = TensorWindow{input.shape, input.streaming_axis, 0, input.rows(), {}};
+        whole.data.assign(static_cast<size_t>(input.elements()), 0.0f);
+      }
+      copy_rows(windows.at(input.name), whole);
+      if (end <= begin) return;
+      windows[input.name] = std::move(whole);
+      run_actor_nodes(actor_program, program_, 0, begin, end, windows, label);
+    } else if (actor.streaming_reduction) {
+      const graph::OperatorNode& reduction = actor_program.nodes.front();
+      const graph::Buffer& input = graph_.buffers[static_cast<size_t>(actor.inputs.front())];
+      ReductionState& state = reductions_[static_cast<size_t>(id)];
+      if (phase == 0) state = start_reduction(reduction, program_, input.shape, input.streaming_axis.value_or(0));
+      add_reduction_rows(reduction, windows.at(input.name), state);
+      if (end <= begin) return;  // the output row comes with the last firing
+      TensorWindow output = output_window(program_, reduction.outputs.front(), begin, end);
+      finish_reduction(reduction, state, output);
+      windows[reduction.outputs.front()] = std::move(output);
+      run_actor_nodes(actor_program, program_, 1, begin, end, windows, label);
+    } else {
+      run_actor_nodes(actor_program, program_, 0, begin, end, windows, label);
+    }
+    for (const dataflow::OutputPort& port : node.outputs) {
+      const Ring& ring = rings_[static_cast<size_t>(port.channel)];
+      const TensorWindow& rows = windows.at(ring.tensor->name);
+      for (int64_t r = begin; r < end; ++r) {
+        std::byte* slot = claim_slot(port.channel, r, index, id, phase);
+        encode_row(rows, r, ring.layout, ring.tensor->dtype, slot);
+      }
+    }
+  }
+
+  // ---- results -------------------------------------------------------------------------------
+
+  ExecutionResult collect_outputs() {
+    ExecutionResult result;
+    for (size_t c = 0; c < rings_.size(); ++c) {
+      Ring& ring = rings_[c];
+      if (ring.tensor->io != graph::IoRole::kOutput) continue;
+      const std::byte* bytes = ring.counted ? sink_rows_.at(static_cast<int32_t>(c)).data() : ring.own.data();
+      if (!ring.counted && ring.written < ring.rows) {
+        throw ExecutionError(fmt::format("output '{}': {} of its {} rows were written", ring.tensor->name,
+                                         ring.written, ring.rows));
+      }
+      TensorWindow whole;
+      whole.shape = ring.tensor->shape;
+      whole.axis = ring.tensor->streaming_axis;
+      whole.row_begin = 0;
+      whole.row_end = ring.rows;
+      whole.data.resize(static_cast<size_t>(ring.layout.outer * ring.rows * ring.layout.inner));
+      for (int64_t r = 0; r < ring.rows; ++r) decode_row(bytes + r * ring.row_bytes, ring.layout, ring.tensor->dtype, r, whole);
+      result.outputs.push_back({ring.tensor->name, to_constant(whole, ring.tensor->dtype)});
+    }
+    return result;
+  }
+
+  const graph::Graph& graph_;
+  const graph::ModelProgram& program_;
+  const analysis::Evaluation& evaluation_;
+  const dataflow::Network& network_;
+  int64_t arena_size_ = 0;
+  std::unique_ptr<std::byte[]> arena_;
+  std::vector<Ring> rings_;
+  /// reader_index_[node][port]: the port's entry in its ring's reader_release.
+  std::vector<std::vector<size_t>> reader_index_;
+  std::vector<int64_t> fired_;
+  std::vector<ReductionState> reductions_;
+  /// Input rows of streaming reductions the trio does not compute (reduction_trio_computes).
+  std::vector<TensorWindow> collected_;
+  /// --stream-io: every row of each streamed graph input (encoded), by channel.
+  std::map<int32_t, std::vector<std::byte>> source_rows_;
+  /// --stream-io: the rows each sink drained, by channel.
+  std::map<int32_t, std::vector<std::byte>> sink_rows_;
+};
+
+PlanExecutor::PlanExecutor(const graph::Graph& graph, const graph::ModelProgram& program,
+                           const analysis::Evaluation& evaluation)
+    : state_(std::make_unique<State>(graph, program, evaluation)) {}
+
+PlanExecutor::~PlanExecutor() = default;
+
+int64_t PlanExecutor::arena_bytes() const { return state_->arena_bytes(); }
+
+ExecutionResult PlanExecutor::run(const TensorMap& inputs) { return state_->run(inputs); }
+
+}  // namespace bufopt::execute

@@ -1,0 +1,89 @@
+#pragma once
+/// Shared set-up of the executor tests: a model imported for execution with seeded dense
+/// weights and inputs, planned, executed by parts and layer by layer.
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "bufopt/analysis/analyze.h"
+#include "bufopt/analysis/platform.h"
+#include "bufopt/execute/execution_check.h"
+#include "bufopt/execute/plan_executor.h"
+#include "bufopt/execute/random_values.h"
+#include "bufopt/onnx/import_program.h"
+
+namespace bufopt::testing {
+
+/// Which plan to execute.
+enum class PlanKind {
+  kOptimized,   ///< analysis::analyze's answer at the given R
+  kOneRowEach,  ///< every actor one output row per firing (the finest plan), pull order
+};
+
+/// How one execution is set up.
+struct ExecutionSetting {
+  double max_slowdown = 1.2;
+  std::string platform = "cpu";
+  bool stream_io = false;
+  PlanKind plan = PlanKind::kOptimized;
+};
+
+inline std::string describe(const ExecutionSetting& setting) {
+  return std::string(setting.plan == PlanKind::kOneRowEach ? "one row each" : "optimized") +
+         " R=" + std::to_string(setting.max_slowdown) + " " + setting.platform +
+         (setting.stream_io ? " --stream-io" : "");
+}
+
+/// The model with dense weights from a fixed seed (the builder's and the zoo's are zeros).
+inline onnx_import::ExecutableModel executable(const std::string& path, const onnx_import::ImportOptions& options = {}) {
+  onnx_import::ExecutableModel model = onnx_import::import_executable_model(path, options);
+  execute::randomize_weights(model.program, 7);
+  return model;
+}
+
+/// The plan `setting` asks for.
+inline analysis::Evaluation plan_for(const graph::Graph& graph, const ExecutionSetting& setting) {
+  analysis::AnalysisOptions options;
+  options.platform = *analysis::platform_preset(setting.platform);
+  options.max_slowdown = setting.max_slowdown;
+  options.stream_io = setting.stream_io;
+  if (setting.plan == PlanKind::kOneRowEach) {
+    const std::vector<int64_t> one_row(graph.actors.size(), 1);
+    return analysis::evaluate_plan(graph, one_row, options);
+  }
+  return analysis::analyze(graph, options).evaluation;
+}
+
+/// Largest |value| over every floating output element.
+inline double largest_magnitude(const execute::ExecutionResult& result) {
+  double largest = 0;
+  for (const execute::OutputTensor& output : result.outputs) {
+    for (float value : output.tensor.reals) largest = std::max(largest, static_cast<double>(std::fabs(value)));
+  }
+  return largest;
+}
+
+/// Executes `model` under `setting` by parts and layer by layer and expects identical bits, an
+/// allocation of exactly shared_bytes, and outputs that are not all zero (identical zeros would
+/// prove nothing).
+inline void expect_by_parts_equals_layer_by_layer(const onnx_import::ExecutableModel& model,
+                                                  const ExecutionSetting& setting) {
+  SCOPED_TRACE(describe(setting));
+  const analysis::Evaluation evaluation = plan_for(model.graph, setting);
+  const execute::TensorMap inputs = execute::random_inputs(model.graph, {}, 3);
+  execute::PlanExecutor executor(model.graph, model.program, evaluation);
+  EXPECT_EQ(executor.arena_bytes(), evaluation.shared_bytes);
+  const execute::ExecutionResult by_parts = executor.run(inputs);
+  const execute::ExecutionResult layer_by_layer = execute::run_layer_by_layer(model.graph, model.program, inputs);
+  EXPECT_EQ(by_parts.firings, static_cast<int64_t>(evaluation.schedule.firings.size()));
+  const execute::OutputComparison comparison = execute::compare_outputs(by_parts, layer_by_layer);
+  EXPECT_TRUE(comparison.bit_identical) << comparison.first_difference;
+  EXPECT_EQ(comparison.max_abs_diff, 0.0);
+  EXPECT_GT(largest_magnitude(by_parts), 0.0);
+}
+
+}  // namespace bufopt::testing

@@ -1,0 +1,66 @@
+// Every zoo architecture (but U-Net, whose smallest valid input is 6 GMAC) with seeded dense
+// weights (--random-weights) at the smallest input its architecture allows among a few sizes:
+// by parts in the planned arena == layer by layer, bit for bit. Under AddressSanitizer three
+// small models run; the deep ones run one plan, the others three.
+#include <gtest/gtest.h>
+
+#include "execute/execution_test_support.h"
+#include "support/onnx_builder.h"
+#include "zoo/zoo.h"
+
+namespace bufopt::testing {
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
+/// The model at the smallest of a few input sizes the architecture accepts.
+std::optional<zoo::GeneratedModel> smallest(const TempDir& dir, const zoo::Architecture& architecture) {
+  for (int64_t size : {32, 48, 64, 96, 128}) {
+    try {
+      return zoo::write_model(dir.path(), zoo::parse_request(architecture.name + "@" + std::to_string(size)));
+    } catch (const std::invalid_argument&) {
+      continue;  // too small for this architecture
+    }
+  }
+  return std::nullopt;
+}
+
+class ZooExecution : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ZooExecution, ByPartsEqualsLayerByLayerWithRandomWeights) {
+  const std::string name = GetParam();
+  if (kSanitized && name != "squeezenet1_1" && name != "mobilenetv2" && name != "yolov3_tiny") {
+    GTEST_SKIP() << "only three small models under the sanitizers";
+  }
+  const zoo::Architecture* architecture = zoo::find_architecture(name);
+  ASSERT_NE(architecture, nullptr);
+  TempDir dir;
+  const std::optional<zoo::GeneratedModel> generated = smallest(dir, *architecture);
+  ASSERT_TRUE(generated) << name << " takes none of the sizes tried";
+  const onnx_import::ExecutableModel model = executable(generated->model_path.string());
+  ASSERT_TRUE(execute::unsupported_operations(model.graph, model.program).empty());
+  expect_by_parts_equals_layer_by_layer(model, {1.2, "mcu", false, PlanKind::kOptimized});
+  // The deep ones (most of their time is their weights, even at 32x32) get one setting.
+  const bool deep = name.starts_with("resnet") || name == "vgg16" || name == "densenet121" || name.starts_with("alexnet");
+  if (kSanitized || deep) return;
+  expect_by_parts_equals_layer_by_layer(model, {1.2, "cpu", false, PlanKind::kOptimized});
+  expect_by_parts_equals_layer_by_layer(model, {1.0, "cpu", false, PlanKind::kOneRowEach});
+}
+
+std::vector<std::string> architecture_names() {
+  std::vector<std::string> names;
+  for (const zoo::Architecture& architecture : zoo::architectures()) {
+    if (architecture.name != "unet") names.push_back(architecture.name);
+  }
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, ZooExecution, ::testing::ValuesIn(architecture_names()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+}  // namespace
+}  // namespace bufopt::testing
