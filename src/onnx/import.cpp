@@ -192,6 +192,7 @@ class Importer {
     for (const auto& input : model_.graph().input()) {
       if (tensors_.count(input.name())) continue;  // an initializer with a default value: a constant
       names.push_back(input.name());
+      check_tensor_input(input);
       if (bind_input_value(input)) continue;
       inputs_.push_back(input.name());
       tensors_[input.name()] = known_tensor(input_dtype(input), input_shape(input));
@@ -226,6 +227,22 @@ class Importer {
     add_stored_constant(input.name(), bound_input_tensor(value->second));
     bound_inputs_.push_back(input.name());
     return true;
+  }
+
+  /// MODEL 9: a graph input of another kind than a tensor is a model bufopt does not analyse
+  /// (exit 3), whatever --input-shape says.
+  static void check_tensor_input(const onnx::ValueInfoProto& input) {
+    const onnx::TypeProto& type = input.type();
+    const char* kind = nullptr;
+    switch (type.value_case()) {
+      case onnx::TypeProto::kTensorType: return;
+      case onnx::TypeProto::kSequenceType: kind = "is a sequence"; break;
+      case onnx::TypeProto::kOptionalType: kind = "is an optional"; break;
+      case onnx::TypeProto::kMapType: kind = "is a map"; break;
+      case onnx::TypeProto::kSparseTensorType: kind = "is a sparse tensor"; break;
+      default: kind = "has no type"; break;
+    }
+    throw ImportError(fmt::format("input '{}' {}; bufopt analyses tensors only", input.name(), kind));
   }
 
   DataType input_dtype(const onnx::ValueInfoProto& input) {
