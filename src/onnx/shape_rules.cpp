@@ -124,7 +124,24 @@ Outputs comparison_rule(const Context& c) {
 Outputs where_rule(const Context& c) {
   return broadcast_all(c, 0, c.dtype(1));
 }
+}  // namespace
+
+bool prelu_per_channel(const OpNode& node, const Shape& x, const Shape& slope) {
+  return node.opset < 7 && slope.size() == 1 && x.size() >= 3 && slope[0] != 1;
+}
+
+namespace {
+
 Outputs prelu_rule(const Context& c) {
+  const Shape& x = c.shape(0);
+  const Shape& slope = c.shape(1);
+  if (prelu_per_channel(c.node(), x, slope)) {
+    if (slope[0] != x[1]) {
+      throw ShapeError(fmt::format("slope {} is per channel (opset {}) but the input {} has {} channels",
+                                   shape_string(slope), c.node().opset, shape_string(x), x[1]));
+    }
+    return one(c.dtype(0), x);
+  }
   return broadcast_all(c, 0, c.dtype(0));
 }
 
