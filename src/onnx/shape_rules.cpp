@@ -805,6 +805,15 @@ Outputs unique_rule(const Context& c) {
           known_tensor(DataType::kInt64, {inverse}), partly_known_tensor(DataType::kInt64, {kAny}, reason)};
 }
 
+// ---- losses -----------------------------------------------------------------------------------
+
+Outputs nll_loss_rule(const Context& c) {
+  // The target's shape ([N, d1, ...]) with reduction "none", else a scalar.
+  const Shape& target = c.shape(1);
+  const bool none = c.node().string_attr("reduction", "mean") == "none";
+  return one(c.dtype(0), none ? target : Shape{});
+}
+
 const std::unordered_map<std::string_view, Rule>& rule_table() {
   static const std::unordered_map<std::string_view, Rule> table = [] {
     std::unordered_map<std::string_view, Rule> t;
@@ -887,6 +896,7 @@ const std::unordered_map<std::string_view, Rule>& rule_table() {
     t["NonMaxSuppression"] = non_max_suppression_rule;
     t["Compress"] = compress_rule;
     t["Unique"] = unique_rule;
+    t["NegativeLogLikelihoodLoss"] = nll_loss_rule;
     return t;
   }();
   return table;

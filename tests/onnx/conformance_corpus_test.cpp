@@ -157,7 +157,7 @@ void check_model(const fs::path& dir, Tally& tally, std::vector<std::string>& fa
 const std::map<std::string, Tally>& pinned() {
   static const std::map<std::string, Tally> kPinned = {
       // models, imported, refused by reason, exact, unknown, of them partly known, constant, not a tensor
-      {"node", Tally{932, 910, {{"input is not a tensor", 22}}, 893, 185, 134, 13, 2}},
+      {"node", Tally{932, 910, {{"input is not a tensor", 22}}, 927, 151, 134, 13, 2}},
       {"pytorch-converted", Tally{82, 82, {}, 82, 0, 0, 0, 0}},
       {"pytorch-operator", Tally{35, 35, {}, 38, 0, 0, 0, 0}},
       {"simple", Tally{23, 23, {}, 10, 17, 12, 0, 0}},
