@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bufopt/analysis/analyze.h"
+#include "bufopt/graph/unknown_sizes.h"
 #include "bufopt/report/units.h"
 #include "cli_common.h"
 #include "export_outputs.h"
@@ -26,6 +27,18 @@ void add_analyze_flags(CLI::App& app, AnalyzeFlags& flags) {
       ->check(CLI::Range(1.0, 1e6));
   app.add_option("--platform", flags.platform, "Preset (mcu, cpu, gpu) or a platform JSON file");
   app.add_option("--budget", flags.budget, "Fail (exit 4) if the arena exceeds this size (e.g. 256KiB)");
+}
+
+/// MODEL 9: a budget cannot be proved to fit when the figures exclude tensors of unknown size.
+void check_budget_provable(const std::optional<int64_t>& budget, const graph::Graph& graph, const ModelFlags& flags) {
+  if (!budget) return;
+  const std::vector<graph::BufferId> unknown = graph::unknown_size_buffers(graph, flags.stream_io);
+  if (unknown.empty()) return;
+  throw CliError{kExitConstraint,
+                 fmt::format("{}: cannot prove it fits --budget {}: the figures exclude {} tensor(s) of unknown size "
+                             "(first '{}')",
+                             flags.model, report::format_bytes(*budget), unknown.size(),
+                             graph.buffers[static_cast<size_t>(unknown.front())].name)};
 }
 
 std::optional<int64_t> parse_budget(const std::string& text) {
@@ -80,6 +93,7 @@ int analyze_main(int argc, char** argv) {
   model_report.pareto = front ? &*front : nullptr;
   emit(flags, model_report, report::summary_text(model_report, text_options(flags)));
   write_exports(export_flags, flags, model_report, front);
+  check_budget_provable(budget, graph, flags);
   if (budget && result.evaluation.shared_bytes > *budget) {
     throw CliError{kExitConstraint, fmt::format("{}: arena {} exceeds --budget {} at --max-slowdown {}", flags.model,
                                                 report::format_bytes(result.evaluation.shared_bytes),

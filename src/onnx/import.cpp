@@ -61,19 +61,28 @@ TensorTable collect_onnx_shapes(const onnx::GraphProto& graph) {
     if (tensor_type.has_shape()) {
       tensor.shape_known = true;
       for (const auto& dim : tensor_type.shape().dim()) {
-        if (!dim.has_dim_value() || dim.dim_value() < 0) {
-          tensor.shape_known = false;
-          break;
-        }
-        tensor.shape.push_back(dim.dim_value());
+        const bool known = dim.has_dim_value() && dim.dim_value() >= 0;
+        tensor.shape_known = tensor.shape_known && known;
+        tensor.shape.push_back(known ? dim.dim_value() : graph::kUnknownDim);
       }
     }
-    if (!tensor.shape_known) tensor.shape.clear();
+    if (!tensor.shape_known) {
+      // A partly known shape ([2, ?]): ONNX's inference knows the rank and some dims.
+      tensor.partial_shape = std::move(tensor.shape);
+      tensor.shape.clear();
+    }
     shapes[info.name()] = std::move(tensor);
   };
   for (const auto& info : graph.value_info()) take(info);
   for (const auto& info : graph.output()) take(info);
   return shapes;
+}
+
+/// How much a partial shape says: its known dims, plus one for a known rank (-1 for none).
+int known_dims(const std::vector<int64_t>& partial) {
+  if (partial.empty()) return -1;
+  return static_cast<int>(std::count_if(partial.begin(), partial.end(),
+                                        [](int64_t dim) { return dim != graph::kUnknownDim; }));
 }
 
 /// Builds the graph of one model file (see import_model).
@@ -192,6 +201,7 @@ class Importer {
     for (const auto& input : model_.graph().input()) {
       if (tensors_.count(input.name())) continue;  // an initializer with a default value: a constant
       names.push_back(input.name());
+      check_tensor_input(input);
       if (bind_input_value(input)) continue;
       inputs_.push_back(input.name());
       tensors_[input.name()] = known_tensor(input_dtype(input), input_shape(input));
@@ -226,6 +236,22 @@ class Importer {
     add_stored_constant(input.name(), bound_input_tensor(value->second));
     bound_inputs_.push_back(input.name());
     return true;
+  }
+
+  /// MODEL 9: a graph input of another kind than a tensor is a model bufopt does not analyse
+  /// (exit 3), whatever --input-shape says.
+  static void check_tensor_input(const onnx::ValueInfoProto& input) {
+    const onnx::TypeProto& type = input.type();
+    const char* kind = nullptr;
+    switch (type.value_case()) {
+      case onnx::TypeProto::kTensorType: return;
+      case onnx::TypeProto::kSequenceType: kind = "is a sequence"; break;
+      case onnx::TypeProto::kOptionalType: kind = "is an optional"; break;
+      case onnx::TypeProto::kMapType: kind = "is a map"; break;
+      case onnx::TypeProto::kSparseTensorType: kind = "is a sparse tensor"; break;
+      default: kind = "has no type"; break;
+    }
+    throw ImportError(fmt::format("input '{}' {}; bufopt analyses tensors only", input.name(), kind));
   }
 
   DataType input_dtype(const onnx::ValueInfoProto& input) {
@@ -370,6 +396,11 @@ class Importer {
   std::vector<TensorInfo> own_shapes(const OpNode& node, const NodeInputs& inputs) {
     if (!has_shape_rule(node)) {
       const std::string op = node.domain.empty() ? node.op_type : node.domain + "." + node.op_type;
+      if (node.domain.empty() && (node.op_type == "Loop" || node.op_type == "If" || node.op_type == "Scan")) {
+        return std::vector<TensorInfo>(
+            node.outputs.size(),
+            unknown_tensor(DataType::kUnknown, fmt::format("{}'s outputs depend on its body and the values of its inputs", op)));
+      }
       return std::vector<TensorInfo>(node.outputs.size(),
                                      unknown_tensor(DataType::kUnknown, fmt::format("no shape rule for {}", op)));
     }
@@ -388,11 +419,17 @@ class Importer {
       const TensorInfo& theirs = found->second;
       TensorInfo& ours = outputs[i];
       if (ours.dtype == DataType::kUnknown) ours.dtype = theirs.dtype;
-      if (!theirs.shape_known) continue;
+      if (!theirs.shape_known) {
+        if (!ours.shape_known && known_dims(theirs.partial_shape) > known_dims(ours.partial_shape)) {
+          ours.partial_shape = theirs.partial_shape;
+        }
+        continue;
+      }
       if (!ours.shape_known) {
         ours.shape = theirs.shape;
         ours.shape_known = true;
         ours.unknown_reason.clear();
+        ours.partial_shape.clear();
       } else if (ours.shape != theirs.shape) {
         warn(fmt::format("shape of '{}': the model / ONNX's inference say {}, bufopt's rules {}; bufopt's used",
                          node.outputs[i], shape_string(theirs.shape), shape_string(ours.shape)));
@@ -468,9 +505,12 @@ class Importer {
       if (axis != axes_.end()) buffer.streaming_axis = axis->second;
     } else {
       buffer.unknown_reason = tensor.unknown_reason.empty() ? "shape unknown" : tensor.unknown_reason;
+      buffer.partial_shape = tensor.partial_shape;
     }
-    if (tensor.dtype == DataType::kUnknown && buffer.unknown_reason.empty())
+    if (tensor.dtype == DataType::kUnknown && buffer.unknown_reason.empty()) {
       buffer.unknown_reason = "element type unknown";
+      buffer.partial_shape = tensor.shape;  // every dim known, the bytes not
+    }
     const auto id = static_cast<graph::BufferId>(result_.buffers.size());
     result_.buffers.push_back(std::move(buffer));
     buffer_ids_[name] = id;
@@ -517,6 +557,38 @@ class Importer {
       graph::Buffer& buffer = result_.buffers[static_cast<size_t>(found->second)];
       if (buffer.io == graph::IoRole::kNone) buffer.io = graph::IoRole::kOutput;
     }
+    warn_unknown_sizes();
+  }
+
+  /// MODEL 9: one warning per node whose output size is unknown of its own (its shape depends on
+  /// input values, or no rule gives it), and one for the tensors computed from those.
+  void warn_unknown_sizes() {
+    std::vector<std::string> derived;
+    for (const OpNode* node : actors_) {
+      const bool unknown_input = std::any_of(node->inputs.begin(), node->inputs.end(), [&](const std::string& name) {
+        if (name.empty()) return false;
+        const auto found = buffer_ids_.find(name);
+        return found != buffer_ids_.end() && !result_.buffers[static_cast<size_t>(found->second)].shape_known();
+      });
+      for (const std::string& output : node->outputs) {
+        if (output.empty()) continue;
+        const graph::Buffer& buffer = result_.buffers[static_cast<size_t>(buffer_ids_.at(output))];
+        if (buffer.shape_known()) continue;
+        if (unknown_input) {
+          derived.push_back(output);
+          continue;
+        }
+        warn(fmt::format("node {}: the size of '{}' is unknown ({}{}); it is analysed as a barrier's whole "
+                         "output of unknown size, which the memory figures exclude",
+                         node->describe(), output, buffer.unknown_reason,
+                         buffer.partial_shape.empty() ? "" : ", shape " + shape_string(buffer.partial_shape)));
+      }
+    }
+    if (derived.empty()) return;
+    constexpr size_t kNamed = 5;
+    std::vector<std::string> named(derived.begin(), derived.begin() + static_cast<long>(std::min(derived.size(), kNamed)));
+    warn(fmt::format("{} more tensor(s) computed from those are of unknown size too: {}{}", derived.size(),
+                     fmt::join(named, ", "), derived.size() > kNamed ? ", ..." : ""));
   }
 
   void add_actor(const OpNode& node, std::set<int32_t>& all_sources) {

@@ -726,6 +726,10 @@ std::vector<AxisLink> axis_links(const NodeView& view, size_t port) {
   try {
     switch (kind) {
       case Kind::kElementwise:
+        if (node.op_type == "PRelu" && port == 1 && prelu_per_channel(node, out, in)) {
+          return in[0] == out[1] ? std::vector<AxisLink>{{0, 1, true}} : std::vector<AxisLink>{};
+        }
+        return broadcast_links(in, out);
       case Kind::kExpand:
         return broadcast_links(in, out);
       case Kind::kWindow:

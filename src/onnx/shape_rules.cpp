@@ -20,10 +20,16 @@ namespace {
 using graph::DataType;
 using Shape = std::vector<int64_t>;
 
-/// Thrown inside a rule when an input shape, or a constant an output size depends on, is unknown.
+/// Thrown inside a rule when an input shape, or a constant an output size depends on, is unknown:
+/// every output is then unknown for `reason`, with what is known of its shape and type.
 struct Unknown {
   std::string reason;
+  /// One entry per output axis, graph::kUnknownDim where unknown; empty: rank unknown too.
+  Shape partial;
+  DataType dtype = DataType::kUnknown;
 };
+
+constexpr int64_t kAny = graph::kUnknownDim;
 
 /// Read access to a node's inputs for the rules.
 class Context {
@@ -42,18 +48,42 @@ class Context {
   DataType dtype(size_t i) const { return present(i) ? inputs_[i]->dtype : DataType::kUnknown; }
   const Shape& shape(size_t i) const {
     const TensorInfo& tensor = in(i);
-    if (!tensor.shape_known) throw Unknown{fmt::format("input '{}' has an unknown shape", node_.input(i))};
+    if (!tensor.shape_known) throw Unknown{fmt::format("input '{}' has an unknown shape", node_.input(i)), {}, DataType::kUnknown};
     return tensor.shape;
   }
+  /// The shape of input `i` for a rule whose output has that shape: when it is unknown, the
+  /// output is unknown too, with the input's partial shape and `type`.
+  const Shape& kept_shape(size_t i, DataType type) const {
+    const TensorInfo& tensor = in(i);
+    if (!tensor.shape_known) {
+      throw Unknown{fmt::format("input '{}' has an unknown shape", node_.input(i)), tensor.partial_shape, type};
+    }
+    return tensor.shape;
+  }
+  /// The rank of input `i` when known (from its shape or partial shape).
+  std::optional<size_t> known_rank(size_t i) const {
+    if (!present(i)) return std::nullopt;
+    const TensorInfo& tensor = *inputs_[i];
+    if (tensor.shape_known) return tensor.shape.size();
+    if (!tensor.partial_shape.empty()) return tensor.partial_shape.size();
+    return std::nullopt;
+  }
+  /// The length of the 1-D input `i` (a shape, pads, repeats) when its shape is known.
+  std::optional<size_t> known_length(size_t i) const {
+    if (!present(i) || !inputs_[i]->shape_known || inputs_[i]->shape.size() != 1) return std::nullopt;
+    return static_cast<size_t>(inputs_[i]->shape[0]);
+  }
+  /// True when input `i` is present with known values.
+  bool has_values(size_t i) const { return present(i) && values_as_ints(*inputs_[i]).has_value(); }
   int64_t rank(size_t i) const { return static_cast<int64_t>(shape(i).size()); }
   std::vector<int64_t> ints(size_t i) const {
     auto values = values_as_ints(in(i));
-    if (!values) throw Unknown{fmt::format("input '{}' is not a known constant", node_.input(i))};
+    if (!values) throw Unknown{fmt::format("input '{}' is not a known constant", node_.input(i)), {}, DataType::kUnknown};
     return *values;
   }
   std::vector<double> reals(size_t i) const {
     auto values = values_as_reals(in(i));
-    if (!values) throw Unknown{fmt::format("input '{}' is not a known constant", node_.input(i))};
+    if (!values) throw Unknown{fmt::format("input '{}' is not a known constant", node_.input(i)), {}, DataType::kUnknown};
     return *values;
   }
   /// An optional input that has no elements counts as absent (Resize's empty roi / scales).
@@ -100,11 +130,23 @@ int64_t product(const Shape& shape, size_t begin, size_t end) {
 // ---- element-wise --------------------------------------------------------------------------
 
 Outputs same_as_input(const Context& c) {
-  return one(c.dtype(0), c.shape(0));
+  return one(c.dtype(0), c.kept_shape(0, c.dtype(0)));
 }
 
 Outputs bool_like_input(const Context& c) {
-  return one(DataType::kBool, c.shape(0));
+  return one(DataType::kBool, c.kept_shape(0, DataType::kBool));
+}
+
+/// A shape of `rank` unknown dims (graph::kUnknownDim).
+Shape unknown_dims(size_t rank) {
+  return Shape(rank, kAny);
+}
+
+/// Throws Unknown for an output whose size depends on the values of input `i` (not a constant),
+/// with `partial` known of its shape.
+[[noreturn]] void depends_on_values(const Context& c, size_t i, Shape partial, DataType type) {
+  throw Unknown{fmt::format("its shape depends on the values of input '{}', which is not a constant", c.node().input(i)),
+                std::move(partial), type};
 }
 
 Outputs broadcast_all(const Context& c, size_t first, DataType type) {
@@ -124,16 +166,34 @@ Outputs comparison_rule(const Context& c) {
 Outputs where_rule(const Context& c) {
   return broadcast_all(c, 0, c.dtype(1));
 }
+}  // namespace
+
+bool prelu_per_channel(const OpNode& node, const Shape& x, const Shape& slope) {
+  return node.opset < 7 && slope.size() == 1 && x.size() >= 3 && slope[0] != 1;
+}
+
+namespace {
+
 Outputs prelu_rule(const Context& c) {
+  const Shape& x = c.shape(0);
+  const Shape& slope = c.shape(1);
+  if (prelu_per_channel(c.node(), x, slope)) {
+    if (slope[0] != x[1]) {
+      throw ShapeError(fmt::format("slope {} is per channel (opset {}) but the input {} has {} channels",
+                                   shape_string(slope), c.node().opset, shape_string(x), x[1]));
+    }
+    return one(c.dtype(0), x);
+  }
   return broadcast_all(c, 0, c.dtype(0));
 }
 
 Outputs cast_rule(const Context& c) {
-  return one(graph::dtype_from_int(static_cast<int>(c.node().int_attr("to", 0))), c.shape(0));
+  const DataType type = graph::dtype_from_int(static_cast<int>(c.node().int_attr("to", 0)));
+  return one(type, c.kept_shape(0, type));
 }
 
 Outputs cast_like_rule(const Context& c) {
-  return one(c.dtype(1), c.shape(0));
+  return one(c.dtype(1), c.kept_shape(0, c.dtype(1)));
 }
 
 Outputs dropout_rule(const Context& c) {
@@ -162,12 +222,12 @@ Outputs layer_norm_rule(const Context& c) {
 
 Outputs quantize_rule(const Context& c) {
   const DataType type = c.present(2) ? c.dtype(2) : DataType::kUint8;
-  return one(type, c.shape(0));
+  return one(type, c.kept_shape(0, type));
 }
 
 Outputs dequantize_rule(const Context& c) {
   const DataType type = c.dtype(1) == DataType::kUnknown ? DataType::kFloat32 : c.dtype(1);
-  return one(type, c.shape(0));
+  return one(type, c.kept_shape(0, type));
 }
 
 Outputs dynamic_quantize_rule(const Context& c) {
@@ -296,6 +356,11 @@ Outputs split_rule(const Context& c) {
   const size_t count = c.node().outputs.size();
   std::vector<int64_t> sizes;
   if (c.node().opset >= 13 && c.present_nonempty(1)) {
+    if (!c.has_values(1)) {
+      Shape partial = x;
+      partial[static_cast<size_t>(axis)] = kAny;
+      depends_on_values(c, 1, partial, c.dtype(0));
+    }
     sizes = c.ints(1);
   } else if (c.node().has("split")) {
     sizes = c.node().ints_attr("split");
@@ -324,7 +389,7 @@ Outputs split_rule(const Context& c) {
 Outputs slice_rule(const Context& c) {
   const Shape& x = c.shape(0);
   const auto resolved = resolve_slice(c.node(), c.inputs(), x);
-  if (!resolved) throw Unknown{"Slice starts/ends/axes/steps are not known constants"};
+  if (!resolved) throw Unknown{"Slice starts/ends/axes/steps are not known constants", unknown_dims(x.size()), c.dtype(0)};
   Shape out;
   for (const SliceAxis& axis : *resolved) out.push_back(axis.size);
   return one(c.dtype(0), out);
@@ -333,7 +398,7 @@ Outputs slice_rule(const Context& c) {
 Outputs pad_rule(const Context& c) {
   const Shape& x = c.shape(0);
   const auto pads = resolve_pads(c.node(), c.inputs(), x.size());
-  if (!pads) throw Unknown{"Pad pads are not a known constant"};
+  if (!pads) throw Unknown{"Pad pads are not a known constant", unknown_dims(x.size()), c.dtype(0)};
   Shape out(x.size());
   for (size_t i = 0; i < x.size(); ++i) {
     out[i] = checked_plus(checked_plus(x[i], (*pads)[i]), (*pads)[i + x.size()]);
@@ -344,6 +409,10 @@ Outputs pad_rule(const Context& c) {
 
 Outputs reshape_rule(const Context& c) {
   const Shape& x = c.shape(0);
+  if (c.node().opset >= 5 && !c.has_values(1)) {
+    const auto length = c.known_length(1);
+    depends_on_values(c, 1, length ? unknown_dims(*length) : Shape{}, c.dtype(0));
+  }
   const std::vector<int64_t> target = c.node().opset < 5 ? c.node().ints_attr("shape") : c.ints(1);
   const bool allow_zero = c.node().int_attr("allowzero", 0) != 0;
   Shape out(target.size());
@@ -409,7 +478,7 @@ Outputs transpose_rule(const Context& c) {
 Outputs squeeze_rule(const Context& c) {
   const Shape& x = c.shape(0);
   const AxesArgument argument = axes_argument(c.node(), c.inputs());
-  if (!argument.known) throw Unknown{"Squeeze axes are not a known constant"};
+  if (!argument.known) throw Unknown{"Squeeze axes are not a known constant", {}, c.dtype(0)};
   const auto rank = static_cast<int64_t>(x.size());
   std::vector<bool> drop(x.size(), false);
   for (int64_t axis : argument.axes) {
@@ -427,7 +496,11 @@ Outputs squeeze_rule(const Context& c) {
 Outputs unsqueeze_rule(const Context& c) {
   const Shape& x = c.shape(0);
   const AxesArgument argument = axes_argument(c.node(), c.inputs());
-  if (!argument.known) throw Unknown{"Unsqueeze axes are not a known constant"};
+  if (!argument.known) {
+    const auto added = c.known_length(1);
+    throw Unknown{"Unsqueeze axes are not a known constant", added ? unknown_dims(x.size() + *added) : Shape{},
+                  c.dtype(0)};
+  }
   const auto rank = static_cast<int64_t>(x.size() + argument.axes.size());
   std::vector<bool> inserted(static_cast<size_t>(rank), false);
   for (int64_t axis : argument.axes) {
@@ -442,11 +515,25 @@ Outputs unsqueeze_rule(const Context& c) {
 }
 
 Outputs expand_rule(const Context& c) {
-  return one(c.dtype(0), broadcast_shapes(c.shape(0), c.ints(1)));
+  const Shape& x = c.shape(0);
+  if (!c.has_values(1)) {
+    // Broadcasting keeps every dim of x that is not 1; the others, and the rank, follow the values.
+    const auto length = c.known_length(1);
+    Shape partial;
+    if (length) {
+      partial = unknown_dims(std::max(*length, x.size()));
+      for (size_t i = 0; i < x.size(); ++i) {
+        if (x[i] != 1) partial[partial.size() - x.size() + i] = x[i];
+      }
+    }
+    depends_on_values(c, 1, partial, c.dtype(0));
+  }
+  return one(c.dtype(0), broadcast_shapes(x, c.ints(1)));
 }
 
 Outputs tile_rule(const Context& c) {
   const Shape& x = c.shape(0);
+  if (!c.has_values(1)) depends_on_values(c, 1, unknown_dims(x.size()), c.dtype(0));
   const std::vector<int64_t> repeats = c.ints(1);
   if (repeats.size() != x.size()) throw ShapeError("repeats and input ranks differ");
   Shape out(x.size());
@@ -502,17 +589,24 @@ Outputs size_rule(const Context& c) {
 }
 
 Outputs constant_of_shape_rule(const Context& c) {
+  const auto found = c.node().attributes.find("value");
+  const DataType type =
+      found != c.node().attributes.end() && found->second.tensor ? found->second.tensor->dtype : DataType::kFloat32;
+  if (!c.has_values(0)) {
+    const auto length = c.known_length(0);
+    depends_on_values(c, 0, length ? unknown_dims(*length) : Shape{}, type);
+  }
   const std::vector<int64_t> shape = c.ints(0);
   for (int64_t dim : shape) {
     if (dim < 0) throw ShapeError(fmt::format("negative dim {}", dim));
   }
-  const auto found = c.node().attributes.find("value");
-  const DataType type =
-      found != c.node().attributes.end() && found->second.tensor ? found->second.tensor->dtype : DataType::kFloat32;
   return one(type, shape);
 }
 
 Outputs range_rule(const Context& c) {
+  for (size_t i = 0; i < 3; ++i) {
+    if (c.present(i) && !values_as_reals(c.in(i))) depends_on_values(c, i, {kAny}, c.dtype(0));
+  }
   const std::vector<double> start = c.reals(0);
   const std::vector<double> limit = c.reals(1);
   const std::vector<double> delta = c.reals(2);
@@ -526,12 +620,17 @@ Outputs range_rule(const Context& c) {
 Outputs eye_like_rule(const Context& c) {
   const DataType type =
       c.node().has("dtype") ? graph::dtype_from_int(static_cast<int>(c.node().int_attr("dtype", 1))) : c.dtype(0);
-  return one(type, c.shape(0));
+  return one(type, c.kept_shape(0, type));
 }
 
 Outputs nonzero_rule(const Context& c) {
+  // [rank of the input, number of non-zero elements].
+  const auto rank = c.known_rank(0);
+  const Shape partial{rank ? static_cast<int64_t>(*rank) : kAny, kAny};
+  if (!c.in(0).shape_known || !c.in(0).values) {
+    throw Unknown{"NonZero's output size depends on the values of its input", partial, DataType::kInt64};
+  }
   const Shape& x = c.shape(0);
-  if (!c.in(0).values) throw Unknown{"NonZero's output size depends on the data"};
   const TensorInfo& in = c.in(0);
   int64_t count = 0;
   if (is_floating(in.dtype)) {
@@ -545,6 +644,13 @@ Outputs nonzero_rule(const Context& c) {
 Outputs topk_rule(const Context& c) {
   const Shape& x = c.shape(0);
   const int64_t axis = normalize_axis(c.node().int_attr("axis", -1), static_cast<int64_t>(x.size()));
+  if (c.node().opset >= 10 && !c.has_values(1)) {
+    Shape partial = x;
+    partial[static_cast<size_t>(axis)] = kAny;
+    const std::string reason = fmt::format("its shape depends on the value of input '{}', which is not a constant",
+                                           c.node().input(1));
+    return {partly_known_tensor(c.dtype(0), partial, reason), partly_known_tensor(DataType::kInt64, partial, reason)};
+  }
   const int64_t k = c.node().opset >= 10 ? c.ints(1).at(0) : c.node().int_attr("k", 0);
   Shape out = x;
   out[static_cast<size_t>(axis)] = k;
@@ -553,6 +659,12 @@ Outputs topk_rule(const Context& c) {
 
 Outputs one_hot_rule(const Context& c) {
   const Shape& indices = c.shape(0);
+  if (!values_as_reals(c.in(1))) {
+    const auto rank = static_cast<int64_t>(indices.size()) + 1;
+    Shape partial = indices;
+    partial.insert(partial.begin() + normalize_axis(c.node().int_attr("axis", -1), rank), kAny);
+    depends_on_values(c, 1, partial, c.dtype(2));
+  }
   const double depth_value = c.reals(1).at(0);
   if (!(depth_value >= 0 && depth_value < 9e18)) throw ShapeError("OneHot depth out of range");
   const auto depth = static_cast<int64_t>(depth_value);
@@ -625,8 +737,15 @@ Shape reduced_shape(const Shape& x, const std::vector<int64_t>& axes, bool all, 
 Outputs reduce_rule(const Context& c) {
   const Shape& x = c.shape(0);
   const AxesArgument argument = axes_argument(c.node(), c.inputs());
-  if (!argument.known) throw Unknown{"reduction axes are not a known constant"};
   const bool keep = c.node().int_attr("keepdims", 1) != 0;
+  if (!argument.known) {
+    // Kept dims are their own size or 1: a dim of 1 stays 1 either way.
+    Shape partial;
+    if (keep) {
+      for (int64_t dim : x) partial.push_back(dim == 1 ? 1 : kAny);
+    }
+    throw Unknown{"reduction axes are not a known constant", partial, c.dtype(0)};
+  }
   if (argument.axes.empty() && c.node().int_attr("noop_with_empty_axes", 0) != 0) return one(c.dtype(0), x);
   return one(c.dtype(0), reduced_shape(x, argument.axes, argument.axes.empty(), keep));
 }
@@ -641,8 +760,58 @@ Outputs arg_reduce_rule(const Context& c) {
 Outputs resize_rule(const Context& c) {
   const Shape& x = c.shape(0);
   const auto resize = resolve_resize(c.node(), c.inputs(), x);
-  if (!resize) throw Unknown{"Resize scales/sizes are not a known constant"};
+  if (!resize) throw Unknown{"Resize scales/sizes are not a known constant", unknown_dims(x.size()), c.dtype(0)};
   return one(c.dtype(0), resize->output);
+}
+
+// ---- operators whose output size depends on input values ------------------------------------
+
+Outputs non_max_suppression_rule(const Context& c) {
+  // [selected boxes, 3]: (batch, class, box) per selected box.
+  (void)c;
+  throw Unknown{"NonMaxSuppression's output size depends on the values of its inputs", {kAny, 3}, DataType::kInt64};
+}
+
+Outputs compress_rule(const Context& c) {
+  const Shape& x = c.shape(0);
+  std::optional<int64_t> selected;
+  if (const auto condition = values_as_ints(c.in(1))) {
+    selected = std::count_if(condition->begin(), condition->end(), [](int64_t v) { return v != 0; });
+  }
+  if (!c.node().has("axis")) {
+    if (!selected) depends_on_values(c, 1, {kAny}, c.dtype(0));
+    return one(c.dtype(0), {*selected});
+  }
+  const int64_t axis = normalize_axis(c.node().int_attr("axis", 0), static_cast<int64_t>(x.size()));
+  Shape out = x;
+  out[static_cast<size_t>(axis)] = selected.value_or(kAny);
+  if (!selected) depends_on_values(c, 1, out, c.dtype(0));
+  return one(c.dtype(0), out);
+}
+
+Outputs unique_rule(const Context& c) {
+  // Y, indices, inverse_indices, counts: only inverse_indices has a size known from the shape.
+  const Shape& x = c.shape(0);
+  const std::string reason = "Unique's output size depends on the values of its input";
+  Shape y{kAny};
+  int64_t inverse = product(x, 0, x.size());
+  if (c.node().has("axis")) {
+    const int64_t axis = normalize_axis(c.node().int_attr("axis", 0), static_cast<int64_t>(x.size()));
+    y = x;
+    y[static_cast<size_t>(axis)] = kAny;
+    inverse = x[static_cast<size_t>(axis)];
+  }
+  return {partly_known_tensor(c.dtype(0), y, reason), partly_known_tensor(DataType::kInt64, {kAny}, reason),
+          known_tensor(DataType::kInt64, {inverse}), partly_known_tensor(DataType::kInt64, {kAny}, reason)};
+}
+
+// ---- losses -----------------------------------------------------------------------------------
+
+Outputs nll_loss_rule(const Context& c) {
+  // The target's shape ([N, d1, ...]) with reduction "none", else a scalar.
+  const Shape& target = c.shape(1);
+  const bool none = c.node().string_attr("reduction", "mean") == "none";
+  return one(c.dtype(0), none ? target : Shape{});
 }
 
 const std::unordered_map<std::string_view, Rule>& rule_table() {
@@ -724,6 +893,10 @@ const std::unordered_map<std::string_view, Rule>& rule_table() {
     t["ArgMin"] = arg_reduce_rule;
     t["Resize"] = resize_rule;
     t["Upsample"] = resize_rule;
+    t["NonMaxSuppression"] = non_max_suppression_rule;
+    t["Compress"] = compress_rule;
+    t["Unique"] = unique_rule;
+    t["NegativeLogLikelihoodLoss"] = nll_loss_rule;
     return t;
   }();
   return table;
@@ -961,8 +1134,11 @@ std::vector<TensorInfo> infer_output_shapes(const OpNode& node, const NodeInputs
     outputs = rule->second(Context(node, inputs));
   } catch (const Unknown& unknown) {
     outputs.clear();
-    for (size_t i = 0; i < node.outputs.size(); ++i)
-      outputs.push_back(unknown_tensor(DataType::kUnknown, unknown.reason));
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      // The rules that know a partial shape know it for every output (Split's parts, Dropout's
+      // mask); the type only for the first.
+      outputs.push_back(partly_known_tensor(i == 0 ? unknown.dtype : DataType::kUnknown, unknown.partial, unknown.reason));
+    }
     return outputs;
   } catch (const std::out_of_range&) {
     throw ShapeError("a constant input has too few elements");

@@ -1,5 +1,6 @@
 #include "bufopt/onnx/tensor_info.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -33,6 +34,15 @@ TensorInfo unknown_tensor(graph::DataType type, std::string reason) {
   TensorInfo tensor;
   tensor.dtype = type;
   tensor.unknown_reason = std::move(reason);
+  return tensor;
+}
+
+TensorInfo partly_known_tensor(graph::DataType type, std::vector<int64_t> partial, std::string reason) {
+  if (!partial.empty() && std::find(partial.begin(), partial.end(), graph::kUnknownDim) == partial.end()) {
+    return known_tensor(type, std::move(partial));
+  }
+  TensorInfo tensor = unknown_tensor(type, std::move(reason));
+  tensor.partial_shape = std::move(partial);
   return tensor;
 }
 
@@ -76,7 +86,9 @@ std::optional<std::vector<double>> values_as_reals(const TensorInfo& tensor) {
 }
 
 std::string shape_string(const std::vector<int64_t>& shape) {
-  return fmt::format("[{}]", fmt::join(shape, ","));
+  std::vector<std::string> dims;
+  for (int64_t dim : shape) dims.push_back(dim == graph::kUnknownDim ? std::string("?") : std::to_string(dim));
+  return fmt::format("[{}]", fmt::join(dims, ","));
 }
 
 }  // namespace bufopt::onnx_import

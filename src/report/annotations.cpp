@@ -61,6 +61,8 @@ std::vector<std::pair<std::string, std::string>> annotation_entries(const ModelR
     }
   }
   for (size_t b = 0; b < graph.buffers.size(); ++b) {
+    // MODEL 9: a tensor of unknown size has no bytes to state; it gets no entry.
+    if (!graph.buffers[b].shape_known()) continue;
     out.emplace_back("bufopt.buffer." + graph.buffers[b].name, format_buffer_annotation(buffer_annotation(report, b)));
   }
   return out;

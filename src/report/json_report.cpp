@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bufopt/execute/execution_check.h"
+#include "bufopt/graph/unknown_sizes.h"
 #include "bufopt/report/model_report.h"
 #include "bufopt/report/pareto.h"
 #include "bufopt/report/text_escape.h"
@@ -38,6 +39,13 @@ ordered_json platform_json(const analysis::Platform& platform) {
           {"processors", platform.processors}};
 }
 
+/// A partly known shape, null where a dim is unknown ([2, null]).
+ordered_json partial_shape_json(const graph::Buffer& buffer) {
+  ordered_json dims = ordered_json::array();
+  for (int64_t dim : buffer.partial_shape) dims.push_back(dim == graph::kUnknownDim ? ordered_json(nullptr) : ordered_json(dim));
+  return dims;
+}
+
 ordered_json buffer_json(const ModelReport& report, graph::BufferId id) {
   const graph::Graph& graph = *report.graph;
   const graph::Buffer& buffer = graph.buffers[static_cast<size_t>(id)];
@@ -47,22 +55,25 @@ ordered_json buffer_json(const ModelReport& report, graph::BufferId id) {
   ordered_json consumers = ordered_json::array();
   for (graph::ActorId consumer : buffer.consumers) consumers.push_back(actor_name(graph, consumer));
   out["consumers"] = consumers;
-  out["shape"] = buffer.shape;
+  // MODEL 9: an unknown shape is null ([] is a scalar), with what is known of it; its bytes null.
+  const bool known = buffer.shape_known();
+  out["shape"] = known ? ordered_json(buffer.shape) : ordered_json(nullptr);
   out["dtype"] = std::string(graph::dtype_name(buffer.dtype));
   out["streaming_axis"] = buffer.streaming_axis ? ordered_json(*buffer.streaming_axis) : ordered_json(nullptr);
-  out["row_bytes"] = buffer.row_bytes();
-  out["tensor_bytes"] = buffer.tensor_bytes();
+  out["row_bytes"] = known ? ordered_json(buffer.row_bytes()) : ordered_json(nullptr);
+  out["tensor_bytes"] = known ? ordered_json(buffer.tensor_bytes()) : ordered_json(nullptr);
   const char* io = io_name(buffer.io);
   out["io"] = io ? ordered_json(io) : ordered_json(nullptr);
   if (!buffer.unknown_reason.empty()) out["unknown_reason"] = buffer.unknown_reason;
+  if (!buffer.partial_shape.empty()) out["partial_shape"] = partial_shape_json(buffer);
   if (report.analysis) {
     const analysis::Evaluation& evaluation = report.analysis->evaluation;
     const auto index = static_cast<size_t>(id);
     const int64_t capacity = evaluation.usage.capacity_rows[index];
     const bool counted = evaluation.network.channels[index].counted;
     out["capacity_rows"] = counted ? ordered_json(capacity) : ordered_json(nullptr);
-    out["bytes"] = counted ? capacity * buffer.row_bytes() : 0;
-    out["offset"] = counted ? ordered_json(evaluation.arena.offsets[index]) : ordered_json(nullptr);
+    out["bytes"] = !known ? ordered_json(nullptr) : counted ? ordered_json(capacity * buffer.row_bytes()) : ordered_json(0);
+    out["offset"] = counted && known ? ordered_json(evaluation.arena.offsets[index]) : ordered_json(nullptr);
     const analysis::Lifetime& lifetime = evaluation.usage.lifetimes[index];
     out["lifetime"] = lifetime.first >= 0 ? ordered_json::array({lifetime.first, lifetime.last}) : ordered_json(nullptr);
   }
@@ -126,6 +137,12 @@ ordered_json summary_json(const ModelReport& report) {
   out["buffers"] = graph.buffers.size();
   out["stream_io"] = report.stream_io;
   out["activation_bytes"] = report.activation_bytes > 0 ? ordered_json(report.activation_bytes) : ordered_json(nullptr);
+  // MODEL 9: tensors of unknown size the figures above exclude (then --budget cannot hold).
+  ordered_json unknown = ordered_json::array();
+  for (graph::BufferId id : graph::unknown_size_buffers(graph, report.stream_io)) {
+    unknown.push_back(graph.buffers[static_cast<size_t>(id)].name);
+  }
+  out["unknown_size_buffers"] = unknown;
   return out;
 }
 
@@ -212,14 +229,18 @@ std::string to_csv(const ModelReport& report) {
     }
     const char* io = io_name(buffer.io);
     std::string analysed = ",,";
-    if (report.analysis && report.analysis->evaluation.network.channels[i].counted) {
+    const bool known = buffer.shape_known();
+    if (report.analysis && report.analysis->evaluation.network.channels[i].counted && !known) {
+      analysed = fmt::format("{},?,", report.analysis->evaluation.usage.capacity_rows[i]);
+    } else if (report.analysis && report.analysis->evaluation.network.channels[i].counted) {
       const int64_t capacity = report.analysis->evaluation.usage.capacity_rows[i];
       analysed = fmt::format("{},{},{}", capacity, capacity * buffer.row_bytes(), report.analysis->evaluation.arena.offsets[i]);
     }
     out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", csv_field(buffer.name), csv_field(actor_name(graph, buffer.producer)),
-                       csv_field(consumers), fmt::join(buffer.shape, "x"), graph::dtype_name(buffer.dtype),
-                       buffer.streaming_axis ? std::to_string(*buffer.streaming_axis) : std::string(), buffer.row_bytes(),
-                       buffer.tensor_bytes(), io ? io : "", analysed);
+                       csv_field(consumers), graph::shape_text(buffer), graph::dtype_name(buffer.dtype),
+                       buffer.streaming_axis ? std::to_string(*buffer.streaming_axis) : std::string(),
+                       known ? std::to_string(buffer.row_bytes()) : "?", known ? std::to_string(buffer.tensor_bytes()) : "?",
+                       io ? io : "", analysed);
   }
   return out;
 }

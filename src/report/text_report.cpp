@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "bufopt/graph/checked_math.h"
+#include "bufopt/graph/unknown_sizes.h"
 #include "bufopt/report/model_report.h"
 #include "bufopt/report/units.h"
 
@@ -38,8 +39,23 @@ std::string consumers_label(const graph::Graph& graph, const graph::Buffer& buff
 }
 
 std::string shape_label(const graph::Buffer& buffer) {
-  if (!buffer.shape_known()) return "?";
-  return fmt::format("{}", fmt::join(buffer.shape, "x"));
+  return graph::shape_text(buffer);
+}
+
+/// Bytes for a table cell: "?" when the buffer's size is unknown (MODEL 9).
+std::string bytes_label(const graph::Buffer& buffer, int64_t bytes) {
+  return buffer.shape_known() ? format_bytes(bytes) : "?";
+}
+
+/// MODEL 9: the figures exclude tensors of unknown size; say so, naming them.
+void append_unknown_sizes(std::string& out, const ModelReport& report, const TextOptions& options) {
+  const std::vector<graph::BufferId> unknown = graph::unknown_size_buffers(*report.graph, report.stream_io);
+  if (unknown.empty()) return;
+  std::vector<std::string> names;
+  for (graph::BufferId id : unknown) names.push_back(report.graph->buffers[static_cast<size_t>(id)].name);
+  out += paint(options, "33", fmt::format("  the figures exclude {} tensor(s) of unknown size: {}", unknown.size(),
+                                          fit(fmt::format("{}", fmt::join(names, ", ")), 60))) +
+         "\n";
 }
 
 std::string ratio(int64_t whole, int64_t part) {
@@ -96,12 +112,13 @@ std::string inspect_text(const ModelReport& report, const TextOptions& options) 
   for (const graph::Buffer& buffer : graph.buffers) {
     const std::string flow = actor_label(graph, buffer.producer) + " -> " + consumers_label(graph, buffer);
     out += fmt::format("  {:<24} {:<30} {:<16} {:<7} {:>9} {:>10}{}\n", fit(buffer.name, 24), fit(flow, 30),
-                       fit(shape_label(buffer), 16), graph::dtype_name(buffer.dtype), format_bytes(buffer.row_bytes()),
-                       format_bytes(buffer.tensor_bytes()), buffer.io == graph::IoRole::kNone ? "" : " (I/O)");
+                       fit(shape_label(buffer), 16), graph::dtype_name(buffer.dtype), bytes_label(buffer, buffer.row_bytes()),
+                       bytes_label(buffer, buffer.tensor_bytes()), buffer.io == graph::IoRole::kNone ? "" : " (I/O)");
   }
   const analysis::Baselines& b = report.baselines;
   out += fmt::format("\nwhole tensors {}, shared layer by layer {} (live peak {})\n", format_bytes(b.baseline_bytes),
                      format_bytes(b.baseline_shared_bytes), format_bytes(b.live_peak_bytes));
+  append_unknown_sizes(out, report, options);
   append_notes(out, graph, options);
   append_annotations(out, graph);
   return out;
@@ -154,7 +171,7 @@ void append_top_buffers(std::string& out, const ModelReport& report, const TextO
     const graph::Buffer& buffer = graph.buffers[i];
     const std::string flow = actor_label(graph, buffer.producer) + " -> " + consumers_label(graph, buffer);
     out += fmt::format("  {:<26} {:<26} {:>9} {:>10}\n", fit(buffer.name, 26), fit(flow, 26),
-                       fmt::format("{}/{}", evaluation.usage.capacity_rows[i], buffer.rows()), format_bytes(bytes(i)));
+                       fmt::format("{}/{}", evaluation.usage.capacity_rows[i], buffer.rows()), bytes_label(buffer, bytes(i)));
     ++listed;
   }
 }
@@ -275,15 +292,18 @@ std::string summary_text(const ModelReport& report, const TextOptions& options) 
   const analysis::Evaluation& evaluation = result.evaluation;
   const std::string verdict = result.verification.ok ? paint(options, "32", "verified") : paint(options, "31", "NOT VERIFIED");
   if (options.quiet) {
-    return fmt::format("{}: arena {} (whole tensors shared {}), slowdown {:.3f} <= {:.3f}, {}\n", report.model_path,
+    const size_t unknown = graph::unknown_size_buffers(*report.graph, report.stream_io).size();
+    return fmt::format("{}: arena {} (whole tensors shared {}), slowdown {:.3f} <= {:.3f}, {}{}\n", report.model_path,
                        format_bytes(evaluation.shared_bytes), format_bytes(report.baselines.baseline_shared_bytes),
-                       evaluation.slowdown, result.options.max_slowdown, verdict);
+                       evaluation.slowdown, result.options.max_slowdown, verdict,
+                       unknown == 0 ? std::string() : fmt::format(" (excluding {} tensor(s) of unknown size)", unknown));
   }
   const graph::Graph& graph = *report.graph;
   std::string out = fmt::format("{} ({}): {} actors, {} buffers\n", report.model_path, graph.name, graph.actors.size(),
                                 graph.buffers.size());
   out += platform_line(report) + "\n\n";
   append_lineup(out, report, options);
+  append_unknown_sizes(out, report, options);
   if (result.pipelined) {
     out += pipelined_line(result, verdict);
   } else {

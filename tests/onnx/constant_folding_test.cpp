@@ -210,7 +210,9 @@ TEST(ShapeRules, UnknownReshapeTargetLeavesTheShapeUnknownWithAReason) {
   const TensorInfo x = activation({2, 3});
   const std::vector<TensorInfo> outputs = infer_output_shapes(node, {&x, &target});
   EXPECT_FALSE(outputs[0].shape_known);
-  EXPECT_EQ(outputs[0].unknown_reason, "input 'target' is not a known constant");
+  EXPECT_EQ(outputs[0].unknown_reason, "its shape depends on the values of input 'target', which is not a constant");
+  // Its rank is the target's length (MODEL 9: a partly known shape).
+  EXPECT_EQ(outputs[0].partial_shape, (std::vector<int64_t>(3, graph::kUnknownDim)));
 }
 
 TEST(ShapeRules, SqueezeUnsqueezeFlattenTranspose) {

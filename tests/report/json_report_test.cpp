@@ -58,7 +58,8 @@ const Fields kSummary = {{"max_slowdown", Kind::kNumber},     {"slowdown", Kind:
                          {"verified", Kind::kBool},           {"firings", Kind::kInt},
                          {"parameter_bytes", Kind::kInt},     {"macs", Kind::kInt},
                          {"actors", Kind::kInt},              {"buffers", Kind::kInt},
-                         {"stream_io", Kind::kBool},          {"activation_bytes", Kind::kIntOrNull}};
+                         {"stream_io", Kind::kBool},          {"activation_bytes", Kind::kIntOrNull},
+                         {"unknown_size_buffers", Kind::kArray}};
 const Fields kActor = {{"name", Kind::kString}, {"op_type", Kind::kString}, {"fused", Kind::kArray},
                        {"macs", Kind::kInt},    {"barrier", Kind::kBool},   {"streaming_reduction", Kind::kBool},
                        {"granularity", Kind::kInt},

@@ -14,6 +14,10 @@ namespace bufopt::graph {
 /// but counted in no figure unless --stream-io.
 enum class IoRole { kNone, kInput, kOutput };
 
+/// A dim of Buffer::partial_shape (and onnx_import::TensorInfo::partial_shape) whose size is
+/// unknown: it depends on input values (NonZero's second dim, Range's length, ...).
+inline constexpr int64_t kUnknownDim = -1;
+
 /// One activation tensor (never a constant or weight: those are parameters).
 struct Buffer {
   /// The ONNX tensor name.
@@ -32,9 +36,15 @@ struct Buffer {
   /// Actors reading it, in graph order, without repetition.
   std::vector<ActorId> consumers;
   IoRole io = IoRole::kNone;
-  /// Why the shape is unknown; empty when known.
+  /// Why the size is unknown (its shape depends on input values, no rule gives it, or its element
+  /// type is unknown); empty when known. MODEL 9: such a buffer is the whole output of a barrier,
+  /// one token of unknown size, which every memory figure excludes (see unknown_shapes.h).
   std::string unknown_reason;
+  /// What is known of an unknown shape: one entry per axis, kUnknownDim where the size is
+  /// unknown (NonZero's [2, ?]); empty when even the rank is unknown, or the shape is known.
+  std::vector<int64_t> partial_shape;
 
+  /// True when the tensor's size is known (shape and element type).
   bool shape_known() const { return unknown_reason.empty(); }
   /// Elements in the whole tensor (1 for a scalar, 0 when unknown). Saturates at INT64_MAX.
   int64_t elements() const;

@@ -25,6 +25,12 @@ bool has_shape_rule(const OpNode& node);
 /// Precondition: has_shape_rule(node).
 std::vector<TensorInfo> infer_output_shapes(const OpNode& node, const NodeInputs& inputs);
 
+/// True when a PRelu `node`'s slope of shape `slope` applies per channel (axis 1 of an input of
+/// shape `x`): before opset 7 a slope of shape [C] did (the operator's version-specific rule),
+/// where numpy broadcasting (opset 7 on) aligns it with the last axis. The executor's PRelu
+/// kernel follows the same condition.
+bool prelu_per_channel(const OpNode& node, const std::vector<int64_t>& x, const std::vector<int64_t>& slope);
+
 /// `axis` in [-rank, rank) made non-negative; throws ShapeError when out of range.
 int64_t normalize_axis(int64_t axis, int64_t rank);
 

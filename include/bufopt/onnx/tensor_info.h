@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bufopt/graph/buffer.h"
 #include "bufopt/graph/dtype.h"
 
 namespace bufopt::onnx_import {
@@ -35,6 +36,9 @@ struct TensorInfo {
   bool shape_known = false;
   /// Why the shape is unknown; empty when it is known.
   std::string unknown_reason;
+  /// What is known of an unknown shape: one entry per axis, graph::kUnknownDim where unknown;
+  /// empty when the rank is unknown too (or the shape is known).
+  std::vector<int64_t> partial_shape;
   /// True for initializers, Constant nodes and everything folded from them (never a buffer).
   bool constant = false;
   /// The elements of a constant, when small enough to hold and computable; nullopt otherwise.
@@ -54,6 +58,10 @@ bool is_floating(graph::DataType type);
 TensorInfo known_tensor(graph::DataType type, std::vector<int64_t> shape);
 /// A tensor whose shape is unknown for `reason`.
 TensorInfo unknown_tensor(graph::DataType type, std::string reason);
+/// A tensor whose shape is unknown for `reason` but of known rank: `partial` holds each axis's
+/// size or graph::kUnknownDim (empty: rank unknown too). A non-empty `partial` without an
+/// unknown dim gives a known tensor.
+TensorInfo partly_known_tensor(graph::DataType type, std::vector<int64_t> partial, std::string reason);
 /// A constant holding `values` (ints or reals following `type`).
 TensorInfo constant_tensor(graph::DataType type, std::vector<int64_t> shape, Values values);
 /// A constant int64 tensor.
@@ -68,7 +76,7 @@ std::optional<std::vector<int64_t>> values_as_ints(const TensorInfo& tensor);
 /// The elements of a constant as double, or nullopt without values.
 std::optional<std::vector<double>> values_as_reals(const TensorInfo& tensor);
 
-/// "[1,3,224,224]" for messages.
+/// "[1,3,224,224]" for messages; an unknown dim (graph::kUnknownDim) is "?".
 std::string shape_string(const std::vector<int64_t>& shape);
 
 }  // namespace bufopt::onnx_import
