@@ -80,6 +80,8 @@ BENCHMARK_CAPTURE(BM_Import, mobilenetv2, std::string("mobilenetv2"))->Unit(benc
 BENCHMARK_CAPTURE(BM_Import, resnet50, std::string("resnet50"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_AnalyzeAnchor, mobilenetv2, std::string("mobilenetv2"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_AnalyzeAnchor, resnet50, std::string("resnet50"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_AnalyzeAnchor, resnet152, std::string("resnet152"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_AnalyzeAnchor, densenet121, std::string("densenet121"))->Unit(benchmark::kMillisecond);
 
 /// Import of a real model file at a fixed input shape.
 void BM_ImportFile(benchmark::State& state, const std::string& relative_path, const std::string& input,
