@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <deque>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "bufopt/analysis/time_model.h"
@@ -10,39 +13,20 @@
 #include "bufopt/dataflow/row_windows.h"
 #include "bufopt/graph/checked_math.h"
 
-// How the bound is computed, and why it holds:
-//  1. Extra firings cost firing_overhead_s each, so within R the whole plan has at most
-//     budget = (R - 1) * T_baseline / overhead extra firings, and actor a alone at most that:
-//     ceil(H_a / g_a) - 1 <= budget gives the smallest granularity g_min(a) it may take.
-//  2. For every granularity g in [g_min(a), H_a] actor a may take, every firing f of a needs at
-//     once, in buffers alive at that moment: its window on each counted input (rows written and
-//     not released by a) and the rows it writes on each counted output (they occupy their slots
-//     while being written, SPEC 4). Buffers alive at one moment never share bytes, so the arena
-//     of any order is at least need(a, g) = max_f of that sum.
-//  3. The actor takes one of those g, hence bound(a) = min over g of need(a, g), and the bound
-//     is the max over actors. A barrier (one firing) reads its counted inputs whole. For a
-//     streaming reduction H_a and g count input rows (dataflow::phase_rows): firing f needs
-//     input rows [f*g, (f+1)*g) and only the last also writes the output row, so need(a, g) is
-//     max(g input rows, the last firing's rows + the output row).
-// The bound counts neither buffers held across the firing by other actors nor the rows pulled
-// ahead of a window, so it is usually well below what a real order needs.
+// The bounds and their proofs are in the header (lower_bound.h); the step numbers below are its.
 
 namespace bufopt::analysis {
 
 namespace {
 
 constexpr int64_t kSaturated = std::numeric_limits<int64_t>::max();
+/// "Unlimited" in the flow network; far above any sum of byte weights that saturate below it.
+constexpr int64_t kInfinite = std::numeric_limits<int64_t>::max() / 4;
 
-int64_t saturating_add(int64_t a, int64_t b) {
-  return graph::checked_add(a, b).value_or(kSaturated);
-}
-int64_t saturating_mul(int64_t a, int64_t b) {
-  return graph::checked_mul(a, b).value_or(kSaturated);
-}
+int64_t add_saturated(int64_t a, int64_t b) { return graph::checked_add(a, b).value_or(kSaturated); }
+int64_t mul_saturated(int64_t a, int64_t b) { return graph::checked_mul(a, b).value_or(kSaturated); }
 
-bool counted(const graph::Buffer& buffer, bool stream_io) {
-  return buffer.io == graph::IoRole::kNone || stream_io;
-}
+bool counted(const graph::Buffer& buffer, bool stream_io) { return buffer.io == graph::IoRole::kNone || stream_io; }
 
 /// The largest number of extra firings any plan within R can afford; nullopt when unlimited.
 std::optional<int64_t> most_extra_firings(const graph::Graph& graph, const AnalysisOptions& options) {
@@ -55,68 +39,350 @@ std::optional<int64_t> most_extra_firings(const graph::Graph& graph, const Analy
   return static_cast<int64_t>(std::floor(budget));
 }
 
-/// One counted input of an actor: its per-phase-row windows and bytes per row.
-struct InputRows {
-  std::vector<dataflow::RowRange> windows;
-  int64_t in_rows = 0;
+/// What the rows of one actor port tell the bound, for every granularity the actor may take.
+struct PortRows {
+  graph::BufferId buffer = 0;
   int64_t row_bytes = 0;
+  bool counted = false;
+  /// rows[i]: the most rows one firing reads (input) or writes (output) at the i-th granularity.
+  std::vector<int64_t> rows;
+  int64_t fewest = 0;  ///< min of rows: a capacity every plan within R gives the buffer (step 1)
+  // Inputs only (windows of the phase rows, monotone):
+  bool last_row_reads = false;   ///< the last phase row's window is not empty
+  bool last_row_ends = false;    ///< ... and reaches the buffer's last row
+  bool every_row_reads = false;  ///< no phase row's window is empty
+  bool some_row_reads = false;   ///< at least one phase row's window is not empty
 };
 
-/// One counted output of an actor: its index among the actor's outputs and bytes per row.
-struct OutputRows {
-  size_t index = 0;
-  int64_t row_bytes = 0;
+/// One actor's ports and its per-firing bound of step 0.
+struct ActorRows {
+  std::vector<PortRows> inputs;
+  std::vector<PortRows> outputs;
+  std::vector<int64_t> granularities;  ///< effective, ascending, those within R
+  int64_t firing_bound = 0;            ///< step 0: min over g of the largest firing's bytes
 };
 
-/// need(a, g) of step 2: the windows one firing reads plus the rows it writes (a streaming
-/// reduction's firings write nothing until the last, which writes the output row).
-int64_t firing_need(const graph::Graph& graph, graph::ActorId a, const std::vector<InputRows>& inputs,
-                    const std::vector<OutputRows>& outputs, int64_t rows, int64_t granularity) {
-  const int64_t phases = dataflow::phase_count(rows, granularity);
-  std::vector<int64_t> bytes(static_cast<size_t>(phases), 0);
-  for (const InputRows& input : inputs) {
-    const dataflow::InputPort port = dataflow::input_port(0, input.windows, input.in_rows, granularity);
-    for (size_t f = 0; f < bytes.size(); ++f) {
-      bytes[f] = saturating_add(bytes[f], saturating_mul(port.window[f].size(), input.row_bytes));
-    }
-  }
-  for (const OutputRows& output : outputs) {
-    const dataflow::OutputPort port = dataflow::actor_output_port(graph, a, output.index, granularity);
-    int64_t before = 0;
-    for (size_t f = 0; f < bytes.size(); ++f) {
-      bytes[f] = saturating_add(bytes[f], saturating_mul(port.written[f] - before, output.row_bytes));
-      before = port.written[f];
-    }
-  }
-  return *std::max_element(bytes.begin(), bytes.end());
-}
-
-int64_t actor_bound(const graph::Graph& graph, graph::ActorId a, const AnalysisOptions& options) {
+ActorRows actor_rows(const graph::Graph& graph, graph::ActorId a, const AnalysisOptions& options) {
   const graph::Actor& actor = graph.actors[static_cast<size_t>(a)];
-  // Granularities count phase rows: output rows, or input rows of a streaming reduction.
-  const int64_t rows = dataflow::phase_rows(graph, a);
-  std::vector<InputRows> inputs;
-  for (size_t i = 0; i < actor.inputs.size(); ++i) {
-    const graph::Buffer& buffer = graph.buffers[static_cast<size_t>(actor.inputs[i])];
-    if (!counted(buffer, options.stream_io)) continue;
-    // As build_network does: a barrier reads every input whole, a streaming reduction row by row.
-    inputs.push_back({dataflow::phase_row_windows(graph, a, i), buffer.rows(), buffer.row_bytes()});
-  }
-  std::vector<OutputRows> outputs;
-  for (size_t o = 0; o < actor.outputs.size(); ++o) {
-    const graph::Buffer& buffer = graph.buffers[static_cast<size_t>(actor.outputs[o])];
-    if (counted(buffer, options.stream_io)) outputs.push_back({o, buffer.row_bytes()});
-  }
-  if (inputs.empty() && outputs.empty()) return 0;
-  const int64_t smallest = minimum_granularity(graph, a, options);
-  int64_t bound = kSaturated;
-  for (int64_t g = smallest; g <= rows; ++g) {
+  const int64_t phase_rows = dataflow::phase_rows(graph, a);
+  ActorRows result;
+  for (int64_t g = minimum_granularity(graph, a, options); g <= phase_rows; ++g) {
     const int64_t effective = dataflow::effective_granularity(graph, a, g);
-    bound = std::min(bound, firing_need(graph, a, inputs, outputs, rows, effective));
+    result.granularities.push_back(effective);
     if (effective != g) break;  // a barrier: one granularity only
   }
-  return bound;
+  std::vector<std::vector<dataflow::RowRange>> windows;
+  for (size_t i = 0; i < actor.inputs.size(); ++i) {
+    const graph::Buffer& buffer = graph.buffers[static_cast<size_t>(actor.inputs[i])];
+    PortRows port;
+    port.buffer = actor.inputs[i];
+    port.row_bytes = buffer.row_bytes();
+    port.counted = counted(buffer, options.stream_io);
+    windows.push_back(dataflow::phase_row_windows(graph, a, i));
+    const auto& rows = windows.back();
+    port.last_row_reads = !rows.empty() && rows.back().size() > 0;
+    port.last_row_ends = port.last_row_reads && rows.back().end >= buffer.rows();
+    port.every_row_reads = std::all_of(rows.begin(), rows.end(), [](const auto& w) { return w.size() > 0; });
+    port.some_row_reads = std::any_of(rows.begin(), rows.end(), [](const auto& w) { return w.size() > 0; });
+    result.inputs.push_back(std::move(port));
+  }
+  for (size_t o = 0; o < actor.outputs.size(); ++o) {
+    const graph::Buffer& buffer = graph.buffers[static_cast<size_t>(actor.outputs[o])];
+    PortRows port;
+    port.buffer = actor.outputs[o];
+    port.row_bytes = buffer.row_bytes();
+    port.counted = counted(buffer, options.stream_io);
+    result.outputs.push_back(std::move(port));
+  }
+  int64_t firing_bound = kSaturated;
+  for (const int64_t g : result.granularities) {
+    const int64_t phases = dataflow::phase_count(phase_rows, g);
+    std::vector<int64_t> bytes(static_cast<size_t>(phases), 0);
+    for (size_t i = 0; i < result.inputs.size(); ++i) {
+      PortRows& port = result.inputs[i];
+      const graph::Buffer& buffer = graph.buffers[static_cast<size_t>(port.buffer)];
+      const dataflow::InputPort rows = dataflow::input_port(0, windows[i], buffer.rows(), g);
+      int64_t widest = 0;
+      for (size_t f = 0; f < bytes.size(); ++f) {
+        widest = std::max(widest, rows.window[f].size());
+        if (port.counted) bytes[f] = add_saturated(bytes[f], mul_saturated(rows.window[f].size(), port.row_bytes));
+      }
+      port.rows.push_back(widest);
+    }
+    for (size_t o = 0; o < result.outputs.size(); ++o) {
+      PortRows& port = result.outputs[o];
+      const dataflow::OutputPort rows = dataflow::actor_output_port(graph, a, o, g);
+      int64_t before = 0;
+      int64_t most = 0;
+      for (size_t f = 0; f < bytes.size(); ++f) {
+        most = std::max(most, rows.written[f] - before);
+        if (port.counted) bytes[f] = add_saturated(bytes[f], mul_saturated(rows.written[f] - before, port.row_bytes));
+        before = rows.written[f];
+      }
+      port.rows.push_back(most);
+    }
+    firing_bound = std::min(firing_bound, *std::max_element(bytes.begin(), bytes.end()));
+  }
+  for (auto* ports : {&result.inputs, &result.outputs}) {
+    for (PortRows& port : *ports) port.fewest = *std::min_element(port.rows.begin(), port.rows.end());
+  }
+  const bool any_counted =
+      std::any_of(result.inputs.begin(), result.inputs.end(), [](const PortRows& p) { return p.counted; }) ||
+      std::any_of(result.outputs.begin(), result.outputs.end(), [](const PortRows& p) { return p.counted; });
+  result.firing_bound = any_counted ? firing_bound : 0;
+  return result;
 }
+
+/// Sets of actors as bit rows.
+class ActorSet {
+ public:
+  explicit ActorSet(size_t size) : words_((size + 63) / 64, 0) {}
+  void insert(size_t i) { words_[i / 64] |= uint64_t{1} << (i % 64); }
+  bool contains(size_t i) const { return (words_[i / 64] >> (i % 64)) & 1; }
+  void merge(const ActorSet& other) {
+    for (size_t w = 0; w < words_.size(); ++w) words_[w] |= other.words_[w];
+  }
+
+ private:
+  std::vector<uint64_t> words_;
+};
+
+/// Maximum flow (Dinic's algorithm) on a small network with saturating int64 capacities.
+class MaxFlow {
+ public:
+  explicit MaxFlow(size_t nodes) : first_(nodes, -1), level_(nodes), next_edge_(nodes) {}
+
+  void add_edge(size_t from, size_t to, int64_t capacity) {
+    if (capacity <= 0) return;
+    edges_.push_back({to, capacity, first_[from]});
+    first_[from] = static_cast<int64_t>(edges_.size()) - 1;
+    edges_.push_back({from, 0, first_[to]});
+    first_[to] = static_cast<int64_t>(edges_.size()) - 1;
+  }
+
+  int64_t run(size_t source, size_t sink) {
+    int64_t total = 0;
+    while (levels(source, sink)) {
+      for (size_t v = 0; v < first_.size(); ++v) next_edge_[v] = first_[v];
+      for (int64_t pushed = push(source, sink, kInfinite); pushed > 0; pushed = push(source, sink, kInfinite)) {
+        total = std::min(kInfinite, total + pushed);
+      }
+    }
+    return total;
+  }
+
+ private:
+  struct Edge {
+    size_t to;
+    int64_t capacity;
+    int64_t next;
+  };
+
+  bool levels(size_t source, size_t sink) {
+    std::fill(level_.begin(), level_.end(), -1);
+    std::deque<size_t> queue = {source};
+    level_[source] = 0;
+    while (!queue.empty()) {
+      const size_t v = queue.front();
+      queue.pop_front();
+      for (int64_t e = first_[v]; e >= 0; e = edges_[static_cast<size_t>(e)].next) {
+        const Edge& edge = edges_[static_cast<size_t>(e)];
+        if (edge.capacity > 0 && level_[edge.to] < 0) {
+          level_[edge.to] = level_[v] + 1;
+          queue.push_back(edge.to);
+        }
+      }
+    }
+    return level_[sink] >= 0;
+  }
+
+  int64_t push(size_t v, size_t sink, int64_t limit) {
+    if (v == sink) return limit;
+    for (int64_t& e = next_edge_[v]; e >= 0; e = edges_[static_cast<size_t>(e)].next) {
+      Edge& edge = edges_[static_cast<size_t>(e)];
+      if (edge.capacity <= 0 || level_[edge.to] != level_[v] + 1) continue;
+      const int64_t pushed = push(edge.to, sink, std::min(limit, edge.capacity));
+      if (pushed > 0) {
+        edge.capacity -= pushed;
+        edges_[static_cast<size_t>(e) ^ 1].capacity += pushed;
+        return pushed;
+      }
+    }
+    return 0;
+  }
+
+  std::vector<Edge> edges_;
+  std::vector<int64_t> first_;
+  std::vector<int64_t> level_;
+  std::vector<int64_t> next_edge_;
+};
+
+/// Everything the moment bounds (steps 2-4) share across actors.
+class MomentBound {
+ public:
+  MomentBound(const graph::Graph& graph, const AnalysisOptions& options, const std::vector<ActorRows>& rows)
+      : graph_(graph), options_(options), rows_(rows), later_(graph.actors.size(), ActorSet(graph.actors.size())) {
+    fewest_capacity();
+    last_after_closure();
+  }
+
+  /// Step 4 at actor a's last firing.
+  int64_t at_last_firing_of(graph::ActorId a) const {
+    const size_t n = graph_.actors.size();
+    const ActorRows& own = rows_[static_cast<size_t>(a)];
+    // Which of a's buffers are surely alive at its last firing (step 2), and their bytes.
+    std::vector<bool> adjacent(graph_.buffers.size(), false);
+    std::vector<std::pair<const PortRows*, int64_t>> alive;  // port, capacity others impose
+    for (const auto* ports : {&own.inputs, &own.outputs}) {
+      for (const PortRows& port : *ports) {
+        const bool is_input = ports == &own.inputs;
+        if (!port.counted || (is_input && !port.last_row_reads)) continue;
+        adjacent[static_cast<size_t>(port.buffer)] = true;
+        alive.push_back({&port, capacity_from_others(port.buffer, a)});
+      }
+    }
+    int64_t adjacent_bytes = kSaturated;
+    for (size_t g = 0; g < own.granularities.size(); ++g) {
+      int64_t bytes = 0;
+      for (const auto& [port, others] : alive) {
+        bytes = add_saturated(bytes, mul_saturated(std::max(port->rows[g], others), port->row_bytes));
+      }
+      adjacent_bytes = std::min(adjacent_bytes, bytes);
+    }
+    if (alive.empty()) adjacent_bytes = 0;
+
+    // Actors whose first firing comes before a's last (step 3).
+    ActorSet before(n);
+    std::vector<graph::ActorId> work;
+    ActorSet last_before(n);
+    for (size_t z = 0; z < n; ++z) {
+      if (static_cast<graph::ActorId>(z) == a || later_[z].contains(static_cast<size_t>(a))) {
+        last_before.insert(z);
+        before.insert(z);
+        work.push_back(static_cast<graph::ActorId>(z));
+      }
+    }
+    while (!work.empty()) {
+      const graph::ActorId w = work.back();
+      work.pop_back();
+      const ActorRows& reader = rows_[static_cast<size_t>(w)];
+      for (const PortRows& port : reader.inputs) {
+        const graph::ActorId z = graph_.buffers[static_cast<size_t>(port.buffer)].producer;
+        if (!port.every_row_reads || z == graph::kNoActor || before.contains(static_cast<size_t>(z))) continue;
+        before.insert(static_cast<size_t>(z));
+        work.push_back(z);
+      }
+    }
+
+    // The flow network of step 4: buffer t is nodes 2t (in) and 2t+1 (out).
+    const size_t source = 2 * graph_.buffers.size();
+    const size_t sink = source + 1;
+    MaxFlow flow(sink + 1);
+    for (size_t t = 0; t < graph_.buffers.size(); ++t) {
+      const graph::Buffer& buffer = graph_.buffers[t];
+      const bool free = adjacent[t] || !counted(buffer, options_.stream_io);
+      flow.add_edge(2 * t, 2 * t + 1, free ? 0 : mul_saturated(fewest_[t], buffer.row_bytes()));
+      if (started(static_cast<graph::BufferId>(t), a, before, last_before)) flow.add_edge(source, 2 * t, kInfinite);
+      if (read_after(static_cast<graph::BufferId>(t), a)) flow.add_edge(2 * t + 1, sink, kInfinite);
+    }
+    for (size_t y = 0; y < n; ++y) {
+      const graph::Actor& actor = graph_.actors[y];
+      const ActorRows& ports = rows_[y];
+      for (size_t i = 0; i < actor.inputs.size(); ++i) {
+        if (!ports.inputs[i].last_row_reads) continue;
+        for (graph::BufferId out : actor.outputs) {
+          flow.add_edge(2 * static_cast<size_t>(actor.inputs[i]) + 1, 2 * static_cast<size_t>(out), kInfinite);
+        }
+      }
+    }
+    return add_saturated(adjacent_bytes, flow.run(source, sink));
+  }
+
+ private:
+  /// Step 1 for every buffer: the largest of the capacities its producer and readers impose.
+  void fewest_capacity() {
+    fewest_.assign(graph_.buffers.size(), 0);
+    for (size_t a = 0; a < rows_.size(); ++a) {
+      for (const auto* ports : {&rows_[a].inputs, &rows_[a].outputs}) {
+        for (const PortRows& port : *ports) {
+          int64_t& fewest = fewest_[static_cast<size_t>(port.buffer)];
+          fewest = std::max(fewest, port.fewest);
+        }
+      }
+    }
+  }
+
+  /// The capacity buffer t gets in every plan within R from its actors other than `a`.
+  int64_t capacity_from_others(graph::BufferId t, graph::ActorId a) const {
+    int64_t most = 0;
+    const graph::Buffer& buffer = graph_.buffers[static_cast<size_t>(t)];
+    std::vector<graph::ActorId> actors = buffer.consumers;
+    if (buffer.producer != graph::kNoActor) actors.push_back(buffer.producer);
+    for (const graph::ActorId x : actors) {
+      if (x == a) continue;
+      for (const auto* ports : {&rows_[static_cast<size_t>(x)].inputs, &rows_[static_cast<size_t>(x)].outputs}) {
+        for (const PortRows& port : *ports) {
+          if (port.buffer == t) most = std::max(most, port.fewest);
+        }
+      }
+    }
+    return most;
+  }
+
+  /// later_[x]: the actors whose last firing surely comes after x's last (step 3, relation L+).
+  void last_after_closure() {
+    for (size_t x = graph_.actors.size(); x-- > 0;) {
+      for (graph::BufferId out : graph_.actors[x].outputs) {
+        for (graph::ActorId y : graph_.buffers[static_cast<size_t>(out)].consumers) {
+          if (!input_of(y, out).last_row_ends) continue;
+          later_[x].insert(static_cast<size_t>(y));
+          later_[x].merge(later_[static_cast<size_t>(y)]);
+        }
+      }
+    }
+  }
+
+  const PortRows& input_of(graph::ActorId y, graph::BufferId t) const {
+    const ActorRows& ports = rows_[static_cast<size_t>(y)];
+    for (const PortRows& port : ports.inputs) {
+      if (port.buffer == t) return port;
+    }
+    return ports.inputs.front();  // unreachable: t is an input of y
+  }
+
+  /// Step 3: t's first row is written before or at a's last firing.
+  bool started(graph::BufferId t, graph::ActorId a, const ActorSet& before, const ActorSet& last_before) const {
+    const graph::Buffer& buffer = graph_.buffers[static_cast<size_t>(t)];
+    const graph::ActorId z = buffer.producer;
+    if (z != graph::kNoActor) {
+      // A streaming reduction writes only at its last firing.
+      const bool writes_first = !graph_.actors[static_cast<size_t>(z)].streaming_reduction;
+      if (z == a || (writes_first ? before : last_before).contains(static_cast<size_t>(z))) return true;
+    }
+    for (const graph::ActorId y : buffer.consumers) {
+      const PortRows& port = input_of(y, t);
+      if (port.every_row_reads && before.contains(static_cast<size_t>(y))) return true;
+      if (y == a && port.some_row_reads) return true;
+    }
+    return false;
+  }
+
+  /// Step 3: a reader of t other than a fires its last firing after a's, and that firing reads t.
+  bool read_after(graph::BufferId t, graph::ActorId a) const {
+    for (const graph::ActorId c : graph_.buffers[static_cast<size_t>(t)].consumers) {
+      if (c != a && later_[static_cast<size_t>(a)].contains(static_cast<size_t>(c)) && input_of(c, t).last_row_reads) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  const graph::Graph& graph_;
+  const AnalysisOptions& options_;
+  const std::vector<ActorRows>& rows_;
+  std::vector<int64_t> fewest_;
+  std::vector<ActorSet> later_;
+};
 
 }  // namespace
 
@@ -133,9 +399,16 @@ int64_t minimum_granularity(const graph::Graph& graph, graph::ActorId actor, con
 }
 
 int64_t lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions& options) {
+  std::vector<ActorRows> rows;
   int64_t bound = 0;
   for (size_t a = 0; a < graph.actors.size(); ++a) {
-    bound = std::max(bound, actor_bound(graph, static_cast<graph::ActorId>(a), options));
+    rows.push_back(actor_rows(graph, static_cast<graph::ActorId>(a), options));
+    bound = std::max(bound, rows.back().firing_bound);
+  }
+  if (graph.actors.size() > kMomentBoundMaxActors) return bound;
+  const MomentBound moments(graph, options, rows);
+  for (size_t a = 0; a < graph.actors.size(); ++a) {
+    bound = std::max(bound, moments.at_last_firing_of(static_cast<graph::ActorId>(a)));
   }
   return bound;
 }
