@@ -1,0 +1,154 @@
+// The optimizer's guarantees on random CNNs it was never tuned to (issue 13): on 300 fixed
+// seeds of tools/zoo/random_architectures.h, at three deployments and on a fixed grid of R,
+// optimize()'s answer passes the independent verifier, meets R, never grows with R, and is never
+// below the proven lower bound.
+//
+// Sharded: one gtest parameter per shard, so ctest runs the shards as separate entries in
+// parallel. BUFOPT_RANDOM_MODELS=N caps the seeds (scripts/sanitize.sh uses 30). Each shard
+// prints its statistics; a run of every shard in one process (BENCHMARKS.md, "Random CNNs")
+// prints the totals at the end.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <iostream>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "bufopt/analysis/lower_bound.h"
+#include "bufopt/analysis/optimizer.h"
+#include "bufopt/analysis/platform.h"
+#include "bufopt/analysis/verify.h"
+#include "zoo/random_models.h"
+
+namespace bufopt::testing {
+namespace {
+
+constexpr int kSeeds = 300;
+constexpr int kShards = 12;
+constexpr double kGrid[] = {1.05, 1.2, 2.0};
+
+/// One deployment the guarantees are checked at.
+struct Setting {
+  const char* name;
+  const char* platform;
+  int64_t activation_bytes;  ///< 0: the model's own (float32)
+  bool stream_io;
+};
+
+constexpr Setting kSettings[] = {
+    {"int8 --stream-io mcu", "mcu", 1, true},
+    {"float32 cpu", "cpu", 0, false},
+    {"float32 gpu", "gpu", 0, false},
+};
+
+/// What the shards measured (ratios of the answer to a reference, over every answer).
+struct Statistics {
+  int shards = 0;
+  int models = 0;
+  int answers = 0;
+  int failures = 0;
+  double worst_bound_ratio = 0;  ///< largest answer / lower bound
+  double bound_log_sum = 0;      ///< sum of log(answer / lower bound), for the geometric mean
+
+  void add(const Statistics& other) {
+    shards += other.shards;
+    models += other.models;
+    answers += other.answers;
+    failures += other.failures;
+    worst_bound_ratio = std::max(worst_bound_ratio, other.worst_bound_ratio);
+    bound_log_sum += other.bound_log_sum;
+  }
+
+  std::string line() const {
+    std::ostringstream out;
+    out << "models " << models << ", answers " << answers << ", failures " << failures;
+    if (answers > 0) {
+      out << ", answer / lower bound: geometric mean " << std::exp(bound_log_sum / answers) << ", worst "
+          << worst_bound_ratio;
+    }
+    return out.str();
+  }
+};
+
+/// Every shard's statistics in this process, printed once all tests ran.
+Statistics& process_totals() {
+  static Statistics totals;
+  return totals;
+}
+
+class PrintTotals : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (process_totals().shards > 1) std::cout << "[random CNNs, all shards run] " << process_totals().line() << "\n";
+  }
+};
+
+const ::testing::Environment* const kPrintTotals = ::testing::AddGlobalTestEnvironment(new PrintTotals);
+
+analysis::AnalysisOptions options_for(const Setting& setting, double max_slowdown) {
+  analysis::AnalysisOptions options;
+  options.platform = *analysis::platform_preset(setting.platform);
+  options.stream_io = setting.stream_io;
+  options.max_slowdown = max_slowdown;
+  return options;
+}
+
+class RandomGuaranteesTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(RandomGuaranteesTest, AnswerVerifiedWithinRMonotoneAndAboveTheBound) {
+  const int shard = GetParam();
+  const int count = random_model_count(kSeeds);
+  Statistics statistics;
+  statistics.shards = 1;
+  const auto fail = [&](const zoo::RandomModel& model, const Setting& setting, double r, const std::string& what) {
+    ++statistics.failures;
+    ADD_FAILURE() << model.name << " (" << model.actors << " actors, " << model.input_height << "x"
+                  << model.input_width << "), " << setting.name << ", R " << r << ": " << what;
+  };
+  for (int seed = shard; seed < count; seed += kShards) {
+    const zoo::RandomModel model = zoo::random_model(static_cast<uint64_t>(seed));
+    const graph::Graph imported = import_random_model(model);
+    ++statistics.models;
+    for (const Setting& setting : kSettings) {
+      graph::Graph graph = imported;
+      graph::set_activation_bytes(graph, setting.activation_bytes);
+      int64_t previous = std::numeric_limits<int64_t>::max();
+      for (double r : kGrid) {
+        const analysis::AnalysisOptions options = options_for(setting, r);
+        const analysis::Evaluation answer = analysis::optimize(graph, options);
+        ++statistics.answers;
+        const analysis::VerifyReport report = analysis::verify(graph, answer, options);
+        if (!report.ok) fail(model, setting, r, "verifier: " + report.errors.front());
+        if (answer.slowdown > r + analysis::kSlowdownTolerance) {
+          fail(model, setting, r, "slowdown " + std::to_string(answer.slowdown));
+        }
+        if (answer.shared_bytes > previous) {
+          fail(model, setting, r,
+               "arena " + std::to_string(answer.shared_bytes) + " B above the smaller R's " + std::to_string(previous));
+        }
+        previous = std::min(previous, answer.shared_bytes);
+        const int64_t bound = analysis::lower_bound_bytes(graph, options);
+        if (bound > answer.shared_bytes) {
+          fail(model, setting, r,
+               "lower bound " + std::to_string(bound) + " B above the arena " + std::to_string(answer.shared_bytes));
+        }
+        if (bound > 0) {
+          const double ratio = static_cast<double>(answer.shared_bytes) / static_cast<double>(bound);
+          statistics.worst_bound_ratio = std::max(statistics.worst_bound_ratio, ratio);
+          statistics.bound_log_sum += std::log(ratio);
+        }
+      }
+    }
+  }
+  std::cout << "[random CNNs, shard " << shard << " of " << kShards << "] " << statistics.line() << "\n";
+  process_totals().add(statistics);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shards, RandomGuaranteesTest, ::testing::Range(0, kShards));
+
+}  // namespace
+}  // namespace bufopt::testing
