@@ -1,0 +1,117 @@
+// bufopt_candidates: the structured candidates' arenas beside the optimizer's answer, one
+// markdown row per model, preset and slowdown bound (BENCHMARKS.md, "Structured candidates").
+//
+//   bufopt_candidates [--activation-bytes N] [--stream-io] [--platforms mcu,cpu,gpu]
+//                     [--slowdowns 1.05,1.2,2] [--input-shape NAME=1x3x640x640] MODEL.onnx...
+//
+// Every answer is verified; a row whose answer is above a candidate is marked "ABOVE" and the
+// program exits 1.
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bufopt/analysis/optimizer.h"
+#include "bufopt/analysis/structured_candidates.h"
+#include "bufopt/analysis/verify.h"
+#include "bufopt/graph/graph.h"
+#include "bufopt/onnx/import.h"
+
+namespace {
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::stringstream stream(text);
+  for (std::string part; std::getline(stream, part, separator);) parts.push_back(part);
+  return parts;
+}
+
+std::string bytes(int64_t value) {
+  const std::string digits = std::to_string(value);
+  std::string grouped;
+  for (size_t k = 0; k < digits.size(); ++k) {
+    if (k > 0 && (digits.size() - k) % 3 == 0) grouped += ',';
+    grouped += digits[k];
+  }
+  return grouped;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int64_t activation_bytes = 0;
+  bool stream_io = false;
+  std::vector<std::string> platforms = {"mcu", "cpu", "gpu"};
+  std::vector<double> slowdowns = {1.05, 1.2, 2};
+  std::map<std::string, std::vector<int64_t>> shapes;
+  std::vector<std::string> models;
+  for (int k = 1; k < argc; ++k) {
+    const std::string arg = argv[k];
+    auto value = [&]() -> std::string {
+      if (k + 1 >= argc) {
+        std::fprintf(stderr, "bufopt_candidates: %s needs a value\n", arg.c_str());
+        std::exit(2);
+      }
+      return argv[++k];
+    };
+    if (arg == "--activation-bytes") {
+      activation_bytes = std::stoll(value());
+    } else if (arg == "--stream-io") {
+      stream_io = true;
+    } else if (arg == "--platforms") {
+      platforms = split(value(), ',');
+    } else if (arg == "--slowdowns") {
+      slowdowns.clear();
+      for (const std::string& r : split(value(), ',')) slowdowns.push_back(std::stod(r));
+    } else if (arg == "--input-shape") {
+      const std::string spec = value();
+      const size_t equals = spec.find('=');
+      std::vector<int64_t> dims;
+      for (const std::string& dim : split(spec.substr(equals + 1), 'x')) dims.push_back(std::stoll(dim));
+      shapes[spec.substr(0, equals)] = dims;
+    } else {
+      models.push_back(arg);
+    }
+  }
+  std::printf("| model | preset | R | layer by layer | one row per firing (or even split) | segment cuts | **answer** | slowdown |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  bool above = false;
+  for (const std::string& path : models) {
+    bufopt::onnx_import::ImportOptions import_options;
+    for (const auto& [name, dims] : shapes) import_options.input_shapes[name] = dims;
+    bufopt::graph::Graph graph = bufopt::onnx_import::import_model(path, import_options);
+    if (activation_bytes > 0) bufopt::graph::set_activation_bytes(graph, activation_bytes);
+    std::string stem = path.substr(path.find_last_of('/') + 1);
+    stem = stem.substr(0, stem.rfind(".onnx"));
+    for (const std::string& preset : platforms) {
+      for (double r : slowdowns) {
+        bufopt::analysis::AnalysisOptions options;
+        options.platform = *bufopt::analysis::platform_preset(preset);
+        options.max_slowdown = r;
+        options.stream_io = stream_io;
+        const auto candidates = bufopt::analysis::structured_candidates(graph, options);
+        const bufopt::analysis::Evaluation answer = bufopt::analysis::optimize(graph, options);
+        const bool verified = bufopt::analysis::verify(graph, answer, options).ok;
+        std::map<std::string, int64_t> arena;
+        bool row_above = false;
+        for (const auto& candidate : candidates) {
+          arena[candidate.name] = candidate.evaluation.shared_bytes;
+          row_above = row_above || answer.shared_bytes > candidate.evaluation.shared_bytes;
+        }
+        auto cell = [&](const std::string& name) { return arena.count(name) ? bytes(arena[name]) : std::string("-"); };
+        std::string streaming = arena.count("one row per firing") ? cell("one row per firing")
+                                : arena.count("even budget split") ? cell("even budget split") + " (even)"
+                                                                    : "-";
+        std::printf("| %s | %s | %g | %s | %s | %s | **%s**%s%s | %.3f |\n", stem.c_str(), preset.c_str(), r,
+                    cell("layer by layer").c_str(), streaming.c_str(), cell("segment cuts").c_str(),
+                    bytes(answer.shared_bytes).c_str(), verified ? "" : " NOT VERIFIED", row_above ? " ABOVE" : "",
+                    answer.slowdown);
+        std::fflush(stdout);
+        above = above || row_above || !verified;
+      }
+    }
+  }
+  return above ? 1 : 0;
+}
