@@ -59,7 +59,9 @@ struct ActorRows {
   std::vector<PortRows> inputs;
   std::vector<PortRows> outputs;
   std::vector<int64_t> granularities;  ///< effective, ascending, those within R
-  int64_t firing_bound = 0;            ///< step 0: min over g of the largest firing's bytes
+  std::vector<int64_t> extra_firings;  ///< parallel: phases - 1 at that granularity
+  std::vector<int64_t> firing_need;    ///< parallel: step 0's bytes of the largest firing at g
+  int64_t firing_bound = 0;            ///< step 0: min of firing_need
 };
 
 ActorRows actor_rows(const graph::Graph& graph, graph::ActorId a, const AnalysisOptions& options) {
@@ -69,6 +71,7 @@ ActorRows actor_rows(const graph::Graph& graph, graph::ActorId a, const Analysis
   for (int64_t g = minimum_granularity(graph, a, options); g <= phase_rows; ++g) {
     const int64_t effective = dataflow::effective_granularity(graph, a, g);
     result.granularities.push_back(effective);
+    result.extra_firings.push_back(dataflow::phase_count(phase_rows, effective) - 1);
     if (effective != g) break;  // a barrier: one granularity only
   }
   std::vector<std::vector<dataflow::RowRange>> windows;
@@ -121,7 +124,8 @@ ActorRows actor_rows(const graph::Graph& graph, graph::ActorId a, const Analysis
       }
       port.rows.push_back(most);
     }
-    firing_bound = std::min(firing_bound, *std::max_element(bytes.begin(), bytes.end()));
+    result.firing_need.push_back(*std::max_element(bytes.begin(), bytes.end()));
+    firing_bound = std::min(firing_bound, result.firing_need.back());
   }
   for (auto* ports : {&result.inputs, &result.outputs}) {
     for (PortRows& port : *ports) port.fewest = *std::min_element(port.rows.begin(), port.rows.end());
@@ -130,6 +134,7 @@ ActorRows actor_rows(const graph::Graph& graph, graph::ActorId a, const Analysis
       std::any_of(result.inputs.begin(), result.inputs.end(), [](const PortRows& p) { return p.counted; }) ||
       std::any_of(result.outputs.begin(), result.outputs.end(), [](const PortRows& p) { return p.counted; });
   result.firing_bound = any_counted ? firing_bound : 0;
+  if (!any_counted) std::fill(result.firing_need.begin(), result.firing_need.end(), 0);
   return result;
 }
 
@@ -217,39 +222,76 @@ class MaxFlow {
   std::vector<int64_t> next_edge_;
 };
 
-/// Everything the moment bounds (steps 2-4) share across actors.
+/// What the bound at one actor's last firing found.
+struct MomentFigures {
+  int64_t bound = 0;                    ///< steps 2-5
+  std::vector<int64_t> by_granularity;  ///< parallel to ActorRows::granularities (step 6)
+};
+
+/// Step 6: the largest tau such that keeping every actor's bytes below tau needs more extra
+/// firings than the budget allows. profile[a][i] is a lower bound on the arena of any plan in
+/// which actor a takes its i-th granularity (extra_firings[i] extra firings).
+int64_t pigeonhole_bound(const std::vector<ActorRows>& rows, const std::vector<std::vector<int64_t>>& profile,
+                         int64_t budget) {
+  // cost(tau): the fewest extra firings with every actor's bytes below tau (nullopt: impossible).
+  const auto cost = [&](int64_t tau) -> std::optional<int64_t> {
+    int64_t total = 0;
+    for (size_t a = 0; a < rows.size(); ++a) {
+      std::optional<int64_t> fewest;
+      for (size_t i = 0; i < profile[a].size(); ++i) {
+        if (profile[a][i] < tau && (!fewest || rows[a].extra_firings[i] < *fewest)) fewest = rows[a].extra_firings[i];
+      }
+      if (!fewest) return std::nullopt;
+      total = add_saturated(total, *fewest);
+    }
+    return total;
+  };
+  std::vector<int64_t> thresholds;
+  for (const auto& bytes : profile) thresholds.insert(thresholds.end(), bytes.begin(), bytes.end());
+  std::sort(thresholds.begin(), thresholds.end());
+  thresholds.erase(std::unique(thresholds.begin(), thresholds.end()), thresholds.end());
+  // Infeasible (cost > budget or impossible) is monotone: it holds for every tau up to some
+  // point. Binary search for the last threshold tau where it holds; the arena is then >= tau.
+  size_t low = 0;
+  size_t high = thresholds.size();  // thresholds[high - 1] .. : search [low, high)
+  int64_t best = 0;
+  while (low < high) {
+    const size_t mid = (low + high) / 2;
+    const auto needed = cost(thresholds[mid]);
+    if (!needed || *needed > budget) {
+      best = std::max(best, thresholds[mid]);
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  return best;
+}
+
+/// Bytes of held buffers charged to one actor, per granularity of it (step 5).
+struct Charge {
+  graph::ActorId actor = 0;
+  std::vector<int64_t> bytes;  ///< parallel to ActorRows::granularities
+};
+
+/// Everything the moment bounds (steps 2-5) share across actors.
 class MomentBound {
  public:
   MomentBound(const graph::Graph& graph, const AnalysisOptions& options, const std::vector<ActorRows>& rows)
-      : graph_(graph), options_(options), rows_(rows), later_(graph.actors.size(), ActorSet(graph.actors.size())) {
+      : graph_(graph),
+        options_(options),
+        rows_(rows),
+        budget_(most_extra_firings(graph, options)),
+        later_(graph.actors.size(), ActorSet(graph.actors.size())) {
     fewest_capacity();
     last_after_closure();
   }
 
-  /// Step 4 at actor a's last firing.
-  int64_t at_last_firing_of(graph::ActorId a) const {
+  /// Steps 2-5 at actor a's last firing: the bound, and per granularity of a (the others at
+  /// their fewest rows) the bytes of step 6's profile.
+  MomentFigures at_last_firing_of(graph::ActorId a) const {
     const size_t n = graph_.actors.size();
     const ActorRows& own = rows_[static_cast<size_t>(a)];
-    // Which of a's buffers are surely alive at its last firing (step 2), and their bytes.
-    std::vector<bool> adjacent(graph_.buffers.size(), false);
-    std::vector<std::pair<const PortRows*, int64_t>> alive;  // port, capacity others impose
-    for (const auto* ports : {&own.inputs, &own.outputs}) {
-      for (const PortRows& port : *ports) {
-        const bool is_input = ports == &own.inputs;
-        if (!port.counted || (is_input && !port.last_row_reads)) continue;
-        adjacent[static_cast<size_t>(port.buffer)] = true;
-        alive.push_back({&port, capacity_from_others(port.buffer, a)});
-      }
-    }
-    int64_t adjacent_bytes = kSaturated;
-    for (size_t g = 0; g < own.granularities.size(); ++g) {
-      int64_t bytes = 0;
-      for (const auto& [port, others] : alive) {
-        bytes = add_saturated(bytes, mul_saturated(std::max(port->rows[g], others), port->row_bytes));
-      }
-      adjacent_bytes = std::min(adjacent_bytes, bytes);
-    }
-    if (alive.empty()) adjacent_bytes = 0;
 
     // Actors whose first firing comes before a's last (step 3).
     ActorSet before(n);
@@ -274,13 +316,48 @@ class MomentBound {
       }
     }
 
+    // The buffers held at j, each charged to one actor as bytes per granularity of that actor
+    // (step 5): a's own (step 2) to a, a bystander (a one-buffer path of step 4) to the actor
+    // imposing its largest fewest rows.
+    std::vector<bool> held(graph_.buffers.size(), false);
+    std::vector<Charge> charges = {{a, std::vector<int64_t>(own.granularities.size(), 0)}};
+    for (const auto* ports : {&own.inputs, &own.outputs}) {
+      for (const PortRows& port : *ports) {
+        const bool is_input = ports == &own.inputs;
+        if (!port.counted || (is_input && !port.last_row_reads)) continue;
+        held[static_cast<size_t>(port.buffer)] = true;
+        const int64_t others = capacity_from_others(port.buffer, a);
+        for (size_t g = 0; g < own.granularities.size(); ++g) {
+          charges[0].bytes[g] =
+              add_saturated(charges[0].bytes[g], mul_saturated(std::max(port.rows[g], others), port.row_bytes));
+        }
+      }
+    }
+    for (size_t t = 0; t < graph_.buffers.size(); ++t) {
+      const auto id = static_cast<graph::BufferId>(t);
+      if (held[t] || !counted(graph_.buffers[t], options_.stream_io)) continue;
+      if (!started(id, a, before, last_before) || !read_after(id, a)) continue;
+      held[t] = true;
+      const auto [x, port] = strongest_port(id);
+      Charge* charge = nullptr;
+      for (Charge& c : charges) charge = c.actor == x ? &c : charge;
+      if (charge == nullptr) {
+        charges.push_back({x, std::vector<int64_t>(rows_[static_cast<size_t>(x)].granularities.size(), 0)});
+        charge = &charges.back();
+      }
+      for (size_t g = 0; g < charge->bytes.size(); ++g) {
+        charge->bytes[g] = add_saturated(charge->bytes[g], mul_saturated(port->rows[g], port->row_bytes));
+      }
+    }
+    const int64_t held_bytes = budget_share(charges);
+
     // The flow network of step 4: buffer t is nodes 2t (in) and 2t+1 (out).
     const size_t source = 2 * graph_.buffers.size();
     const size_t sink = source + 1;
     MaxFlow flow(sink + 1);
     for (size_t t = 0; t < graph_.buffers.size(); ++t) {
       const graph::Buffer& buffer = graph_.buffers[t];
-      const bool free = adjacent[t] || !counted(buffer, options_.stream_io);
+      const bool free = held[t] || !counted(buffer, options_.stream_io);
       flow.add_edge(2 * t, 2 * t + 1, free ? 0 : mul_saturated(fewest_[t], buffer.row_bytes()));
       if (started(static_cast<graph::BufferId>(t), a, before, last_before)) flow.add_edge(source, 2 * t, kInfinite);
       if (read_after(static_cast<graph::BufferId>(t), a)) flow.add_edge(2 * t + 1, sink, kInfinite);
@@ -295,7 +372,15 @@ class MomentBound {
         }
       }
     }
-    return add_saturated(adjacent_bytes, flow.run(source, sink));
+    const int64_t cut = flow.run(source, sink);
+    MomentFigures figures;
+    figures.bound = add_saturated(held_bytes, cut);
+    int64_t others = cut;
+    for (size_t c = 1; c < charges.size(); ++c) {
+      others = add_saturated(others, *std::min_element(charges[c].bytes.begin(), charges[c].bytes.end()));
+    }
+    for (const int64_t own_bytes : charges[0].bytes) figures.by_granularity.push_back(add_saturated(own_bytes, others));
+    return figures;
   }
 
  private:
@@ -327,6 +412,51 @@ class MomentBound {
       }
     }
     return most;
+  }
+
+  /// The port of t (its producer's or a reader's) imposing the largest fewest rows.
+  std::pair<graph::ActorId, const PortRows*> strongest_port(graph::BufferId t) const {
+    const graph::Buffer& buffer = graph_.buffers[static_cast<size_t>(t)];
+    std::vector<graph::ActorId> actors = buffer.consumers;
+    if (buffer.producer != graph::kNoActor) actors.push_back(buffer.producer);
+    std::pair<graph::ActorId, const PortRows*> best = {graph::kNoActor, nullptr};
+    for (const graph::ActorId x : actors) {
+      for (const auto* ports : {&rows_[static_cast<size_t>(x)].inputs, &rows_[static_cast<size_t>(x)].outputs}) {
+        for (const PortRows& port : *ports) {
+          if (port.buffer == t && (best.second == nullptr || port.fewest > best.second->fewest)) best = {x, &port};
+        }
+      }
+    }
+    return best;
+  }
+
+  /// Step 5: min over granularities within the joint budget B of the charged bytes, bounded
+  /// below by Lagrangian duality: for every lambda >= 0 and every plan within R,
+  /// sum_x bytes_x(g_x) >= sum_x min_g (bytes_x(g) + lambda * extra_x(g)) - lambda * B, since
+  /// sum_x extra_x(g_x) <= B. lambda = 0 is the per-actor minimum; the others are a grid.
+  int64_t budget_share(const std::vector<Charge>& charges) const {
+    const auto dual = [&](double lambda) {
+      double total = 0;
+      for (const Charge& charge : charges) {
+        const ActorRows& x = rows_[static_cast<size_t>(charge.actor)];
+        double best = std::numeric_limits<double>::infinity();
+        for (size_t g = 0; g < charge.bytes.size(); ++g) {
+          best = std::min(best, static_cast<double>(charge.bytes[g]) + lambda * static_cast<double>(x.extra_firings[g]));
+        }
+        total += best;
+      }
+      return total - lambda * static_cast<double>(budget_.value_or(0));
+    };
+    int64_t exact = 0;  // lambda = 0, in integers
+    for (const Charge& charge : charges) {
+      exact = add_saturated(exact, *std::min_element(charge.bytes.begin(), charge.bytes.end()));
+    }
+    if (!budget_ || exact >= kSaturated) return exact;
+    double best = 0;
+    for (double lambda = 1.0 / 1024; lambda < 1e12; lambda *= 4) best = std::max(best, dual(lambda));
+    // Rounded down with a margin for the floating-point sums.
+    const double safe = std::floor(best * (1 - 1e-9)) - 1;
+    return safe > static_cast<double>(exact) && safe < 9e18 ? static_cast<int64_t>(safe) : exact;
   }
 
   /// later_[x]: the actors whose last firing surely comes after x's last (step 3, relation L+).
@@ -380,6 +510,7 @@ class MomentBound {
   const graph::Graph& graph_;
   const AnalysisOptions& options_;
   const std::vector<ActorRows>& rows_;
+  std::optional<int64_t> budget_;
   std::vector<int64_t> fewest_;
   std::vector<ActorSet> later_;
 };
@@ -405,10 +536,18 @@ int64_t lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions& opti
     rows.push_back(actor_rows(graph, static_cast<graph::ActorId>(a), options));
     bound = std::max(bound, rows.back().firing_bound);
   }
-  if (graph.actors.size() > kMomentBoundMaxActors) return bound;
-  const MomentBound moments(graph, options, rows);
-  for (size_t a = 0; a < graph.actors.size(); ++a) {
-    bound = std::max(bound, moments.at_last_firing_of(static_cast<graph::ActorId>(a)));
+  std::vector<std::vector<int64_t>> profile;
+  for (const ActorRows& actor : rows) profile.push_back(actor.firing_need);
+  if (graph.actors.size() <= kMomentBoundMaxActors) {
+    const MomentBound moments(graph, options, rows);
+    for (size_t a = 0; a < graph.actors.size(); ++a) {
+      const MomentFigures figures = moments.at_last_firing_of(static_cast<graph::ActorId>(a));
+      bound = std::max(bound, figures.bound);
+      for (size_t i = 0; i < profile[a].size(); ++i) profile[a][i] = std::max(profile[a][i], figures.by_granularity[i]);
+    }
+  }
+  if (const std::optional<int64_t> budget = most_extra_firings(graph, options)) {
+    bound = std::max(bound, pigeonhole_bound(rows, profile, *budget));
   }
   return bound;
 }

@@ -71,6 +71,21 @@ TEST(LowerBound, ResidualSkipIsHeldAcrossTheBranch) {
   EXPECT_EQ(lower_bound_bytes(block.graph, test::loose_options()), (3 + 3 + 1) * 48);
 }
 
+TEST(LowerBound, ActorsShareOneBudgetOfExtraFirings) {
+  // The residual block again, 8 rows, with 7 extra firings for the whole graph: b0 and b1 can
+  // each fire once per row alone, not both. The skip x (charged to b0's window) and b0, b1
+  // (charged to b1) compete for the one budget, which the bound now sees.
+  const auto block = test::residual(8, 2);
+  const AnalysisOptions shared_budget = options_with_budget(block.graph, 7);
+  const int64_t bound = lower_bound_bytes(block.graph, shared_budget);
+  EXPECT_GT(bound, lower_bound_bytes(block.graph, test::loose_options()));
+  const auto exact = minimum_arena_plan(block.graph, shared_budget);
+  ASSERT_TRUE(exact);
+  EXPECT_LE(bound, exact->peak_live_bytes);
+  std::cout << "residual block, 7 extra firings: bound " << bound << " B, exact minimum peak "
+            << exact->peak_live_bytes << " B\n";
+}
+
 TEST(LowerBound, BarrierReadsItsInputWhole) {
   testing::GraphBuilder builder;
   const auto in = builder.input("in", 1, 8);

@@ -42,11 +42,27 @@
 ///     the buffers of step 2, already counted, and for uncounted graph I/O). A one-buffer path
 ///     is a bystander held across j (a residual skip, an encoder output awaiting its decoder).
 ///     The cut is a maximum flow (Dinic) on the buffer graph, split nodes.
-///     Bound of a = step 2 + the cut; the alive sets of 2 and 4 are disjoint by construction.
-/// Not counted: rows a pull order holds ahead of a window (lag between branches), the joint
-/// budget (every actor is allowed the whole budget at once), and placement gaps.
-/// Cost: step 0-1, O(H log H) per port of H rows; steps 2-4, one maximum flow on 2B+2 nodes per
-/// actor (B buffers), skipped above kMomentBoundMaxActors actors (steps 0-1 only).
+///     Bound of a = step 2 + the cut (step 5 below refines the held part); the alive sets of
+///     2 and 4 are disjoint by construction.
+///  5. Budget shared at j: the held buffers of steps 2 and 4's one-buffer paths are charged to
+///     one actor each (a's to a, a bystander to the actor imposing its cap_min), as bytes per
+///     granularity of that actor. Every plan within R has sum_x extra_x(g_x) <= B, the budget of
+///     extra firings, so for every lambda >= 0 the charged bytes are at least
+///     sum_x min_g (bytes_x(g) + lambda * extra_x(g)) - lambda * B (Lagrangian duality, weak
+///     form); lambda = 0 is the per-actor minimum, a geometric grid gives the others.
+///  6. Pigeonhole over the whole graph: profile(a, g) = max(step 0 at g, step 2 + 4 at g with
+///     every other actor at its fewest) bounds the arena of every plan in which a takes g. If
+///     keeping every actor's profile below tau needs more than B extra firings in total
+///     (sum_a of the fewest extra firings of a granularity with profile < tau), every plan
+///     within R has some actor at profile >= tau: the arena is at least tau. The largest such
+///     tau among the profile values (binary search: the condition is monotone in tau). This is
+///     what makes R bind: each actor alone may stream, not all of them together.
+/// Not counted: rows a pull order holds ahead of a window (lag between branches), what the
+/// buffers of a streamed segment hold together (only those provably alive at one moment count),
+/// and placement gaps.
+/// Cost: step 0-1, O(H log H) per port of H rows; steps 2-5, one maximum flow on 2B+2 nodes per
+/// actor (B buffers), skipped above kMomentBoundMaxActors actors (steps 0, 1 and 6 only);
+/// step 6, O(log(profile values)) passes over the profiles.
 #include <cstddef>
 #include <cstdint>
 
@@ -62,7 +78,7 @@ inline constexpr size_t kMomentBoundMaxActors = 2000;
 /// firings is (R - 1) * T_baseline / overhead, and no actor can use more than all of it.
 int64_t minimum_granularity(const graph::Graph& graph, graph::ActorId actor, const AnalysisOptions& options);
 
-/// The bound of the header's steps 0-4: never above shared_bytes of any plan within
+/// The bound of the header's steps 0-6: never above shared_bytes of any plan within
 /// options.max_slowdown (nor above its peak of live bytes).
 int64_t lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions& options);
 
