@@ -49,11 +49,17 @@ constexpr Setting kSettings[] = {
 };
 
 /// What the shards measured (ratios of the answer to a reference, over every answer).
+/// What a failed check was about.
+enum Kind { kVerifier, kSlowdown, kMonotone, kCandidate, kBound, kKinds };
+constexpr const char* kKindNames[kKinds] = {"verifier", "slowdown above R", "not monotone in R",
+                                            "above a structured candidate", "lower bound above an arena"};
+
 struct Statistics {
   int shards = 0;
   int models = 0;
   int answers = 0;
   int failures = 0;
+  int by_kind[kKinds] = {};
   double worst_candidate_ratio = 0;  ///< largest answer / best structured candidate
   double candidate_ratio_sum = 0;    ///< for the mean
   double worst_bound_ratio = 0;  ///< largest min(answer, best candidate) / lower bound
@@ -64,6 +70,7 @@ struct Statistics {
     models += other.models;
     answers += other.answers;
     failures += other.failures;
+    for (int k = 0; k < kKinds; ++k) by_kind[k] += other.by_kind[k];
     worst_candidate_ratio = std::max(worst_candidate_ratio, other.worst_candidate_ratio);
     candidate_ratio_sum += other.candidate_ratio_sum;
     worst_bound_ratio = std::max(worst_bound_ratio, other.worst_bound_ratio);
@@ -73,6 +80,9 @@ struct Statistics {
   std::string line() const {
     std::ostringstream out;
     out << "models " << models << ", answers " << answers << ", failures " << failures;
+    for (int k = 0; k < kKinds; ++k) {
+      if (by_kind[k] > 0) out << " (" << kKindNames[k] << ": " << by_kind[k] << ")";
+    }
     if (answers > 0) {
       out << ", answer / best structured candidate: mean " << candidate_ratio_sum / answers << ", worst "
           << worst_candidate_ratio;
@@ -113,8 +123,10 @@ TEST_P(RandomGuaranteesTest, AnswerVerifiedWithinRMonotoneAndAboveTheBound) {
   const int count = random_model_count(kSeeds);
   Statistics statistics;
   statistics.shards = 1;
-  const auto fail = [&](const zoo::RandomModel& model, const Setting& setting, double r, const std::string& what) {
+  const auto fail = [&](Kind kind, const zoo::RandomModel& model, const Setting& setting, double r,
+                        const std::string& what) {
     // Every failure is counted; the first few of a shard are told in full.
+    ++statistics.by_kind[kind];
     if (++statistics.failures > kFailuresShown) return;
     ADD_FAILURE() << model.name << " (" << model.actors << " actors, " << model.input_height << "x"
                   << model.input_width << "), " << setting.name << ", R " << r << ": " << what;
@@ -132,27 +144,31 @@ TEST_P(RandomGuaranteesTest, AnswerVerifiedWithinRMonotoneAndAboveTheBound) {
         const analysis::Evaluation answer = analysis::optimize(graph, options);
         ++statistics.answers;
         const analysis::VerifyReport report = analysis::verify(graph, answer, options);
-        if (!report.ok) fail(model, setting, r, "verifier: " + report.errors.front());
+        if (!report.ok) fail(kVerifier, model, setting, r, "verifier: " + report.errors.front());
         if (answer.slowdown > r + analysis::kSlowdownTolerance) {
-          fail(model, setting, r, "slowdown " + std::to_string(answer.slowdown));
+          fail(kSlowdown, model, setting, r, "slowdown " + std::to_string(answer.slowdown));
         }
         if (answer.shared_bytes > previous) {
-          fail(model, setting, r,
+          fail(kMonotone, model, setting, r,
                "arena " + std::to_string(answer.shared_bytes) + " B above the smaller R's " + std::to_string(previous));
         }
         previous = std::min(previous, answer.shared_bytes);
         int64_t best_candidate = std::numeric_limits<int64_t>::max();
+        std::string best_name;
         for (const analysis::StructuredCandidate& candidate : analysis::structured_candidates(graph, options)) {
-          best_candidate = std::min(best_candidate, candidate.evaluation.shared_bytes);
-          if (answer.shared_bytes > candidate.evaluation.shared_bytes) {
-            fail(model, setting, r,
-                 "arena " + std::to_string(answer.shared_bytes) + " B above candidate '" + candidate.name + "' " +
-                     std::to_string(candidate.evaluation.shared_bytes) + " B");
+          if (candidate.evaluation.shared_bytes < best_candidate) {
+            best_candidate = candidate.evaluation.shared_bytes;
+            best_name = candidate.name;
           }
+        }
+        if (answer.shared_bytes > best_candidate) {
+          fail(kCandidate, model, setting, r,
+               "arena " + std::to_string(answer.shared_bytes) + " B above candidate '" + best_name + "' " +
+                   std::to_string(best_candidate) + " B");
         }
         const int64_t bound = analysis::lower_bound_bytes(graph, options);
         if (bound > best_candidate) {
-          fail(model, setting, r,
+          fail(kBound, model, setting, r,
                "lower bound " + std::to_string(bound) + " B above a candidate's arena " + std::to_string(best_candidate));
         }
         if (best_candidate > 0 && best_candidate < std::numeric_limits<int64_t>::max()) {
@@ -161,7 +177,7 @@ TEST_P(RandomGuaranteesTest, AnswerVerifiedWithinRMonotoneAndAboveTheBound) {
           statistics.candidate_ratio_sum += ratio;
         }
         if (bound > answer.shared_bytes) {
-          fail(model, setting, r,
+          fail(kBound, model, setting, r,
                "lower bound " + std::to_string(bound) + " B above the arena " + std::to_string(answer.shared_bytes));
         }
         if (bound > 0) {
