@@ -222,6 +222,92 @@ class MaxFlow {
   std::vector<int64_t> next_edge_;
 };
 
+/// Step 1 for every buffer: the largest of the fewest rows its producer and readers impose.
+std::vector<int64_t> fewest_capacities(const graph::Graph& graph, const std::vector<ActorRows>& rows) {
+  std::vector<int64_t> fewest(graph.buffers.size(), 0);
+  for (const ActorRows& actor : rows) {
+    for (const auto* ports : {&actor.inputs, &actor.outputs}) {
+      for (const PortRows& port : *ports) {
+        fewest[static_cast<size_t>(port.buffer)] = std::max(fewest[static_cast<size_t>(port.buffer)], port.fewest);
+      }
+    }
+  }
+  return fewest;
+}
+
+/// Rows x columns above which a chain step (step 7) is skipped (its buffer starts a new chain).
+constexpr int64_t kChainStepCells = int64_t{1} << 22;
+
+/// Step 7: at each actor's first firing, the buffers of one upstream chain (each actor's
+/// largest input) and how many rows each holds, minimised over every progress of the chain's
+/// actors that the windows allow. Returns the largest such bound over actors.
+int64_t chain_bound(const graph::Graph& graph, const AnalysisOptions& options, const std::vector<int64_t>& fewest) {
+  // reach[t][w]: the least bytes the chain buffers above t hold when t has w rows written.
+  std::vector<std::vector<int64_t>> reach(graph.buffers.size());
+  const auto reach_of = [&](graph::BufferId t) -> const std::vector<int64_t>& {
+    auto& entry = reach[static_cast<size_t>(t)];
+    if (entry.empty()) entry.assign(static_cast<size_t>(graph.buffers[static_cast<size_t>(t)].rows()) + 1, 0);
+    return entry;
+  };
+  int64_t bound = 0;
+  for (size_t a = 0; a < graph.actors.size(); ++a) {
+    const graph::Actor& actor = graph.actors[a];
+    if (actor.streaming_reduction || actor.inputs.empty() || actor.outputs.empty()) continue;
+    // The chain continues through the largest input.
+    size_t chosen = 0;
+    for (size_t i = 1; i < actor.inputs.size(); ++i) {
+      if (graph.buffers[static_cast<size_t>(actor.inputs[i])].tensor_bytes() >
+          graph.buffers[static_cast<size_t>(actor.inputs[chosen])].tensor_bytes()) {
+        chosen = i;
+      }
+    }
+    const graph::BufferId s = actor.inputs[chosen];
+    const graph::Buffer& input = graph.buffers[static_cast<size_t>(s)];
+    const int64_t in_rows = input.rows();
+    const int64_t row_bytes = counted(input, options.stream_io) ? input.row_bytes() : 0;
+    const std::vector<dataflow::RowRange> windows = dataflow::phase_row_windows(graph, static_cast<graph::ActorId>(a), chosen);
+    const int64_t out_rows = static_cast<int64_t>(windows.size());
+    const std::vector<int64_t>& above = reach_of(s);
+    // Bytes s holds with w_s rows written when a has written w_t rows (its release then is the
+    // window begin of row w_t; everything after its last row).
+    const auto held = [&](int64_t w_s, int64_t w_t) -> int64_t {
+      const int64_t released = w_t < out_rows ? windows[static_cast<size_t>(w_t)].begin : in_rows;
+      const bool alive = w_s > 0 && (w_s < in_rows || released < in_rows);
+      return alive ? mul_saturated(std::max(w_s - std::min(released, w_s), fewest[static_cast<size_t>(s)]), row_bytes)
+                   : 0;
+    };
+    // The first firing of a: no row written, row 0's window present.
+    const int64_t first_end = windows.front().end;
+    int64_t at_first = kSaturated;
+    for (int64_t w_s = std::max<int64_t>(first_end, 1); w_s <= in_rows; ++w_s) {
+      at_first = std::min(at_first, add_saturated(above[static_cast<size_t>(w_s)], held(w_s, 0)));
+    }
+    if (at_first < kSaturated) {
+      for (graph::BufferId out : actor.outputs) {
+        const graph::Buffer& buffer = graph.buffers[static_cast<size_t>(out)];
+        if (counted(buffer, options.stream_io)) {
+          at_first = add_saturated(at_first, mul_saturated(fewest[static_cast<size_t>(out)], buffer.row_bytes()));
+        }
+      }
+      bound = std::max(bound, at_first);
+    }
+    // Extend the chain to a's outputs.
+    if (in_rows * out_rows > kChainStepCells) continue;
+    std::vector<int64_t> next(static_cast<size_t>(out_rows) + 1, kSaturated);
+    for (int64_t w_t = 0; w_t <= out_rows; ++w_t) {
+      const int64_t needed = w_t == 0 ? 0 : windows[static_cast<size_t>(w_t - 1)].end;
+      for (int64_t w_s = needed; w_s <= in_rows; ++w_s) {
+        next[static_cast<size_t>(w_t)] =
+            std::min(next[static_cast<size_t>(w_t)], add_saturated(above[static_cast<size_t>(w_s)], held(w_s, w_t)));
+      }
+    }
+    for (graph::BufferId out : actor.outputs) {
+      if (graph.buffers[static_cast<size_t>(out)].rows() == out_rows) reach[static_cast<size_t>(out)] = next;
+    }
+  }
+  return bound;
+}
+
 /// What the bound at one actor's last firing found.
 struct MomentFigures {
   int64_t bound = 0;                    ///< steps 2-5
@@ -283,7 +369,7 @@ class MomentBound {
         rows_(rows),
         budget_(most_extra_firings(graph, options)),
         later_(graph.actors.size(), ActorSet(graph.actors.size())) {
-    fewest_capacity();
+    fewest_ = fewest_capacities(graph, rows);
     last_after_closure();
   }
 
@@ -384,19 +470,6 @@ class MomentBound {
   }
 
  private:
-  /// Step 1 for every buffer: the largest of the capacities its producer and readers impose.
-  void fewest_capacity() {
-    fewest_.assign(graph_.buffers.size(), 0);
-    for (size_t a = 0; a < rows_.size(); ++a) {
-      for (const auto* ports : {&rows_[a].inputs, &rows_[a].outputs}) {
-        for (const PortRows& port : *ports) {
-          int64_t& fewest = fewest_[static_cast<size_t>(port.buffer)];
-          fewest = std::max(fewest, port.fewest);
-        }
-      }
-    }
-  }
-
   /// The capacity buffer t gets in every plan within R from its actors other than `a`.
   int64_t capacity_from_others(graph::BufferId t, graph::ActorId a) const {
     int64_t most = 0;
@@ -549,6 +622,7 @@ int64_t lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions& opti
   if (const std::optional<int64_t> budget = most_extra_firings(graph, options)) {
     bound = std::max(bound, pigeonhole_bound(rows, profile, *budget));
   }
+  bound = std::max(bound, chain_bound(graph, options, fewest_capacities(graph, rows)));
   return bound;
 }
 

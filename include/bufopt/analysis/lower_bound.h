@@ -57,12 +57,25 @@
 ///     within R has some actor at profile >= tau: the arena is at least tau. The largest such
 ///     tau among the profile values (binary search: the condition is monotone in tau). This is
 ///     what makes R bind: each actor alone may stream, not all of them together.
-/// Not counted: rows a pull order holds ahead of a window (lag between branches), what the
-/// buffers of a streamed segment hold together (only those provably alive at one moment count),
-/// and placement gaps.
+///  7. Chains, at each actor's first firing j: follow one upstream chain t1 -> a2 -> t2 -> ...
+///     -> t(k) -> a (each actor's largest input; a streaming reduction, whose releases run ahead
+///     of its one written row, starts a new chain). Just before j, let w(i) be the rows of t(i)
+///     written. The actor reading t(i) has written w(i+1) rows, so it has read up to the end of
+///     row w(i+1)-1's window (w(i) >= that) and released at most the begin of row w(i+1)'s
+///     window (everything once it wrote its last row); nothing is read or released in between,
+///     so t(i) holds at least w(i) - that release rows, and is alive when w(i) > 0 and it is not
+///     complete or not all released. t(k) holds a's first window, a's outputs are being written.
+///     Every order has some such w, so the arena is at least the minimum over w (any integers,
+///     a relaxation of the firing boundaries) of the sum of max(rows held, cap_min) * row bytes:
+///     a dynamic programme along the chain, O(H_in * H_out) per actor. This is the segment
+///     argument: either an upstream tensor is (nearly) whole at j, or every buffer below it
+///     still streams and holds its FIFO.
+/// Not counted: rows a pull order holds ahead of a window (lag between branches), buffers off
+/// the chosen chains, and placement gaps.
 /// Cost: step 0-1, O(H log H) per port of H rows; steps 2-5, one maximum flow on 2B+2 nodes per
 /// actor (B buffers), skipped above kMomentBoundMaxActors actors (steps 0, 1 and 6 only);
-/// step 6, O(log(profile values)) passes over the profiles.
+/// step 6, O(log(profile values)) passes over the profiles; step 7, O(H_in * H_out) per actor
+/// (a chain step above 2^22 cells starts a new chain).
 #include <cstddef>
 #include <cstdint>
 
@@ -78,7 +91,7 @@ inline constexpr size_t kMomentBoundMaxActors = 2000;
 /// firings is (R - 1) * T_baseline / overhead, and no actor can use more than all of it.
 int64_t minimum_granularity(const graph::Graph& graph, graph::ActorId actor, const AnalysisOptions& options);
 
-/// The bound of the header's steps 0-6: never above shared_bytes of any plan within
+/// The bound of the header's steps 0-7: never above shared_bytes of any plan within
 /// options.max_slowdown (nor above its peak of live bytes).
 int64_t lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions& options);
 
