@@ -9,8 +9,11 @@ shape_args=()
 for stem in "${!real_model_shapes[@]}"; do
   shape_args+=(--input-shape "$stem.onnx:${real_model_shapes[$stem]}")
 done
+# models/external (fetched, a symlink batch does not descend into) when present.
+dirs=("$zoo" models)
+[[ -d models/external ]] && dirs+=(models/external/)
 for platform in mcu cpu gpu; do
-  "$build/bufopt" batch "$zoo" models "${shape_args[@]}" -R 1.05,1.2,2 --platform "$platform" --jobs 1 -q \
+  "$build/bufopt" batch "${dirs[@]}" "${shape_args[@]}" -R 1.05,1.2,2 --platform "$platform" --jobs 1 -q \
     --csv - 2>/dev/null | sed "s/^/$platform,/"
 done | python3 -c '
 import csv, math, sys

@@ -276,10 +276,10 @@ int64_t chain_bound(const graph::Graph& graph, const AnalysisOptions& options, c
       return alive ? mul_saturated(std::max(w_s - std::min(released, w_s), fewest[static_cast<size_t>(s)]), row_bytes)
                    : 0;
     };
-    // The first firing of a: no row written, row 0's window present.
+    // The first firing of a: no row written, row 0's window present (nothing when it is empty).
     const int64_t first_end = windows.front().end;
     int64_t at_first = kSaturated;
-    for (int64_t w_s = std::max<int64_t>(first_end, 1); w_s <= in_rows; ++w_s) {
+    for (int64_t w_s = first_end; w_s <= in_rows; ++w_s) {
       at_first = std::min(at_first, add_saturated(above[static_cast<size_t>(w_s)], held(w_s, 0)));
     }
     if (at_first < kSaturated) {
