@@ -12,6 +12,9 @@
 #include "bufopt/analysis/arena.h"
 #include "bufopt/analysis/buffer_usage.h"
 #include "bufopt/analysis/schedule.h"
+#include "bufopt/analysis/segment_cuts.h"
+#include "bufopt/analysis/segment_schedule.h"
+#include "bufopt/analysis/structured_candidates.h"
 #include "bufopt/analysis/time_model.h"
 #include "bufopt/graph/checked_math.h"
 #include "bufopt/dataflow/network.h"
@@ -38,6 +41,27 @@ constexpr size_t kFinalists = 4;
 /// Phase counts per actor; granularity is derived (g = ceil(H / P)).
 using PhasePlan = std::vector<int64_t>;
 
+/// A candidate: phase counts and, optionally, segment cuts. cut_before[a] != 0 starts a new
+/// segment at actor a; empty: no cuts, the demand-driven order (pull_schedule).
+struct Plan {
+  PhasePlan phases;
+  std::vector<char> cut_before;
+  friend auto operator<=>(const Plan&, const Plan&) = default;
+};
+
+/// Segment per actor of a cut plan.
+std::vector<int32_t> segments_of(const std::vector<char>& cut_before) {
+  std::vector<int32_t> segment(cut_before.size(), 0);
+  for (size_t a = 1; a < cut_before.size(); ++a) segment[a] = segment[a - 1] + (cut_before[a] ? 1 : 0);
+  return segment;
+}
+
+/// Smaller arena, then fewer firings, then smaller FIFO sum.
+bool better(const Evaluation& a, const Evaluation& b) {
+  return std::tuple(a.shared_bytes, a.schedule.firings.size(), a.fifo_bytes) <
+         std::tuple(b.shared_bytes, b.schedule.firings.size(), b.fifo_bytes);
+}
+
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 /// The search state shared by the steps: the graph, the options and the best plan so far.
@@ -51,6 +75,8 @@ class Search {
         options_(options),
         budget_(extra_firing_budget(graph, options)),
         networks_(graph, {options.stream_io}) {
+    // Per-plan evaluations are memoised across levels: the options differ only in R, which
+    // changes no figure of a plan, only whether it fits (checked before every use).
     for (size_t a = 0; a < graph.actors.size(); ++a) {
       const auto id = static_cast<graph::ActorId>(a);
       max_phases_.push_back(graph.actors[a].barrier ? 1 : dataflow::phase_rows(graph, id));
@@ -66,20 +92,21 @@ class Search {
   /// extra firings) and recorded with that lower bound instead of its arena: exact for "does
   /// it win", which is all the local search asks. The threshold family compares the costs of
   /// losing ranks too, so it scores every plan in full.
-  std::optional<Cost> consider(const PhasePlan& plan, bool drop_losers = false) {
-    const int64_t extra = extra_firings(plan);
+  std::optional<Cost> consider(const Plan& plan, bool drop_losers = false) {
+    const int64_t extra = extra_firings(plan.phases);
     if (extra > budget_) return std::nullopt;
     const auto [seen, fresh] = scored_.try_emplace(plan);
     if (!fresh) return seen->second;
     ++evaluations_;
     int64_t beat = kUnlimited;
-    if (drop_losers && !best_plan_.empty()) {
+    if (drop_losers && has_best_) {
       // With more extra firings than the best, only a strictly smaller arena wins.
       beat = std::get<0>(best_cost_) - (extra > std::get<1>(best_cost_) ? 1 : 0);
     }
     const Cost cost = quick_cost(plan, extra, beat);
     seen->second = cost;
-    if (best_plan_.empty() || cost < best_cost_) {
+    if (!has_best_ || cost < best_cost_) {
+      has_best_ = true;
       best_cost_ = cost;
       best_plan_ = plan;
       runners_up_.push_back(plan);
@@ -89,20 +116,56 @@ class Search {
   }
 
   /// Whether `plan` is the best plan so far (right after consider(plan): whether it won).
-  bool is_best(const PhasePlan& plan) const { return plan == best_plan_; }
+  bool is_best(const Plan& plan) const { return plan == best_plan_; }
+
+  /// Extra firings of every actor at one row per firing: no plan has more.
+  int64_t most_extra_firings() const {
+    int64_t total = 0;
+    for (int64_t phases : max_phases_) total = graph::saturating_add(total, std::max<int64_t>(phases, 1) - 1);
+    return total;
+  }
+
+  /// Whether `plan` fits the current budget.
+  bool fits(const Plan& plan) const { return extra_firings(plan.phases) <= budget_; }
+
+  /// The budget of extra firings of the level being searched (run_search raises it level by
+  /// level; a plan that fitted before still fits).
+  void set_budget(int64_t budget) { budget_ = budget; }
 
   /// The last kFinalists best plans (the best last), each evaluated with every scheduling
   /// variant (evaluate_plan), and the one with the smallest arena (then fewer firings, then the
   /// smaller FIFO sum; ties: the later). Its arena is at most the best quick score, since the
   /// quick schedule is one of the variants; a finalist the quick score ranked lower can still
   /// win once every variant is tried.
-  Evaluation evaluate_best() const {
+  Evaluation evaluate_best() {
     std::optional<Evaluation> winner;
-    for (const PhasePlan& plan : runners_up_) {
-      Evaluation evaluation = evaluate_plan(graph_, granularity(plan), options_);
+    for (const Plan& plan : runners_up_) {
+      Evaluation evaluation = evaluate_in_full(plan);
       if (!winner || final_cost(evaluation) <= final_cost(*winner)) winner = std::move(evaluation);
     }
     return std::move(*winner);
+  }
+
+  /// `plan` evaluated with every demand-driven variant (evaluate_plan) and, for a cut plan,
+  /// in its segment order too: the smaller arena (memoised).
+  const Evaluation& evaluate_in_full(const Plan& plan) {
+    const auto [found, fresh] = evaluated_.try_emplace(plan);
+    if (!fresh) return found->second;
+    const std::vector<int64_t> rows = granularity(plan.phases);
+    Evaluation evaluation = evaluate_plan(graph_, rows, options_);
+    if (!plan.cut_before.empty()) {
+      const dataflow::Network& network = networks_.build(rows);
+      Evaluation segmented =
+          evaluate_schedule(graph_, rows, segment_schedule(network, segments_of(plan.cut_before)), options_);
+      if (better(segmented, evaluation)) evaluation = std::move(segmented);
+    }
+    found->second = std::move(evaluation);
+    return found->second;
+  }
+
+  /// The plan of an evaluation with the given cuts (none: empty).
+  Plan plan_of(const Evaluation& evaluation, std::vector<char> cut_before) const {
+    return {evaluation.phases, std::move(cut_before)};
   }
 
   static Cost final_cost(const Evaluation& evaluation) {
@@ -126,7 +189,7 @@ class Search {
   /// whole (splitting a reduction next to a big tensor can spend the budget a split elsewhere
   /// would have used better).
   void threshold_family(const std::vector<graph::ActorId>& ranked) {
-    consider(PhasePlan(graph_.actors.size(), 1));
+    consider({PhasePlan(graph_.actors.size(), 1), {}});
     std::vector<graph::ActorId> splittable;
     std::vector<graph::ActorId> without_reductions;
     for (graph::ActorId actor : ranked) {
@@ -144,7 +207,7 @@ class Search {
     std::map<size_t, Cost> by_rank;  // k -> cost of splitting the k first
     auto score = [&](size_t k) {
       if (k == 0 || k > feasible || by_rank.count(k)) return;
-      by_rank[k] = consider(threshold_plan(splittable, k)).value_or(Cost{kUnlimited, kUnlimited, kUnlimited});
+      by_rank[k] = consider({threshold_plan(splittable, k), {}}).value_or(Cost{kUnlimited, kUnlimited, kUnlimited});
     };
     // The first ranks (the actors next to the largest tensors) one by one, the rest sampled.
     for (size_t k = 1; k <= std::min(feasible, kEveryThresholdUpTo); ++k) score(k);
@@ -175,12 +238,12 @@ class Search {
         for (const std::vector<graph::ActorId>& group : {std::vector<graph::ActorId>{actor}, with_readers(actor)}) {
           const auto a = static_cast<size_t>(actor);
           if (max_phases_[a] <= 1) continue;
-          for (int64_t phases : alternatives(best_plan_[a], max_phases_[a])) {
+          for (int64_t phases : alternatives(best_plan_.phases[a], max_phases_[a])) {
             if (evaluations_ >= stop_at) return;
-            PhasePlan candidate = best_plan_;
+            Plan candidate = best_plan_;
             for (graph::ActorId member : group) {
               const auto m = static_cast<size_t>(member);
-              candidate[m] = std::min(phases, max_phases_[m]);
+              candidate.phases[m] = std::min(phases, max_phases_[m]);
             }
             if (candidate == best_plan_) continue;
             consider(candidate, true);
@@ -188,10 +251,37 @@ class Search {
           }
         }
       }
+      for (Plan& candidate : cut_moves()) {
+        if (evaluations_ >= stop_at) return;
+        consider(candidate, true);
+        improved = is_best(candidate) || improved;
+      }
     }
   }
 
-  const PhasePlan& best_plan() const { return best_plan_; }
+  /// Moves of the best plan's cuts: each cut removed or shifted by one actor either way, and
+  /// every cut dropped (the demand-driven order).
+  std::vector<Plan> cut_moves() const {
+    std::vector<Plan> moves;
+    const std::vector<char>& cuts = best_plan_.cut_before;
+    if (cuts.empty()) return moves;
+    moves.push_back({best_plan_.phases, {}});
+    for (size_t a = 1; a < cuts.size(); ++a) {
+      if (!cuts[a]) continue;
+      Plan removed = best_plan_;
+      removed.cut_before[a] = 0;
+      moves.push_back(removed);
+      for (size_t to : {a - 1, a + 1}) {
+        if (to == 0 || to >= cuts.size() || cuts[to]) continue;
+        Plan shifted = removed;
+        shifted.cut_before[to] = 1;
+        moves.push_back(std::move(shifted));
+      }
+    }
+    return moves;
+  }
+
+  const Plan& best_plan() const { return best_plan_; }
 
   /// Candidates scored so far.
   int evaluations() const { return evaluations_; }
@@ -201,13 +291,16 @@ class Search {
   /// fraction of evaluate_plan's cost, which tries every variant and placement. Stops as soon
   /// as the live bytes exceed `beat` (no placement can then be <= beat) and returns that lower
   /// bound as the arena, with an unknown (saturated) FIFO sum.
-  Cost quick_cost(const PhasePlan& plan, int64_t extra, int64_t beat) {
-    const dataflow::Network& network = networks_.build(granularity(plan));
+  Cost quick_cost(const Plan& plan, int64_t extra, int64_t beat) {
+    const dataflow::Network& network = networks_.build(granularity(plan.phases));
     UsageReplay replay(network);
-    const bool complete = pull_schedule(network, PullOptions{}, [&](dataflow::NodeId node) {
+    const FiringObserver observe = [&](dataflow::NodeId node) {
       replay.fire(node);
       return replay.live_bytes_so_far() <= beat;
-    });
+    };
+    const bool complete = plan.cut_before.empty()
+                              ? pull_schedule(network, PullOptions{}, observe)
+                              : segment_schedule(network, segments_of(plan.cut_before), observe);
     if (!complete) return {replay.live_bytes_so_far(), extra, kUnlimited};
     const std::vector<ArenaRequest> requests = channel_requests(network, replay.finish());
     int64_t fifo = 0;
@@ -334,24 +427,69 @@ class Search {
   int64_t budget_;
   dataflow::NetworkBuilder networks_;  ///< the candidates' networks, rebuilt where they differ
   std::vector<int64_t> max_phases_;
+  bool has_best_ = false;
   Cost best_cost_;
-  PhasePlan best_plan_;
-  std::vector<PhasePlan> runners_up_;  ///< the last kFinalists best plans, oldest first
-  std::map<PhasePlan, Cost> scored_;  ///< every plan scored, with its cost
+  Plan best_plan_;
+  std::vector<Plan> runners_up_;  ///< the last kFinalists best plans, oldest first
+  std::map<Plan, Cost> scored_;  ///< every plan scored, with its cost
+  std::map<Plan, Evaluation> evaluated_;  ///< plans evaluated in full
   int evaluations_ = 0;
 };
 
+/// The cuts of a segment per actor (empty: none).
+std::vector<char> cuts_of(const std::vector<int32_t>& segment) {
+  std::vector<char> cut_before(segment.size(), 0);
+  for (size_t a = 1; a < segment.size(); ++a) cut_before[a] = segment[a] != segment[a - 1] ? 1 : 0;
+  return cut_before;
+}
+
+/// Steps 1-5 of the header at every level of slowdown_levels(options.max_slowdown), one search
+/// state carried from level to level.
 Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits,
-                      const std::vector<PhasePlan>& seeds, PhasePlan* chosen, OptimizerStats* stats) {
+                      const std::vector<Plan>& seeds, Plan* chosen, OptimizerStats* stats) {
   Search search(graph, options);
+  const SegmentCuts cuts(graph, options.stream_io);
   const std::vector<graph::ActorId> ranked = search.ranked_actors();
-  search.threshold_family(ranked);
-  const int after_thresholds = search.evaluations();
-  for (const PhasePlan& seed : seeds) search.consider(seed);
-  search.local_search(ranked, limits.max_local_evaluations);
+  std::map<std::pair<std::vector<int64_t>, std::vector<int32_t>>, Evaluation> candidates_evaluated;
+  std::optional<Evaluation> answer;
+  auto keep = [&](const Evaluation& evaluation) {
+    if (!answer || better(evaluation, *answer)) answer = evaluation;
+  };
+  OptimizerStats counted;
+  int64_t previous_budget = -1;
+  for (double level : slowdown_levels(options.max_slowdown)) {
+    AnalysisOptions at = options;
+    at.max_slowdown = level;
+    const int64_t budget = extra_firing_budget(graph, at);
+    // A level whose predecessor could already afford every firing has nothing new to find.
+    if (previous_budget >= search.most_extra_firings()) continue;
+    previous_budget = budget;
+    search.set_budget(budget);
+    int before = search.evaluations();
+    search.threshold_family(ranked);
+    counted.threshold_evaluations += search.evaluations() - before;
+    before = search.evaluations();
+    // Every plan the candidates evaluate (the DP's few best included) is also a start.
+    const std::vector<StructuredCandidate> candidates = structured_candidates(
+        graph, at, cuts, [&](const std::vector<int64_t>& granularity, const std::vector<int32_t>& segment) {
+          const auto [found, fresh] = candidates_evaluated.try_emplace({granularity, segment});
+          if (fresh) found->second = evaluate_candidate(graph, granularity, segment, at);
+          search.consider({found->second.phases, cuts_of(segment)});
+          return found->second;
+        });
+    for (const StructuredCandidate& candidate : candidates) keep(candidate.evaluation);
+    for (const Plan& seed : seeds) {
+      if (search.fits(seed)) search.consider(seed);
+    }
+    counted.candidate_evaluations += search.evaluations() - before;
+    before = search.evaluations();
+    search.local_search(ranked, limits.max_local_evaluations);
+    counted.local_evaluations += search.evaluations() - before;
+    keep(search.evaluate_best());
+  }
   if (chosen) *chosen = search.best_plan();
-  if (stats) *stats = {after_thresholds, search.evaluations() - after_thresholds};
-  return search.evaluate_best();
+  if (stats) *stats = counted;
+  return std::move(*answer);
 }
 
 }  // namespace
@@ -370,14 +508,23 @@ Evaluation optimize(const graph::Graph& graph, const AnalysisOptions& options, c
   return run_search(graph, options, limits, {}, nullptr, stats);
 }
 
+std::vector<double> slowdown_levels(double max_slowdown) {
+  std::vector<double> levels;
+  for (double level : kSlowdownGrid) {
+    if (level < max_slowdown) levels.push_back(level);
+  }
+  levels.push_back(max_slowdown);
+  return levels;
+}
+
 std::vector<ParetoPoint> pareto_front(const graph::Graph& graph, const AnalysisOptions& options,
                                       const std::vector<double>& slowdowns) {
   std::vector<ParetoPoint> front;
-  std::vector<PhasePlan> seeds;
+  std::vector<Plan> seeds;
   for (double slowdown : slowdowns) {
     AnalysisOptions at = options;
     at.max_slowdown = slowdown;
-    PhasePlan chosen;
+    Plan chosen;
     const Evaluation evaluation = run_search(graph, at, {}, seeds, &chosen, nullptr);
     seeds.push_back(chosen);
     front.push_back({slowdown, evaluation.slowdown, evaluation.shared_bytes, evaluation.fifo_bytes});

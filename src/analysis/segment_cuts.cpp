@@ -23,8 +23,11 @@ constexpr int64_t kUnreachable = std::numeric_limits<int64_t>::max();
 /// Granularities of the streamed segments (rows per firing), finest first.
 constexpr int64_t kStreamedGranularities[] = {1, 2, 4, 8, 16};
 
-/// First replay length (actors) of a start position; doubled while the bound has not stopped it.
+/// First replay length (actors) of a start position; doubled while the bound has not stopped it,
+/// up to kMaxLength (segments longer than that are not measured: a cap on the time, whatever
+/// the depth; 64 actors are about 20 residual blocks).
 constexpr size_t kFirstLength = 16;
+constexpr size_t kMaxLength = 64;
 
 int64_t clamped_bytes(int64_t rows, int64_t row_bytes) {
   return std::min(graph::checked_mul(rows, row_bytes).value_or(kHugeBytes), kHugeBytes);
@@ -204,12 +207,17 @@ ReplayEnd measure_from(const Mode& mode, const Layout& layout, size_t i, size_t 
     }
     for (size_t p = 0; p < node.inputs.size(); ++p) {
       const auto c = static_cast<size_t>(node.inputs[p].channel);
+      const int64_t previous = released[n][p];
       released[n][p] = node.inputs[p].release[f];
-      int64_t lowest = std::numeric_limits<int64_t>::max();
-      for (const auto& [reader, port] : layout.readers[c]) {
-        lowest = std::min(lowest, released[static_cast<size_t>(reader)][port]);
+      // Releases only grow: the lowest changes only when this port held it.
+      if (previous == min_release[c] && released[n][p] != previous) {
+        int64_t lowest = std::numeric_limits<int64_t>::max();
+        for (const auto& [reader, port] : layout.readers[c]) {
+          lowest = std::min(lowest, released[static_cast<size_t>(reader)][port]);
+        }
+        min_release[c] = lowest;
       }
-      min_release[c] = lowest;
+      const int64_t lowest = min_release[c];
       if (last[c] < 0 && lowest >= network.channels[c].rows) last[c] = static_cast<int64_t>(t);
     }
   }
@@ -242,6 +250,8 @@ ReplayEnd measure_from(const Mode& mode, const Layout& layout, size_t i, size_t 
     if (produced < start) {
       if (readers_end <= start) continue;  // read only before the segment: gone
       cost.add(0, total - 1, clamped_bytes(channel.rows, channel.row_bytes));
+      // Alive at the first firing of every segment [i, j): a bound for all of them.
+      internal.add(0, 0, clamped_bytes(channel.rows, channel.row_bytes));
     } else if (produced < end) {
       events[static_cast<size_t>(produced + 1 - start)].push_back({c, true});
     } else {
@@ -250,6 +260,7 @@ ReplayEnd measure_from(const Mode& mode, const Layout& layout, size_t i, size_t 
     if (readers_end <= end) events[static_cast<size_t>(std::max(readers_end, start + 1) - start)].push_back({c, false});
   }
   auto whole_from = [&](size_t c) { return first[c] < 0 ? 0 : first[c]; };
+  auto produced_before = [&](size_t c) { return layout.producer_position[c] < start; };
   for (size_t k = 1; k <= span; ++k) {
     // Joins before switches: a channel produced and last read inside the same step.
     for (const Event& event : events[k]) {
@@ -267,6 +278,7 @@ ReplayEnd measure_from(const Mode& mode, const Layout& layout, size_t i, size_t 
       cost.add(from, total - 1, -clamped_bytes(channel.rows, channel.row_bytes));
       cost.add(from, to, bytes);
       internal.add(from, to, bytes);
+      if (produced_before(c)) internal.add(0, 0, -clamped_bytes(channel.rows, channel.row_bytes));
     }
     const size_t j = i + k;
     if (j >= first_end) emit(j, cost.prefix_max(ends[k] - 1));
@@ -313,6 +325,7 @@ SegmentCuts::SegmentCuts(const graph::Graph& graph, bool stream_io) : actors_(gr
     cut_everywhere = std::max(cut_everywhere, whole_cost[i]);
   }
 
+  std::vector<size_t> reached(modes.size(), 0);  // per mode: the last segment end measured
   // Step 3's labels, relaxed from each position once final.
   std::vector<std::vector<Label>> pending(actors_ + 1);
   auto pareto = [](std::vector<Label>& labels) {
@@ -335,7 +348,7 @@ SegmentCuts::SegmentCuts(const graph::Graph& graph, bool stream_io) : actors_(gr
                       static_cast<int32_t>(k), mode});
       if (last) break;
     }
-    if (into.size() > 16 * kMaxLabels) pareto(into);
+    if (into.size() > 8 * kMaxLabels) pareto(into);
   };
   for (size_t i = 0; i < actors_; ++i) {
     if (i > 0) {
@@ -357,15 +370,17 @@ SegmentCuts::SegmentCuts(const graph::Graph& graph, bool stream_io) : actors_(gr
     relax(i, i + 1, whole_cost[i], 0, 0);
     for (size_t m = 1; m < modes.size(); ++m) {
       const Mode& mode = modes[m];
-      size_t length = kFirstLength;
+      // The previous start's replay usually stopped near where this one will.
+      size_t length = std::min(kMaxLength, std::max(kFirstLength, reached[m] > i ? reached[m] - i + kFirstLength / 2 : 0));
       size_t first_end = i + 1;
       for (;;) {
         const ReplayEnd ended =
             measure_from(mode, layout, i, length, first_end, cut_everywhere, [&](size_t j, int64_t c) {
               ++segments_measured_;
+              reached[m] = j;
               if (c < cut_everywhere) relax(i, j, c, mode.extra_prefix[j] - mode.extra_prefix[i], static_cast<int32_t>(m));
             });
-        if (ended != ReplayEnd::kNeedsLonger) break;
+        if (ended != ReplayEnd::kNeedsLonger || length >= kMaxLength) break;
         first_end = i + length + 1;
         length *= 2;
       }

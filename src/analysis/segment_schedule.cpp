@@ -13,6 +13,7 @@ using dataflow::NodeKind;
 EagerOrder::EagerOrder(const Network& network) : network_(network) {
   const size_t nodes = network.nodes.size();
   fired_.assign(nodes, 0);
+  ready_ports_.assign(nodes, 0);
   written_.assign(network.channels.size(), 0);
   readers_.resize(nodes);
   priority_.resize(nodes);
@@ -51,13 +52,18 @@ bool EagerOrder::complete(NodeId n) const {
   return fired_.at(static_cast<size_t>(n)) >= network_.nodes[static_cast<size_t>(n)].phases;
 }
 
-bool EagerOrder::enabled(size_t n) const {
+bool EagerOrder::enabled(size_t n) {
   const dataflow::Node& node = network_.nodes[n];
   const int64_t f = fired_[n];
   if (f >= node.phases) return false;
-  for (const dataflow::InputPort& port : node.inputs) {
-    const dataflow::RowRange& window = port.window[static_cast<size_t>(f)];
-    if (window.size() > 0 && window.end > written_[static_cast<size_t>(port.channel)]) return false;
+  // Rows written only grow, so a port found ready stays ready until the node fires: resume
+  // from the first port not yet ready (amortised O(1) per port and firing on wide Concats).
+  size_t& port = ready_ports_[n];
+  while (port < node.inputs.size()) {
+    const dataflow::InputPort& input = node.inputs[port];
+    const dataflow::RowRange& window = input.window[static_cast<size_t>(f)];
+    if (window.size() > 0 && window.end > written_[static_cast<size_t>(input.channel)]) return false;
+    ++port;
   }
   return true;
 }
@@ -85,6 +91,7 @@ bool EagerOrder::run(std::span<const char> member, const FiringObserver& on_firi
     const auto f = static_cast<size_t>(fired_[n]);
     for (const dataflow::OutputPort& port : node.outputs) written_[static_cast<size_t>(port.channel)] = port.written[f];
     ++fired_[n];
+    ready_ports_[n] = 0;
     if (!on_firing(static_cast<NodeId>(n))) return false;
     offer(n);
     for (NodeId reader : readers_[n]) offer(static_cast<size_t>(reader));

@@ -26,16 +26,6 @@ void keep_better(std::optional<Evaluation>& best, Evaluation candidate) {
   if (!best || better(candidate, *best)) best = std::move(candidate);
 }
 
-/// The plan's granularities in the demand-driven orders (evaluate_plan) and in the eager order
-/// of its segments, the smaller arena.
-Evaluation evaluate_segments(const graph::Graph& graph, const std::vector<int64_t>& granularity,
-                             const std::vector<int32_t>& segment, const AnalysisOptions& options) {
-  std::optional<Evaluation> best = evaluate_plan(graph, granularity, options);
-  const dataflow::Network network = dataflow::build_network(graph, granularity, {.stream_io = options.stream_io});
-  keep_better(best, evaluate_schedule(graph, granularity, segment_schedule(network, segment), options));
-  return std::move(*best);
-}
-
 int64_t extra_firings(const dataflow::Network& network, size_t actors) {
   int64_t extra = 0;
   for (size_t a = 0; a < actors; ++a) extra += network.nodes[a].phases - 1;
@@ -69,15 +59,25 @@ std::optional<std::vector<int64_t>> streaming_granularity(const graph::Graph& gr
 
 }  // namespace
 
+Evaluation evaluate_candidate(const graph::Graph& graph, const std::vector<int64_t>& granularity,
+                              const std::vector<int32_t>& segment, const AnalysisOptions& options) {
+  std::optional<Evaluation> best = evaluate_plan(graph, granularity, options);
+  if (!segment.empty()) {
+    const dataflow::Network network = dataflow::build_network(graph, granularity, {.stream_io = options.stream_io});
+    keep_better(best, evaluate_schedule(graph, granularity, segment_schedule(network, segment), options));
+  }
+  return std::move(*best);
+}
+
 std::vector<StructuredCandidate> structured_candidates(const graph::Graph& graph, const AnalysisOptions& options,
-                                                       const SegmentCuts& cuts) {
+                                                       const SegmentCuts& cuts, const CandidateEvaluator& evaluate) {
   const size_t actors = graph.actors.size();
   const int64_t budget = extra_firing_budget(graph, options);
   std::vector<StructuredCandidate> candidates;
 
   std::vector<int64_t> whole(actors);
   for (size_t a = 0; a < actors; ++a) whole[a] = dataflow::phase_rows(graph, static_cast<graph::ActorId>(a));
-  candidates.push_back({"layer by layer", evaluate_plan(graph, whole, options)});
+  candidates.push_back({"layer by layer", evaluate(whole, {})});
 
   bool even = false;
   if (const auto streaming = streaming_granularity(graph, budget, &even)) {
@@ -86,20 +86,23 @@ std::vector<StructuredCandidate> structured_candidates(const graph::Graph& graph
     if (extra_firings(network, actors) <= budget) {
       const std::vector<int32_t> one_segment(actors, 0);
       candidates.push_back({even ? "even budget split" : "one row per firing",
-                            evaluate_segments(graph, *streaming, one_segment, options)});
+                            evaluate(*streaming, one_segment)});
     }
   }
 
   std::optional<Evaluation> best_cuts;
   for (const SegmentPlan& plan : cuts.best_within(budget, kRefinedSegmentPlans)) {
-    keep_better(best_cuts, evaluate_segments(graph, plan.granularity, plan.segment, options));
+    keep_better(best_cuts, evaluate(plan.granularity, plan.segment));
   }
   if (best_cuts) candidates.push_back({"segment cuts", std::move(*best_cuts)});
   return candidates;
 }
 
 std::vector<StructuredCandidate> structured_candidates(const graph::Graph& graph, const AnalysisOptions& options) {
-  return structured_candidates(graph, options, SegmentCuts(graph, options.stream_io));
+  return structured_candidates(graph, options, SegmentCuts(graph, options.stream_io),
+                               [&](const std::vector<int64_t>& granularity, const std::vector<int32_t>& segment) {
+                                 return evaluate_candidate(graph, granularity, segment, options);
+                               });
 }
 
 }  // namespace bufopt::analysis

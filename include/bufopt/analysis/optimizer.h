@@ -57,7 +57,7 @@ struct OptimizerLimits {
   /// count). A constant, so the search costs a fixed number of schedule replays whatever the
   /// depth. 600 reached the ANCHORS.md figures but stopped ResNet-50 8-18% short where R binds
   /// (mms_ga's time loss, the gpu preset); 3000 keeps a 23-model batch near 10 s on 2 cores.
-  int max_local_evaluations = 3000;
+  int max_local_evaluations = 1500;
 };
 
 /// What one search did (benchmarks report it: the time per candidate and row firing is the
@@ -65,7 +65,16 @@ struct OptimizerLimits {
 struct OptimizerStats {
   int threshold_evaluations = 0;  ///< candidates scored in step 2 (layer by layer included)
   int local_evaluations = 0;      ///< candidates scored in step 3
+  int candidate_evaluations = 0;  ///< structured candidates' plans scored as search starts
 };
+
+/// The fixed grid of slowdown bounds on which the optimizer is monotone: optimize(R) also
+/// scores what it finds at every grid value below R, so optimize(R2).shared_bytes <=
+/// optimize(R1).shared_bytes for grid values R1 < R2.
+inline constexpr double kSlowdownGrid[] = {1, 1.05, 1.1, 1.2, 1.5, 2, 3, 5, 10, 20, 50, 100, 1000};
+
+/// The slowdown bounds optimize(R) searches, ascending: the grid values below R, then R.
+std::vector<double> slowdown_levels(double max_slowdown);
 
 /// Runs steps 1-3 and returns the best plan found, evaluated; fills `stats` when given.
 Evaluation optimize(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits = {},

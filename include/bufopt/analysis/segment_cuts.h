@@ -59,7 +59,7 @@ struct SegmentPlan {
 class SegmentCuts {
  public:
   /// Labels kept per cut position.
-  static constexpr size_t kMaxLabels = 48;
+  static constexpr size_t kMaxLabels = 32;
 
   SegmentCuts(const graph::Graph& graph, bool stream_io);
 

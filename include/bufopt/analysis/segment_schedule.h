@@ -47,11 +47,12 @@ class EagerOrder {
   bool complete(dataflow::NodeId n) const;
 
  private:
-  bool enabled(size_t n) const;
+  bool enabled(size_t n);
   int64_t priority(size_t n) const;
 
   const dataflow::Network& network_;
   std::vector<int64_t> fired_;
+  std::vector<size_t> ready_ports_;  ///< per node: its input ports before this one are ready
   std::vector<int64_t> written_;
   std::vector<std::vector<dataflow::NodeId>> readers_;  ///< per node: nodes reading its outputs
   std::vector<int64_t> priority_;
