@@ -173,9 +173,18 @@ class Puller {
 
   bool complete(NodeId n) const { return fired_[idx(n)] >= network_.nodes[idx(n)].phases; }
 
-  /// Fraction of its phases node n has done after one more firing, as a comparable pair.
+  /// How far node n is after one more firing, as a fraction (numerator, denominator): the
+  /// rows of its first output written then over its rows, or its phases done over its phases
+  /// for a node without outputs (a sink) or one that writes nothing before its last firing (a
+  /// streaming reduction).
   std::pair<int64_t, int64_t> progress_after_next(NodeId n) const {
-    return {fired_[idx(n)] + 1, network_.nodes[idx(n)].phases};
+    const Node& node = network_.nodes[idx(n)];
+    const auto f = static_cast<size_t>(fired_[idx(n)]);
+    if (!node.outputs.empty() && node.outputs.front().written.front() > 0) {
+      const dataflow::OutputPort& port = node.outputs.front();
+      return {port.written.at(f), network_.channels.at(static_cast<size_t>(port.channel)).rows};
+    }
+    return {fired_[idx(n)] + 1, node.phases};
   }
 
   /// Fires node n's next phase (or all its remaining phases), pulling whatever it needs.

@@ -170,6 +170,7 @@ ReplayEnd measure_from(const Mode& mode, const Layout& layout, size_t i, size_t 
   std::vector<int64_t> capacity(channels, 0);
   std::vector<int64_t> first(channels, -1);
   std::vector<int64_t> last(channels, -1);
+  std::vector<int64_t> last_write(channels, -1);
   std::vector<std::vector<int64_t>> released(nodes);
   std::vector<int64_t> fired(nodes, 0);
   for (size_t n = 0; n < nodes; ++n) {
@@ -201,7 +202,10 @@ ReplayEnd measure_from(const Mode& mode, const Layout& layout, size_t i, size_t 
       const auto c = static_cast<size_t>(port.channel);
       const int64_t before = written[c];
       const int64_t after = port.written[f];
-      if (after > before && first[c] < 0) first[c] = static_cast<int64_t>(t);
+      if (after > before) {
+        if (first[c] < 0) first[c] = static_cast<int64_t>(t);
+        last_write[c] = static_cast<int64_t>(t);
+      }
       capacity[c] = std::max(capacity[c], after - std::min(min_release[c], before));
       written[c] = after;
     }
@@ -220,6 +224,12 @@ ReplayEnd measure_from(const Mode& mode, const Layout& layout, size_t i, size_t 
       const int64_t lowest = min_release[c];
       if (last[c] < 0 && lowest >= network.channels[c].rows) last[c] = static_cast<int64_t>(t);
     }
+  }
+
+  // A lifetime ends at the last release or the last write, whichever is later (rows nobody
+  // reads may be written after every reader is done: buffer_usage.h).
+  for (size_t c = 0; c < channels; ++c) {
+    if (last[c] >= 0) last[c] = std::max(last[c], last_write[c]);
   }
 
   // ends[k]: firings of the nodes at positions start..start+k-1 all made after ends[k] firings.

@@ -1,45 +1,52 @@
 #pragma once
-/// The optimizer (SPEC 6): chooses every actor's granularity so that the shared arena is
-/// smallest while the slowdown stays within --max-slowdown, in sequential mode.
+/// The optimizer (MODEL 6): chooses every actor's granularity, the segment cuts and so the
+/// firing order, so that the shared arena is smallest while the slowdown stays within
+/// --max-slowdown, in sequential mode.
 ///
 /// What it searches. In sequential mode the slowdown depends only on the phase counts:
 /// T = T_baseline + overhead * sum_a (P_a - 1), so --max-slowdown R is a budget of
 /// B = (R - 1) * T_baseline / overhead extra firings to spend across actors. Memory depends on
-/// the phase counts and on the firing order; the order is the demand-driven pull schedule
-/// (schedule.h), whose memory every candidate is evaluated with exactly (evaluate_plan).
+/// the phase counts and on the firing order. A plan is phase counts plus, optionally, segment
+/// cuts: without cuts its order is the demand-driven pull schedule (schedule.h); with cuts the
+/// segments run one after another, each in the eager order (segment_schedule.h).
 ///
-/// Steps.
+/// Steps, at each level of slowdown_levels(R) (the grid values below R, then R), one search
+/// state carried from level to level (plans scored before are not scored again):
 ///  1. Rank actors by the largest whole tensor they touch (input or output): streaming the
-///     actors next to big tensors is what saves memory; keeping an actor whole cuts the network
-///     into segments run one after another, which costs its whole input and output tensors but
-///     frees the FIFOs of one segment for the next.
+///     actors next to big tensors is what saves memory.
 ///  2. Threshold family: for a rank k, split the k highest-ranked actors and keep the rest
-///     whole. Split actors fire once per row if the budget allows, otherwise they share the
-///     budget evenly (same phase count for each, at least 2). Evaluate the candidates and keep
-///     the smallest arena (ties: fewer firings). Layer by layer (k = 0) is always a candidate.
-///     Every k up to 64 is tried (every k on small graphs); beyond, a sample: the ends of the
-///     levels of equal tensor size, geometric steps of k, then a few rounds halving the gaps
-///     around the best k. At most ~130 candidates, whatever the depth. With streaming reductions
-///     the family is scored twice, with them split and kept whole (the old barrier behaviour).
-///  3. Local search from the best candidate: visit actors in rank order and try other phase
-///     counts for each (whole, one row per firing, and halving / doubling the current one);
-///     keep a change when it fits the budget and shrinks the arena. Repeat while a pass
-///     improves, within a bound on evaluations. A plan scored before is not scored again.
-///  4. The last four best plans (by the quick score, one pull variant) are evaluated with every
-///     scheduling variant; the smallest arena wins.
+///     whole (one row per firing, or the budget shared evenly). Every k up to 64, beyond a
+///     bounded sample refined around the best k (at most ~130 plans; twice with streaming
+///     reductions, split and whole).
+///  3. Structured candidates (structured_candidates.h): layer by layer, one row per firing (or
+///     the even budget split), and the segment-cut programme's best plans within the level's
+///     budget (segment_cuts.h, run once per optimize for every level). Each is evaluated
+///     exactly and kept as a floor; each is also a start of the search.
+///  4. Local search from the best plan so far: visit actors in rank order and try other phase
+///     counts (whole, one row per firing, halving / doubling), for the actor alone and with its
+///     readers; then move each cut of the best plan (removed, shifted by one actor either way,
+///     or all cuts dropped). Keep a change when it fits the budget and shrinks the quick arena
+///     (one order, greedy placement); repeat while a pass improves, at most
+///     OptimizerLimits::max_local_evaluations new plans per level. A level whose predecessor
+///     could already afford every actor at one row per firing is skipped (nothing new fits).
+///  5. The last four best plans are evaluated in full (every demand-driven variant, and the
+///     segment order for a cut plan); the smallest arena of them, of the structured candidates
+///     and of the earlier levels' answers is the level's answer.
 ///
-/// Cost: each candidate costs one pull schedule, replayed as it is built, and one greedy
-/// placement, linear in its firings (plus the placement's scan of the buffers alive together).
-/// Only the nodes of actors whose granularity changed are rebuilt (dataflow::NetworkBuilder),
-/// and a local-search candidate stops as soon as its live bytes exceed the best arena. The
-/// number of candidates is bounded by a constant, so the time is at most a constant times the
-/// firings whatever the depth (BENCHMARKS.md, "Scaling": the time per candidate and row firing
-/// is flat from ResNet-18 to ResNet-152).
+/// Cost: the segment-cut programme (polynomial: starts x granularities x firings of the
+/// segments it measures, bounded by its segment-length cap), then per level at most ~130
+/// threshold plans, a few candidates and max_local_evaluations local plans, each one schedule
+/// replayed as it is built and one greedy placement, linear in its firings; only the nodes of
+/// actors whose granularity changed are rebuilt (dataflow::NetworkBuilder), and a local-search
+/// plan stops as soon as its live bytes exceed the best arena.
 ///
-/// What it guarantees: the answer meets R (checked on its evaluation), is never worse than
-/// layer by layer nor than any threshold candidate scored, and is deterministic. It is a heuristic:
-/// it does not prove optimality (exact_search.h gives the optimum on small graphs, and tests
-/// hold this optimizer to it); the arena placement is greedy by size.
+/// What it guarantees: the answer meets R (checked on its evaluation); its arena is never above
+/// any structured candidate's at R (so never above layer by layer, one row per firing or the
+/// segment-cut plans), nor above its answer at any grid value below R: on the grid it is
+/// monotone, optimize(R2).shared_bytes <= optimize(R1).shared_bytes for grid values R1 < R2
+/// (nothing in a level depends on the levels after it). Deterministic. It is a heuristic: it
+/// does not prove optimality (exact_search.h gives the optimum on small graphs, and tests hold
+/// this optimizer to it); the arena placement is first fit in a few orders.
 #include <cstdint>
 #include <vector>
 
@@ -53,19 +60,19 @@ int64_t extra_firing_budget(const graph::Graph& graph, const AnalysisOptions& op
 
 /// Search effort.
 struct OptimizerLimits {
-  /// Candidate evaluations allowed in the local search (step 3; plans scored before do not
+  /// New plans the local search may score per level (step 4; plans scored before do not
   /// count). A constant, so the search costs a fixed number of schedule replays whatever the
-  /// depth. 600 reached the ANCHORS.md figures but stopped ResNet-50 8-18% short where R binds
-  /// (mms_ga's time loss, the gpu preset); 3000 keeps a 23-model batch near 10 s on 2 cores.
+  /// depth. With the structured candidates as starts 1500 keeps ResNet-152 and DenseNet-121
+  /// under 1 s (it was 3000 from layer-by-layer-like starts).
   int max_local_evaluations = 1500;
 };
 
 /// What one search did (benchmarks report it: the time per candidate and row firing is the
 /// figure that stays flat when the time is linear in the firings).
 struct OptimizerStats {
-  int threshold_evaluations = 0;  ///< candidates scored in step 2 (layer by layer included)
-  int local_evaluations = 0;      ///< candidates scored in step 3
-  int candidate_evaluations = 0;  ///< structured candidates' plans scored as search starts
+  int threshold_evaluations = 0;  ///< plans scored in step 2 (layer by layer included), all levels
+  int local_evaluations = 0;      ///< plans scored in step 4, all levels
+  int candidate_evaluations = 0;  ///< structured candidates scored as starts (step 3), all levels
 };
 
 /// The fixed grid of slowdown bounds on which the optimizer is monotone: optimize(R) also
@@ -76,7 +83,7 @@ inline constexpr double kSlowdownGrid[] = {1, 1.05, 1.1, 1.2, 1.5, 2, 3, 5, 10, 
 /// The slowdown bounds optimize(R) searches, ascending: the grid values below R, then R.
 std::vector<double> slowdown_levels(double max_slowdown);
 
-/// Runs steps 1-3 and returns the best plan found, evaluated; fills `stats` when given.
+/// Runs steps 1-5 and returns the best plan found, evaluated; fills `stats` when given.
 Evaluation optimize(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits = {},
                     OptimizerStats* stats = nullptr);
 
@@ -89,7 +96,7 @@ struct ParetoPoint {
 };
 
 /// Optimises for each R in `slowdowns` (ascending) and returns the points, seeding each search
-/// with the previous answer so the arena never grows with R.
+/// with the previous answers so the arena never grows with R.
 std::vector<ParetoPoint> pareto_front(const graph::Graph& graph, const AnalysisOptions& options,
                                       const std::vector<double>& slowdowns);
 

@@ -25,13 +25,17 @@ enum class BranchOrder {
 /// How the demand roots (sinks, producers of graph outputs, nodes nobody reads) take turns.
 enum class RootOrder {
   kOneAfterAnother,  ///< each root runs all its phases, in node order
-  kInterleaved,      ///< one firing at a time of the root least far along (phases done / phases)
+  /// One firing at a time of the root least far along: the fraction of its output rows written
+  /// after its next firing (phases for sinks and roots writing only at their end), so heads of
+  /// different heights advance in proportion to their rows and no head finishes while another
+  /// head's branch holds a shared tensor whole. The default.
+  kInterleaved,
 };
 
 /// One demand-driven variant.
 struct PullOptions {
   BranchOrder branch = BranchOrder::kLargestPeakFirst;
-  RootOrder roots = RootOrder::kOneAfterAnother;
+  RootOrder roots = RootOrder::kInterleaved;
   /// A node whose counted outputs, whole, take no more bytes than its widest counted input
   /// windows runs all its phases when first pulled: its input buffers die early while its
   /// outputs hold no more than those windows did (a cheap "segment cut" at a shrinking layer).
