@@ -16,4 +16,6 @@ cmake --build "$build" -j"$(nproc)"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# The random-CNN tests (tests/zoo/random_*_test.cpp) on 30 seeds instead of 300.
+export BUFOPT_RANDOM_MODELS=${BUFOPT_RANDOM_MODELS:-30}
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" "$@"

@@ -3,6 +3,9 @@
 //
 //   bufopt-zoo OUT_DIR [NAME[@SIZE]...]   no NAME: every architecture at its usual size;
 //                                         NAME@SIZE: a square input of SIZE (file NAME_SIZE.onnx)
+//   bufopt-zoo --random SEED[,COUNT] OUT_DIR
+//                                         COUNT random CNNs (default 1) from seeds SEED, SEED+1, ...
+//                                         (tools/zoo/random_architectures.h), files random_SEED.onnx
 //   bufopt-zoo --list                     names, usual input sizes and descriptions
 #include <filesystem>
 #include <iostream>
@@ -10,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "zoo/random_architectures.h"
 #include "zoo/zoo.h"
 
 namespace {
@@ -21,13 +25,45 @@ int list() {
   return 0;
 }
 
+/// --random SEED[,COUNT] OUT_DIR: one summary line per model.
+int write_random(const std::string& seeds_text, const std::filesystem::path& dir) {
+  std::vector<uint64_t> seeds;
+  try {
+    seeds = bufopt::zoo::parse_random_seeds(seeds_text);
+  } catch (const std::invalid_argument& error) {
+    std::cerr << "bufopt-zoo: --random " << error.what() << "\n";
+    return 2;
+  }
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  for (const uint64_t seed : seeds) {
+    try {
+      const auto model = bufopt::zoo::write_random_model(dir, seed);
+      std::cout << model.stem << " macs=" << model.macs << " weight_bytes=" << model.weight_bytes << "\n";
+    } catch (const std::runtime_error& failure) {
+      std::cerr << "bufopt-zoo: " << failure.what() << "\n";
+      return 1;
+    }
+  }
+  return 0;
+}
+
+constexpr const char* kUsage = "usage: bufopt-zoo OUT_DIR [NAME[@SIZE]...] | --random SEED[,COUNT] OUT_DIR | --list\n";
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] == "--list") return list();
+  if (!args.empty() && args[0] == "--random") {
+    if (args.size() != 3) {
+      std::cerr << kUsage;
+      return 2;
+    }
+    return write_random(args[1], args[2]);
+  }
   if (args.empty() || args[0].starts_with("-")) {
-    std::cerr << "usage: bufopt-zoo OUT_DIR [NAME[@SIZE]...] | --list\n";
+    std::cerr << kUsage;
     return 2;
   }
   const std::filesystem::path dir = args[0];

@@ -1,6 +1,10 @@
 #include "zoo/net_builder.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <fstream>
 #include <stdexcept>
 
 namespace bufopt::zoo {
@@ -39,8 +43,9 @@ void set_value_info(onnx::ValueInfoProto* value, const Tensor& t) {
   value->set_name(t.name);
   auto* tensor = value->mutable_type()->mutable_tensor_type();
   tensor->set_elem_type(onnx::TensorProto::FLOAT);
-  const std::vector<int64_t> dims = t.flat ? std::vector<int64_t>{1, t.channels}
-                                           : std::vector<int64_t>{1, t.channels, t.height, t.width};
+  const std::vector<int64_t> dims = t.flat   ? std::vector<int64_t>{1, t.channels}
+                                   : t.nhwc ? std::vector<int64_t>{1, t.height, t.width, t.channels}
+                                            : std::vector<int64_t>{1, t.channels, t.height, t.width};
   for (int64_t d : dims) tensor->mutable_shape()->add_dim()->set_dim_value(d);
 }
 
@@ -75,14 +80,22 @@ Tensor NetBuilder::conv(const Tensor& in, int64_t out_channels, int64_t kernel, 
 
 Tensor NetBuilder::conv(const Tensor& in, int64_t out_channels, int64_t kernel, int64_t stride, Pads pads,
                         int64_t groups, bool batch_norm) {
+  return conv(in, out_channels, kernel, stride, 1, pads, groups, batch_norm);
+}
+
+Tensor NetBuilder::conv(const Tensor& in, int64_t out_channels, int64_t kernel, int64_t stride, int64_t dilation,
+                        Pads pads, int64_t groups, bool batch_norm) {
+  if (in.nhwc || in.flat) throw std::invalid_argument("conv needs an NCHW input");
   const std::string name = next("conv");
   const std::string weight = add_weight(name + ".weight", {out_channels, in.channels / groups, kernel, kernel});
   const std::string bias = add_weight(name + ".bias", {out_channels});
-  Tensor out{name + "_out", out_channels, window_output(in.height, kernel, stride, pads.top + pads.bottom, false),
-             window_output(in.width, kernel, stride, pads.left + pads.right, false)};
+  const int64_t extent = dilation * (kernel - 1) + 1;
+  Tensor out{name + "_out", out_channels, window_output(in.height, extent, stride, pads.top + pads.bottom, false),
+             window_output(in.width, extent, stride, pads.left + pads.right, false)};
   auto* node = add_node("Conv", name, {in.name, weight, bias}, out.name);
   add_ints(node, "kernel_shape", {kernel, kernel});
   add_ints(node, "strides", {stride, stride});
+  if (dilation != 1) add_ints(node, "dilations", {dilation, dilation});
   add_ints(node, "pads", {pads.top, pads.left, pads.bottom, pads.right});
   add_int(node, "group", groups);
   out = record(name, "Conv", out, out.channels * out.height * out.width * (in.channels / groups) * kernel * kernel);
@@ -157,6 +170,7 @@ Tensor NetBuilder::concat(const std::vector<Tensor>& parts) {
   out.channels = 0;
   std::vector<std::string> inputs;
   for (const Tensor& part : parts) {
+    if (part.nhwc || part.flat) throw std::invalid_argument(name + ": channel Concat needs NCHW inputs");
     if (part.height != out.height || part.width != out.width) {
       throw std::invalid_argument(name + ": inputs of different spatial sizes");
     }
@@ -168,6 +182,7 @@ Tensor NetBuilder::concat(const std::vector<Tensor>& parts) {
 }
 
 Tensor NetBuilder::pool(const char* op, const Tensor& in, int64_t kernel, int64_t stride, Pads pads, bool ceil_mode) {
+  if (in.nhwc || in.flat) throw std::invalid_argument(std::string(op) + " needs an NCHW input");
   const std::string name = next(op == std::string("MaxPool") ? "maxpool" : "avgpool");
   Tensor out{name + "_out", in.channels, window_output(in.height, kernel, stride, pads.top + pads.bottom, ceil_mode),
              window_output(in.width, kernel, stride, pads.left + pads.right, ceil_mode)};
@@ -200,6 +215,54 @@ Tensor NetBuilder::upsample2x(const Tensor& in) {
   auto* node = add_node("Resize", name, {in.name, "", name + ".scales"}, out.name);
   add_string(node, "mode", "nearest");
   return record(name, "Resize", out, 0);
+}
+
+Tensor NetBuilder::resize_to(const Tensor& in, int64_t height, int64_t width) {
+  if (in.nhwc || in.flat) throw std::invalid_argument("resize_to needs an NCHW input");
+  const std::string name = next("resize");
+  add_int64_constant(name + ".sizes", {1, in.channels, height, width});
+  Tensor out{name + "_out", in.channels, height, width};
+  auto* node = add_node("Resize", name, {in.name, "", "", name + ".sizes"}, out.name);
+  add_string(node, "mode", "nearest");
+  add_string(node, "coordinate_transformation_mode", "asymmetric");
+  add_string(node, "nearest_mode", "floor");
+  return record(name, "Resize", out, 0);
+}
+
+Tensor NetBuilder::pad(const Tensor& in, Pads pads) {
+  if (in.flat) throw std::invalid_argument("pad needs a 4-D input");
+  const std::string name = next("pad");
+  // ONNX order: every axis's begin, then every axis's end.
+  const std::vector<int64_t> values =
+      in.nhwc ? std::vector<int64_t>{0, pads.top, pads.left, 0, 0, pads.bottom, pads.right, 0}
+              : std::vector<int64_t>{0, 0, pads.top, pads.left, 0, 0, pads.bottom, pads.right};
+  add_int64_constant(name + ".pads", values);
+  Tensor out = in;
+  out.name = name + "_out";
+  out.height += pads.top + pads.bottom;
+  out.width += pads.left + pads.right;
+  add_string(add_node("Pad", name, {in.name, name + ".pads"}, out.name), "mode", "constant");
+  return record(name, "Pad", out, 0);
+}
+
+Tensor NetBuilder::to_nhwc(const Tensor& in) {
+  if (in.nhwc || in.flat) throw std::invalid_argument("to_nhwc needs an NCHW input");
+  const std::string name = next("transpose");
+  Tensor out = in;
+  out.name = name + "_out";
+  out.nhwc = true;
+  add_ints(add_node("Transpose", name, {in.name}, out.name), "perm", {0, 2, 3, 1});
+  return record(name, "Transpose", out, 0);
+}
+
+Tensor NetBuilder::to_nchw(const Tensor& in) {
+  if (!in.nhwc) throw std::invalid_argument("to_nchw needs an NHWC input");
+  const std::string name = next("transpose");
+  Tensor out = in;
+  out.name = name + "_out";
+  out.nhwc = false;
+  add_ints(add_node("Transpose", name, {in.name}, out.name), "perm", {0, 3, 1, 2});
+  return record(name, "Transpose", out, 0);
 }
 
 Tensor NetBuilder::crop(const Tensor& in, int64_t height, int64_t width) {
@@ -267,6 +330,11 @@ std::string NetBuilder::add_weight(const std::string& name, const std::vector<in
     tensor->add_dims(d);
     elements *= d;
   }
+  if (weights_file_.empty()) {
+    tensor->set_raw_data(std::string(static_cast<size_t>(elements) * 4, '\0'));
+    weight_bytes_ += elements * 4;
+    return name;
+  }
   tensor->set_data_location(onnx::TensorProto::EXTERNAL);
   auto add_entry = [&](const std::string& key, const std::string& value) {
     auto* entry = tensor->add_external_data();
@@ -308,8 +376,9 @@ Tensor NetBuilder::unary(const char* op, const Tensor& in) {
 }
 
 Tensor NetBuilder::binary(const char* op, const Tensor& a, const Tensor& b) {
-  const bool broadcast = b.height == 1 && b.width == 1 && !b.flat;
-  if (b.channels != a.channels || (!broadcast && (b.height != a.height || b.width != a.width))) {
+  const bool broadcast = b.height == 1 && b.width == 1 && !b.flat && !a.nhwc && !b.nhwc;
+  if (b.channels != a.channels || a.nhwc != b.nhwc ||
+      (!broadcast && (b.height != a.height || b.width != a.width))) {
     throw std::invalid_argument(std::string(op) + ": operand shapes do not broadcast");
   }
   std::string lower(op);
@@ -328,12 +397,27 @@ Tensor NetBuilder::record(const std::string& node, const std::string& op, Tensor
   Layer layer;
   layer.node = node;
   layer.op_type = op;
-  layer.output_shape = out.flat ? std::vector<int64_t>{1, out.channels}
-                                : std::vector<int64_t>{1, out.channels, out.height, out.width};
+  layer.output_shape = out.flat   ? std::vector<int64_t>{1, out.channels}
+                       : out.nhwc ? std::vector<int64_t>{1, out.height, out.width, out.channels}
+                                  : std::vector<int64_t>{1, out.channels, out.height, out.width};
   layer.macs = macs;
   layers_.push_back(std::move(layer));
   macs_ += macs;
   return out;
+}
+
+void write_model_files(const onnx::ModelProto& model, int64_t weight_bytes, const std::filesystem::path& model_path,
+                       const std::filesystem::path& weights_path) {
+  {
+    std::ofstream out(model_path, std::ios::binary | std::ios::trunc);
+    if (!out || !model.SerializeToOstream(&out) || !out.flush()) {
+      throw std::runtime_error("cannot write " + model_path.string());
+    }
+  }
+  const int fd = ::open(weights_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const bool sized = fd >= 0 && ::ftruncate(fd, weight_bytes) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!sized) throw std::runtime_error("cannot write " + weights_path.string());
 }
 
 }  // namespace bufopt::zoo

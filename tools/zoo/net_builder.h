@@ -3,6 +3,7 @@
 /// the multiply-accumulates itself (the importer computes them again independently, and the zoo
 /// tests compare the two).
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@ struct Tensor {
   int64_t height = 0;
   int64_t width = 0;
   bool flat = false;  ///< rank 2 [1, channels], after Flatten or Gemm
+  bool nhwc = false;  ///< stored [1, height, width, channels] (between layout Transposes)
 };
 
 /// Zero padding of a 2-D window: rows before/after along H, columns before/after along W.
@@ -34,7 +36,8 @@ struct Pads {
 };
 
 /// Builds one model; every layer method appends nodes and returns the output tensor. Weights are
-/// float32 external data laid out one after another in `weights_file` (the zoo writes it sparse).
+/// float32 external data laid out one after another in `weights_file` (the zoo writes it sparse);
+/// with an empty `weights_file` they are zeros stored inside the model (for in-process use).
 /// Throws std::invalid_argument when a layer's geometry is impossible (an empty output).
 class NetBuilder {
  public:
@@ -49,6 +52,9 @@ class NetBuilder {
   /// Same with asymmetric padding (TensorFlow "SAME" for stride 2, Darknet).
   Tensor conv(const Tensor& in, int64_t out_channels, int64_t kernel, int64_t stride, Pads pads, int64_t groups,
               bool batch_norm);
+  /// Same with a dilation (the attribute is written only when it is not 1).
+  Tensor conv(const Tensor& in, int64_t out_channels, int64_t kernel, int64_t stride, int64_t dilation, Pads pads,
+              int64_t groups, bool batch_norm);
   /// ConvTranspose with kernel == stride and no padding (U-Net's 2x2 "up-convolution"), with bias.
   Tensor conv_transpose(const Tensor& in, int64_t out_channels, int64_t kernel_and_stride);
   Tensor batch_norm(const Tensor& in);
@@ -82,6 +88,13 @@ class NetBuilder {
 
   /// Nearest 2x upsampling (Resize with constant scales).
   Tensor upsample2x(const Tensor& in);
+  /// Resize (nearest, asymmetric, floor) to `height` x `width` given as the `sizes` input.
+  Tensor resize_to(const Tensor& in, int64_t height, int64_t width);
+  /// Pad (constant zeros) along H and W, NCHW or NHWC.
+  Tensor pad(const Tensor& in, Pads pads);
+  /// Layout Transposes as tf2onnx writes them: NCHW -> NHWC (perm 0,2,3,1) and back (0,3,1,2).
+  Tensor to_nhwc(const Tensor& in);
+  Tensor to_nchw(const Tensor& in);
   /// Center crop to `height` x `width` along H and W (U-Net skip connections): a Slice.
   Tensor crop(const Tensor& in, int64_t height, int64_t width);
 
@@ -121,5 +134,10 @@ class NetBuilder {
   int64_t weight_bytes_ = 0;
   bool clip_bounds_ = false;
 };
+
+/// Writes `model` to `model_path` and a sparse file of `weight_bytes` (the right length, no data
+/// blocks) to `weights_path`. Throws std::runtime_error when a file cannot be written.
+void write_model_files(const onnx::ModelProto& model, int64_t weight_bytes, const std::filesystem::path& model_path,
+                       const std::filesystem::path& weights_path);
 
 }  // namespace bufopt::zoo

@@ -1,11 +1,7 @@
 #include "zoo/zoo.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <charconv>
-#include <fstream>
 #include <stdexcept>
 
 #include "zoo/architectures.h"
@@ -84,17 +80,7 @@ GeneratedModel write_model(const fs::path& dir, const ModelRequest& request) {
   generated.layers = builder.layers();
   for (const auto& output : builder.model().graph().output()) generated.outputs.push_back(output.name());
 
-  {
-    std::ofstream out(generated.model_path, std::ios::binary | std::ios::trunc);
-    if (!out || !builder.model().SerializeToOstream(&out) || !out.flush()) {
-      throw std::runtime_error("cannot write " + generated.model_path.string());
-    }
-  }
-  // Sparse: the right length, no data blocks.
-  const int fd = ::open(generated.weights_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  const bool sized = fd >= 0 && ::ftruncate(fd, builder.weight_bytes()) == 0;
-  if (fd >= 0) ::close(fd);
-  if (!sized) throw std::runtime_error("cannot write " + generated.weights_path.string());
+  write_model_files(builder.model(), builder.weight_bytes(), generated.model_path, generated.weights_path);
   return generated;
 }
 

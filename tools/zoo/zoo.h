@@ -20,7 +20,7 @@ class NetBuilder;
 struct Layer {
   std::string node;                   ///< node name
   std::string op_type;
-  std::vector<int64_t> output_shape;  ///< [1, C, H, W], or [1, C] after Flatten / Gemm
+  std::vector<int64_t> output_shape;  ///< [1, C, H, W], [1, H, W, C] when NHWC, or [1, C] after Flatten / Gemm
   int64_t macs = 0;                   ///< Conv, ConvTranspose, Gemm; 0 otherwise
 };
 

@@ -1,0 +1,103 @@
+// The optimizer's guarantees on every zoo model and every bundled real model (issue 13), at
+// the same deployments and R grid as the random CNNs (random_guarantees_test.cpp): the answer
+// is no larger than any structured candidate's arena, passes the verifier, meets R, never grows
+// with R, and is never below the lower bound. One ctest entry per model.
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "bufopt/analysis/lower_bound.h"
+#include "bufopt/analysis/optimizer.h"
+#include "bufopt/analysis/platform.h"
+#include "bufopt/analysis/structured_candidates.h"
+#include "bufopt/analysis/verify.h"
+#include "bufopt/onnx/import.h"
+#include "support/onnx_builder.h"
+#include "support/real_models.h"
+#include "zoo/zoo.h"
+
+namespace bufopt::testing {
+namespace {
+
+constexpr double kGrid[] = {1.05, 1.2, 2.0};
+
+/// One deployment the guarantees are checked at.
+struct Setting {
+  const char* name;
+  const char* platform;
+  int64_t activation_bytes;  ///< 0: the model's own
+  bool stream_io;
+};
+
+constexpr Setting kSettings[] = {
+    {"int8 --stream-io mcu", "mcu", 1, true},
+    {"own types cpu", "cpu", 0, false},
+    {"own types gpu", "gpu", 0, false},
+};
+
+void check_guarantees(const graph::Graph& imported, const std::string& name) {
+  for (const Setting& setting : kSettings) {
+    graph::Graph graph = imported;
+    graph::set_activation_bytes(graph, setting.activation_bytes);
+    int64_t previous = std::numeric_limits<int64_t>::max();
+    for (double r : kGrid) {
+      analysis::AnalysisOptions options;
+      options.platform = *analysis::platform_preset(setting.platform);
+      options.stream_io = setting.stream_io;
+      options.max_slowdown = r;
+      const std::string where = name + ", " + setting.name + ", R " + std::to_string(r);
+      const analysis::Evaluation answer = analysis::optimize(graph, options);
+      const analysis::VerifyReport report = analysis::verify(graph, answer, options);
+      EXPECT_TRUE(report.ok) << where << ": " << (report.errors.empty() ? "" : report.errors.front());
+      EXPECT_LE(answer.slowdown, r + analysis::kSlowdownTolerance) << where;
+      EXPECT_LE(answer.shared_bytes, previous) << where << ": the arena grew with R";
+      previous = std::min(previous, answer.shared_bytes);
+      int64_t smallest = answer.shared_bytes;
+      for (const analysis::StructuredCandidate& candidate : analysis::structured_candidates(graph, options)) {
+        EXPECT_LE(answer.shared_bytes, candidate.evaluation.shared_bytes) << where << ": candidate '" << candidate.name
+                                                                           << "'";
+        smallest = std::min(smallest, candidate.evaluation.shared_bytes);
+      }
+      EXPECT_LE(analysis::lower_bound_bytes(graph, options), smallest) << where;
+    }
+  }
+}
+
+class ZooGuaranteesTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ZooGuaranteesTest, AnswerBelowEveryCandidateVerifiedMonotone) {
+  TempDir dir;
+  const zoo::GeneratedModel model = zoo::write_model(dir.path(), zoo::parse_request(GetParam()));
+  check_guarantees(onnx_import::import_model(model.model_path.string(), {}), GetParam());
+}
+
+std::vector<std::string> every_architecture() {
+  std::vector<std::string> names;
+  for (const zoo::Architecture& architecture : zoo::architectures()) names.push_back(architecture.name);
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, ZooGuaranteesTest, ::testing::ValuesIn(every_architecture()),
+                         [](const auto& info) { return info.param; });
+
+class RealModelGuaranteesTest : public ::testing::TestWithParam<RealModel> {};
+
+TEST_P(RealModelGuaranteesTest, AnswerBelowEveryCandidateVerifiedMonotone) {
+  const std::optional<graph::Graph> graph = load_real_model(GetParam());
+  if (!graph) {
+    if (models_required()) FAIL() << GetParam().path << " is missing (BUFOPT_REQUIRE_MODELS=1)";
+    GTEST_SKIP() << GetParam().path << " not fetched";
+  }
+  check_guarantees(*graph, GetParam().label);
+}
+
+INSTANTIATE_TEST_SUITE_P(Bundled, RealModelGuaranteesTest, ::testing::ValuesIn(real_models()),
+                         [](const auto& info) { return std::string(info.param.label); });
+
+}  // namespace
+}  // namespace bufopt::testing
