@@ -74,7 +74,9 @@ TEST(StructuredCandidates, EvenSplitWhenOneRowPerFiringDoesNotFit) {
         for (size_t a = 0; a < graph.actors.size(); ++a) {
           const int64_t phases = candidate.evaluation.phases[a];
           const int64_t rows = dataflow::phase_rows(graph, static_cast<graph::ActorId>(a));
-          if (phases > 1) EXPECT_TRUE(phases == each || phases == rows) << "actor " << a << " at R " << r;
+          if (phases > 1) {
+            EXPECT_TRUE(phases == each || phases == rows) << "actor " << a << " at R " << r;
+          }
         }
         return;
       }
