@@ -115,12 +115,23 @@ std::vector<std::string> unsupported_operations(const graph::Graph& graph, const
         }
       }
       if (!described) continue;
+      for (const std::string& name : node.outputs) {
+        // Rows of an empty tensor have no bytes to ring: refused rather than planned around.
+        const auto value = program.values.find(name);
+        if (value != program.values.end() && std::count(value->second.shape.begin(), value->second.shape.end(), 0) > 0) {
+          note(op, "an output with no elements (a dimension of size 0)", node.name);
+          described = false;
+        }
+      }
+      if (!described) continue;
       if (const auto reason = unsupported_reason(node, program)) note(op, *reason, node.name);
     }
   }
   for (const graph::Buffer& buffer : graph.buffers) {
     if (!buffer.shape_known()) {
       note("tensor", "unknown shape", buffer.name);
+    } else if (std::count(buffer.shape.begin(), buffer.shape.end(), 0) > 0) {
+      note("tensor", "no elements (a dimension of size 0)", buffer.name);
     } else if (!storable(buffer.dtype)) {
       note("tensor", fmt::format("dtype {}", graph::dtype_name(buffer.dtype)), buffer.name);
     } else if (buffer.element_bytes != graph::dtype_bytes(buffer.dtype)) {

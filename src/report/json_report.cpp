@@ -122,6 +122,8 @@ ordered_json summary_json(const ModelReport& report) {
     if (result.pipelined) {
       // Pipelined mode (SPEC 5): images per second in the periodic regime; null if unbounded.
       const auto rate = [](double value) { return std::isfinite(value) ? ordered_json(value) : ordered_json(nullptr); };
+      out["period_s"] = result.pipelined->period_s;
+      out["baseline_period_s"] = result.pipelined->baseline_period_s;
       out["throughput_per_s"] = rate(result.pipelined->throughput_per_s);
       out["baseline_throughput_per_s"] = rate(result.pipelined->baseline_throughput_per_s);
       out["first_image_latency_s"] = result.pipelined->first_image_latency_s;

@@ -1,4 +1,5 @@
 #include "bufopt/analysis/pipelined.h"
+#include "bufopt/analysis/pipelined/exact.h"
 
 #include <gtest/gtest.h>
 

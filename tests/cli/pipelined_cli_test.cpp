@@ -49,6 +49,10 @@ TEST(PipelinedCli, ReportsAVerifiedThroughputWithinTheBound) {
     EXPECT_LE(slowdown, bound + 1e-9);
     EXPECT_GE(throughput * bound * (1 + 1e-9), baseline);
     EXPECT_NEAR(throughput * slowdown, baseline, 1e-9 * baseline);
+    // The period is explicit: one image per period, and the slowdown is the period ratio.
+    const double period = summary.at("period_s");
+    EXPECT_NEAR(period * throughput, 1.0, 1e-9);
+    EXPECT_NEAR(period, slowdown * summary.at("baseline_period_s").get<double>(), 1e-9 * period);
     // In a pipeline every FIFO lives all the time: nothing to share.
     EXPECT_EQ(summary.at("shared_bytes"), summary.at("fifo_bytes"));
     EXPECT_LE(summary.at("lower_bound_bytes").get<int64_t>(), summary.at("fifo_bytes").get<int64_t>());

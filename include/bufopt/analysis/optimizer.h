@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "bufopt/analysis/evaluate.h"
+#include "bufopt/analysis/pareto_point.h"
 
 namespace bufopt::analysis {
 
@@ -70,14 +71,6 @@ struct OptimizerStats {
 /// Runs steps 1-3 and returns the best plan found, evaluated; fills `stats` when given.
 Evaluation optimize(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits = {},
                     OptimizerStats* stats = nullptr);
-
-/// One point of the memory / slowdown trade-off.
-struct ParetoPoint {
-  double max_slowdown = 1;
-  double slowdown = 1;
-  int64_t shared_bytes = 0;
-  int64_t fifo_bytes = 0;
-};
 
 /// Optimises for each R in `slowdowns` (ascending) and returns the points, seeding each search
 /// with the previous answer so the arena never grows with R.

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "bufopt/analysis/pipelined.h"
+#include "bufopt/analysis/pipelined/exact.h"
 #include "bufopt/graph/checked_math.h"
 
 namespace bufopt::analysis {
@@ -83,24 +84,13 @@ class CapacityBox {
     int64_t total = fixed_bytes_;
     for (size_t c : searched_) {
       const int64_t bytes = graph::checked_mul(capacity_[c], network_.channels[c].row_bytes).value_or(std::numeric_limits<int64_t>::max());
-      total = graph::checked_add(total, bytes).value_or(std::numeric_limits<int64_t>::max());
+      total = graph::saturating_add(total, bytes);
     }
     return total;
   }
 
   PipelinedPlan plan(const graph::Graph& graph, const ThroughputAnalysis& analysis, Ticks baseline, int64_t bytes) const {
-    PipelinedPlan plan;
-    plan.granularity = granularity_;
-    for (size_t a = 0; a < graph.actors.size(); ++a) plan.phases.push_back(network_.nodes[a].phases);
-    plan.network = network_;
-    plan.capacity_rows = capacity_;
-    plan.times = times_;
-    plan.period = analysis.period;
-    plan.baseline_period = baseline;
-    plan.slowdown = period_ratio(analysis.period, baseline);
-    plan.fifo_bytes = bytes;
-    plan.critical_cycle = analysis.cycle;
-    return plan;
+    return make_pipelined_plan(graph.actors.size(), granularity_, network_, capacity_, times_, analysis, baseline, bytes);
   }
 
   std::vector<int64_t> granularity_;

@@ -28,7 +28,7 @@
 #include <string>
 #include <tuple>
 
-#include "bufopt/analysis/pipelined.h"
+#include "bufopt/analysis/pipelined/throughput.h"
 
 namespace bufopt::analysis {
 
@@ -695,5 +695,12 @@ ThroughputAnalysis analyze_throughput(const Network& network, const FiringTimes&
 FirstImage first_image(const Network& network, const FiringTimes& times, std::span<const int64_t> capacity_rows) {
   return ThroughputAnalyzer(network, times).first_image(capacity_rows);
 }
+
+bool bounded_channel(const dataflow::Channel& channel) {
+  return channel.producer != dataflow::kNoNode && !channel.consumers.empty();
+}
+
+bool sized_channel(const dataflow::Channel& channel) { return channel.producer != dataflow::kNoNode; }
+
 
 }  // namespace bufopt::analysis

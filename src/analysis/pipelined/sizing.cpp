@@ -1,15 +1,14 @@
-// Pipelined mode: granularity candidates, capacity sizing along critical cycles, the optimizer,
-// its Pareto front, and the views the reporters read.
+// Pipelined mode: capacity sizing of one granularity vector along critical cycles.
 #include <algorithm>
-#include <cmath>
 #include <limits>
 #include <memory>
 #include <optional>
-#include <set>
 #include <stdexcept>
 #include <utility>
 
-#include "bufopt/analysis/pipelined.h"
+#include "bufopt/analysis/pipelined/lower_bound.h"
+#include "bufopt/analysis/pipelined/sizing.h"
+#include "bufopt/analysis/pipelined/throughput.h"
 #include "bufopt/graph/checked_math.h"
 
 namespace bufopt::analysis {
@@ -19,16 +18,12 @@ namespace {
 using dataflow::ChannelId;
 using dataflow::Network;
 
-int64_t saturating_bytes(int64_t rows, int64_t row_bytes) {
-  return graph::checked_mul(std::max<int64_t>(rows, 0), row_bytes).value_or(std::numeric_limits<int64_t>::max());
-}
-
 int64_t counted_bytes(const Network& network, const std::vector<int64_t>& capacity_rows) {
   int64_t total = 0;
   for (size_t c = 0; c < network.channels.size(); ++c) {
     if (!network.channels[c].counted || !sized_channel(network.channels[c])) continue;
-    const int64_t bytes = saturating_bytes(capacity_rows[c], network.channels[c].row_bytes);
-    total = graph::checked_add(total, bytes).value_or(std::numeric_limits<int64_t>::max());
+    const int64_t bytes = graph::saturating_mul(std::max<int64_t>(capacity_rows[c], 0), network.channels[c].row_bytes);
+    total = graph::saturating_add(total, bytes);
   }
   return total;
 }
@@ -90,7 +85,7 @@ std::vector<Step> cycle_steps(const Network& network, const std::vector<Dependen
   }
   for (Step& step : steps) {
     const dataflow::Channel& channel = network.channels[static_cast<size_t>(step.channel)];
-    step.bytes = channel.counted ? saturating_bytes(step.rows, channel.row_bytes) : 0;
+    step.bytes = channel.counted ? graph::saturating_mul(std::max<int64_t>(step.rows, 0), channel.row_bytes) : 0;
   }
   std::sort(steps.begin(), steps.end(),
             [](const Step& a, const Step& b) { return std::pair(a.bytes, a.channel) < std::pair(b.bytes, b.channel); });
@@ -220,7 +215,7 @@ class Sizer {
       const dataflow::Channel& channel = network_.channels[static_cast<size_t>(step.channel)];
       const int64_t rows = std::max(step.rows, std::min(last * 2, channel.rows));
       if (rows == step.rows) continue;
-      steps.push_back({step.channel, rows, channel.counted ? saturating_bytes(rows, channel.row_bytes) : 0});
+      steps.push_back({step.channel, rows, channel.counted ? graph::saturating_mul(std::max<int64_t>(rows, 0), channel.row_bytes) : 0});
     }
   }
 
@@ -228,19 +223,8 @@ class Sizer {
   void undo(const Step& step) { capacity_[static_cast<size_t>(step.channel)] -= step.rows; }
 
   PipelinedPlan plan(const ThroughputAnalysis& analysis) const {
-    PipelinedPlan plan;
-    plan.granularity = granularity_;
-    plan.phases.resize(graph_.actors.size());
-    for (size_t a = 0; a < graph_.actors.size(); ++a) plan.phases[a] = network_.nodes[a].phases;
-    plan.network = network_;
-    plan.capacity_rows = capacity_;
-    plan.times = times_;
-    plan.period = analysis.period;
-    plan.baseline_period = baseline_;
-    plan.slowdown = period_ratio(analysis.period, baseline_);
-    plan.fifo_bytes = counted_bytes(network_, capacity_);
-    plan.critical_cycle = analysis.cycle;
-    return plan;
+    return make_pipelined_plan(graph_.actors.size(), granularity_, network_, capacity_, times_, analysis, baseline_,
+                               counted_bytes(network_, capacity_));
   }
 
   const graph::Graph& graph_;
@@ -255,9 +239,6 @@ class Sizer {
   int64_t iterations_ = 0;
 };
 
-/// True when `a` is a better answer than `b`: fewer bytes.
-bool better(const PipelinedPlan& a, const PipelinedPlan& b) { return a.fifo_bytes < b.fifo_bytes; }
-
 }  // namespace
 
 SizingResult size_pipelined(const graph::Graph& graph, std::span<const int64_t> granularity,
@@ -268,157 +249,6 @@ SizingResult size_pipelined(const graph::Graph& graph, std::span<const int64_t> 
   }
   Sizer sizer(graph, granularity, options);
   return sizer.run(target_ratio, bytes_cutoff, limits);
-}
-
-std::vector<int64_t> pipelined_granularity(const graph::Graph& graph, const AnalysisOptions& options, double level) {
-  const Ticks overhead = to_ticks(options.platform.firing_overhead_s);
-  const long double budget = static_cast<long double>(level) * static_cast<long double>(baseline_period_ticks(graph, options));
-  std::vector<int64_t> granularity(graph.actors.size());
-  for (size_t a = 0; a < graph.actors.size(); ++a) {
-    const int64_t rows = dataflow::phase_rows(graph, static_cast<graph::ActorId>(a));
-    int64_t phases = rows;
-    if (overhead > 0) {
-      const Ticks work = to_ticks(pipelined_work_seconds(graph.actors[a], options));
-      const long double fit = std::floor((budget - static_cast<long double>(work)) / static_cast<long double>(overhead));
-      phases = std::clamp<int64_t>(fit >= static_cast<long double>(rows) ? rows : static_cast<int64_t>(std::max(fit, 1.0L)), 1, rows);
-    }
-    // ceil(rows / phases) rows per firing take at most `phases` firings.
-    granularity[a] = dataflow::effective_granularity(graph, static_cast<graph::ActorId>(a), (rows + phases - 1) / phases);
-  }
-  return granularity;
-}
-
-std::vector<double> pipelined_levels(double max_slowdown) {
-  std::vector<double> levels{1.0};
-  for (double decade = 1e-3; decade < 1e7; decade *= 10) {
-    for (double mantissa : {1.0, 2.0, 5.0}) {
-      const double level = 1.0 + mantissa * decade;
-      if (level <= max_slowdown * (1 + 1e-12)) levels.push_back(level);
-    }
-  }
-  return levels;
-}
-
-std::optional<PipelinedPlan> optimize_pipelined(const graph::Graph& graph, const AnalysisOptions& options,
-                                                const PipelinedLimits& limits) {
-  std::optional<PipelinedPlan> best;
-  std::set<std::vector<int64_t>> tried;
-  // Finest first: it is usually the best, and its bytes then cut the other candidates short.
-  const std::vector<double> levels = pipelined_levels(options.max_slowdown);
-  for (auto level = levels.rbegin(); level != levels.rend(); ++level) {
-    std::vector<int64_t> granularity = pipelined_granularity(graph, options, *level);
-    if (!tried.insert(granularity).second) continue;
-    // Only a strictly smaller answer can replace the best: stop at its bytes minus one.
-    const int64_t cutoff = best ? best->fifo_bytes - 1 : std::numeric_limits<int64_t>::max();
-    SizingResult sized = size_pipelined(graph, granularity, options, options.max_slowdown, limits, cutoff);
-    if (sized.plan && (!best || better(*sized.plan, *best))) best = std::move(sized.plan);
-  }
-  return best;
-}
-
-std::vector<ParetoPoint> pipelined_pareto_front(const graph::Graph& graph, const AnalysisOptions& options,
-                                                const std::vector<double>& slowdowns) {
-  std::vector<ParetoPoint> points;
-  std::optional<ParetoPoint> carried;
-  for (double max_slowdown : slowdowns) {
-    AnalysisOptions at = options;
-    at.max_slowdown = max_slowdown;
-    std::optional<ParetoPoint> point;
-    if (const std::optional<PipelinedPlan> plan = optimize_pipelined(graph, at)) {
-      point = ParetoPoint{max_slowdown, plan->slowdown, plan->fifo_bytes, plan->fifo_bytes};
-    }
-    // An answer for a smaller bound meets this one too.
-    if (carried && (!point || carried->fifo_bytes < point->fifo_bytes)) {
-      point = *carried;
-      point->max_slowdown = max_slowdown;
-    }
-    if (point) {
-      points.push_back(*point);
-      carried = point;
-    }
-  }
-  return points;
-}
-
-int64_t pipelined_lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions& options) {
-  const dataflow::NetworkOptions network_options{.stream_io = options.stream_io};
-  const Network by_row = dataflow::build_network(graph, std::vector<int64_t>(graph.actors.size(), 1), network_options);
-  const Network finest = dataflow::build_network(graph, pipelined_granularity(graph, options, options.max_slowdown + kSlowdownTolerance), network_options);
-  int64_t total = 0;
-  for (size_t c = 0; c < by_row.channels.size(); ++c) {
-    const dataflow::Channel& channel = by_row.channels[c];
-    if (!channel.counted || !sized_channel(channel)) continue;
-    int64_t rows = 1;
-    for (const dataflow::Node& node : by_row.nodes) {
-      for (const dataflow::InputPort& port : node.inputs) {
-        if (port.channel != static_cast<ChannelId>(c)) continue;
-        for (const dataflow::RowRange& window : port.window) rows = std::max(rows, window.size());
-      }
-    }
-    const dataflow::Node& producer = finest.nodes[static_cast<size_t>(channel.producer)];
-    for (const dataflow::OutputPort& port : producer.outputs) {
-      if (port.channel == static_cast<ChannelId>(c)) rows = std::max(rows, port.written.front());
-    }
-    total = graph::checked_add(total, saturating_bytes(rows, channel.row_bytes)).value_or(std::numeric_limits<int64_t>::max());
-  }
-  return total;
-}
-
-Evaluation pipelined_evaluation(const PipelinedPlan& plan) {
-  Evaluation evaluation;
-  evaluation.granularity = plan.granularity;
-  evaluation.phases = plan.phases;
-  evaluation.network = plan.network;
-  const FirstImage image = first_image(plan.network, plan.times, plan.capacity_rows);
-  evaluation.schedule.firings = image.order;
-  const size_t channels = plan.network.channels.size();
-  evaluation.usage.capacity_rows.assign(channels, 0);
-  evaluation.usage.lifetimes.assign(channels, Lifetime{});
-  evaluation.arena.offsets.assign(channels, 0);
-  const auto last = static_cast<int64_t>(image.order.size()) - 1;
-  int64_t offset = 0;
-  for (size_t c = 0; c < channels; ++c) {
-    const dataflow::Channel& channel = plan.network.channels[c];
-    if (!channel.counted || !sized_channel(channel)) continue;
-    // Every buffer of a pipeline lives all the time: packed one after another.
-    evaluation.usage.capacity_rows[c] = plan.capacity_rows[c];
-    evaluation.usage.lifetimes[c] = {0, std::max<int64_t>(last, 0)};
-    evaluation.arena.offsets[c] = offset;
-    offset = graph::checked_add(offset, saturating_bytes(plan.capacity_rows[c], channel.row_bytes))
-                 .value_or(std::numeric_limits<int64_t>::max());
-  }
-  evaluation.arena.size = offset;
-  evaluation.fifo_bytes = plan.fifo_bytes;
-  evaluation.shared_bytes = offset;
-  evaluation.time_s = plan.period.seconds();
-  evaluation.baseline_time_s = static_cast<double>(plan.baseline_period) / kTicksPerSecond;
-  evaluation.slowdown = plan.slowdown;
-  return evaluation;
-}
-
-PipelinedFigures pipelined_figures(const graph::Graph& graph, const PipelinedPlan& plan) {
-  PipelinedFigures figures;
-  figures.period_s = plan.period.seconds();
-  figures.baseline_period_s = static_cast<double>(plan.baseline_period) / kTicksPerSecond;
-  figures.throughput_per_s = plan.period.throughput_per_s();
-  figures.baseline_throughput_per_s = make_period(plan.baseline_period, 1).throughput_per_s();
-  for (const std::vector<Ticks>& node : plan.times.ticks) {
-    std::vector<double>& seconds = figures.firing_s.emplace_back();
-    for (Ticks t : node) seconds.push_back(static_cast<double>(t) / kTicksPerSecond);
-  }
-  figures.first_image_latency_s =
-      static_cast<double>(first_image(plan.network, plan.times, plan.capacity_rows).latency) / kTicksPerSecond;
-  auto add_once = [](std::vector<std::string>& names, const std::string& name) {
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-  };
-  for (const Dependency& edge : plan.critical_cycle) {
-    add_once(figures.critical_nodes, plan.network.nodes[static_cast<size_t>(edge.to_node)].name);
-    if (edge.kind == DependencyKind::kSpace) {
-      const graph::BufferId buffer = plan.network.channels[static_cast<size_t>(edge.channel)].buffer;
-      add_once(figures.critical_buffers, graph.buffers[static_cast<size_t>(buffer)].name);
-    }
-  }
-  return figures;
 }
 
 }  // namespace bufopt::analysis

@@ -1,0 +1,24 @@
+// Pipelined mode: assembling one answer.
+#include "bufopt/analysis/pipelined/plan.h"
+
+namespace bufopt::analysis {
+
+PipelinedPlan make_pipelined_plan(size_t actors, const std::vector<int64_t>& granularity, const dataflow::Network& network,
+                                  const std::vector<int64_t>& capacity_rows, const FiringTimes& times,
+                                  const ThroughputAnalysis& analysis, Ticks baseline, int64_t fifo_bytes) {
+  PipelinedPlan plan;
+  plan.granularity = granularity;
+  plan.phases.resize(actors);
+  for (size_t a = 0; a < actors; ++a) plan.phases[a] = network.nodes[a].phases;
+  plan.network = network;
+  plan.capacity_rows = capacity_rows;
+  plan.times = times;
+  plan.period = analysis.period;
+  plan.baseline_period = baseline;
+  plan.slowdown = period_ratio(analysis.period, baseline);
+  plan.fifo_bytes = fifo_bytes;
+  plan.critical_cycle = analysis.cycle;
+  return plan;
+}
+
+}  // namespace bufopt::analysis
