@@ -17,8 +17,9 @@
 namespace bufopt::cli {
 
 const char* const kExitCodesHelp =
-    "Exit codes: 0 success; 1 internal error; 2 usage error; 3 unreadable or invalid model;\n"
-    "            4 constraint cannot be met (--budget); 5 batch finished with failures;\n"
+    "Exit codes: 0 success; 1 internal error; 2 usage error; 3 unreadable or invalid model\n"
+    "            (or an input that is not a tensor); 4 constraint cannot be met or proved\n"
+    "            (--budget; tensors of unknown size); 5 batch finished with failures;\n"
     "            6 run: the model has operators the executor cannot run.";
 
 void add_model_flags(CLI::App& app, ModelFlags& flags) {
