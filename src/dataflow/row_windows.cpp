@@ -88,18 +88,19 @@ ReadRows transposed_rows(const graph::TransposedWindow& map, int64_t row, int64_
   return {true, (c - j_max * d) / s, (c - j_min * d) / s};
 }
 
-/// ONNX Resize: the input coordinate x_original of output row `row`.
-double resize_coordinate(const graph::ResizeRows& map, int64_t row, int64_t in_rows, int64_t out_rows) {
+/// ONNX Resize: the input coordinate x_original of output row `row`, for an output of
+/// `resized` rows (ONNX's length_resized: in_rows * scale, fractional when `scales` was given).
+double resize_coordinate(const graph::ResizeRows& map, int64_t row, int64_t in_rows, double resized) {
   using C = graph::ResizeRows::Coordinates;
   const auto r = static_cast<double>(row);
   switch (map.coordinates) {
     case C::kHalfPixel:
       return (r + 0.5) / map.scale - 0.5;
     case C::kPytorchHalfPixel:
-      return out_rows > 1 ? (r + 0.5) / map.scale - 0.5 : 0.0;
+      return resized > 1 ? (r + 0.5) / map.scale - 0.5 : 0.0;
     case C::kAlignCorners:
       // Uses the lengths, not the scale: the corners of input and output coincide.
-      return out_rows > 1 ? r * static_cast<double>(in_rows - 1) / static_cast<double>(out_rows - 1) : 0.0;
+      return resized == 1 ? 0.0 : r * static_cast<double>(in_rows - 1) / (resized - 1);
     case C::kAsymmetric:
       return r / map.scale;
     case C::kTfHalfPixelForNn:
@@ -127,15 +128,15 @@ int64_t round_nearest(graph::ResizeRows::Rounding rounding, double x) {
   throw std::invalid_argument("row map: unknown Resize nearest mode");
 }
 
-/// Resize: nearest reads its rounded row; linear floor(x), floor(x)+1 with x clamped to
-/// [0, in_rows-1] first, as ONNX Runtime does; cubic floor(x)-1 .. floor(x)+2. Indices clamp to
-/// the input (ONNX pads the edge).
-ReadRows resize_rows(const graph::ResizeRows& map, int64_t row, int64_t in_rows, int64_t out_rows) {
+/// Resize for an output of `resized` rows (resize_coordinate): nearest reads its rounded row;
+/// linear floor(x), floor(x)+1 with x clamped to [0, in_rows-1] first, as ONNX Runtime does;
+/// cubic floor(x)-1 .. floor(x)+2. Indices clamp to the input (ONNX pads the edge).
+ReadRows resize_rows_at(const graph::ResizeRows& map, int64_t row, int64_t in_rows, double resized) {
   using I = graph::ResizeRows::Interpolation;
   if (in_rows < 1) return {};
   const double top = static_cast<double>(in_rows - 1);
   // Bounding x keeps every conversion to int64 defined; rows beyond the edge clamp anyway.
-  double x = std::clamp(resize_coordinate(map, row, in_rows, out_rows), -4.0, top + 4.0);
+  double x = std::clamp(resize_coordinate(map, row, in_rows, resized), -4.0, top + 4.0);
   Wide first = 0;
   Wide last = 0;
   switch (map.interpolation) {
@@ -153,6 +154,21 @@ ReadRows resize_rows(const graph::ResizeRows& map, int64_t row, int64_t in_rows,
       break;
   }
   return {true, std::clamp<Wide>(first, 0, in_rows - 1), std::clamp<Wide>(last, 0, in_rows - 1)};
+}
+
+/// Resize: the rows resize_rows_at reads for length_resized = in_rows * scale (ONNX's reference
+/// with `scales`: a downsample by 0.8 of 4 rows has length 3.2, not 3). With `sizes` (scale =
+/// out / in) runtimes use out_rows, which in_rows * scale may miss by an ulp: when the two are
+/// that close, the union of both, so the window holds either way.
+ReadRows resize_rows(const graph::ResizeRows& map, int64_t row, int64_t in_rows, int64_t out_rows) {
+  const double resized = static_cast<double>(in_rows) * map.scale;
+  const ReadRows scaled = resize_rows_at(map, row, in_rows, resized);
+  const auto out = static_cast<double>(out_rows);
+  if (std::fabs(resized - out) > 1e-9 * std::max(1.0, out)) return scaled;
+  const ReadRows sized = resize_rows_at(map, row, in_rows, out);
+  if (!scaled.any) return sized;
+  if (!sized.any) return scaled;
+  return {true, std::min(scaled.first, sized.first), std::max(scaled.last, sized.last)};
 }
 
 /// The tightest monotone cover of exact read sets: begin = smallest first row of this or any

@@ -40,8 +40,15 @@ TensorWindow output_window(const graph::ModelProgram& program, const std::string
   TensorWindow window;
   window.shape = info.shape;
   window.axis = info.streaming_axis;
-  window.row_begin = info.streaming_axis ? row_begin : 0;
-  window.row_end = info.streaming_axis ? row_end : 1;
+  if (!info.streaming_axis) {
+    window.row_end = 1;
+    return window;
+  }
+  // A node's outputs may hold fewer rows than the first (LayerNormalization's Mean of a barrier
+  // firing): each gets the rows of the range it has.
+  const int64_t rows = info.shape[static_cast<size_t>(*info.streaming_axis)];
+  window.row_begin = std::min(row_begin, rows);
+  window.row_end = std::min(row_end, rows);
   return window;
 }
 

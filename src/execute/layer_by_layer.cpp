@@ -68,6 +68,7 @@ ExecutionResult run_layer_by_layer(const graph::Graph& graph, const graph::Model
   for (const graph::Buffer& buffer : graph.buffers) {
     if (buffer.io == graph::IoRole::kOutput) result.outputs.push_back({buffer.name, to_constant(whole(tensors, buffer), buffer.dtype)});
   }
+  append_constant_outputs(program, result);
   result.firings = static_cast<int64_t>(graph.actors.size());
   result.seconds = std::chrono::duration<double>(stop - start).count();
   return result;

@@ -204,26 +204,28 @@ void run_layer_normalization(const KernelCall& call) {
     }
   });
   if (call.outputs.size() < 2) return;
-  // Mean and InvStdDev: one value per slice (the leading axes), slices in row-major order.
-  std::vector<float> means;
-  std::vector<float> inverse_deviations;
-  TensorWindow scratch;
-  scratch.shape = x.shape();
-  scratch.row_end = 1;
-  for_each_slice(x, scratch, inner, [&](std::vector<float>& values) {
-    const auto [mean, deviation] = statistics(values);
-    means.push_back(mean);
-    inverse_deviations.push_back(1.0f / deviation);
-  });
+  // Mean and InvStdDev: one value per slice (their leading coordinates), computed only for the
+  // slices their windows hold, so only rows of x those slices cover are read.
   for (size_t j = 1; j < call.outputs.size() && j < 3; ++j) {
-    const std::vector<float>& source = j == 1 ? means : inverse_deviations;
     TensorWindow& out = call.outputs[j];
-    std::vector<int64_t> strides(out.shape.size(), 1);
-    for (size_t d = out.shape.size(); d-- > 1;) strides[d - 1] = strides[d] * out.shape[d];
+    std::vector<int64_t> at(static_cast<size_t>(x.rank()), 0);
+    std::vector<float> values;
     fill_output(out, [&](std::span<const int64_t> c) {
-      int64_t flat = 0;
-      for (size_t d = 0; d < c.size(); ++d) flat += c[d] * strides[d];
-      return source[static_cast<size_t>(flat)];
+      std::copy(c.begin(), c.begin() + axis, at.begin());
+      std::fill(at.begin() + axis, at.end(), 0);
+      values.clear();
+      // The slice's elements in row-major order, as for_each_slice gathers them.
+      while (true) {
+        values.push_back(x.at(at));
+        int d = x.rank();
+        while (d-- > axis) {
+          if (++at[static_cast<size_t>(d)] < x.shape()[static_cast<size_t>(d)]) break;
+          at[static_cast<size_t>(d)] = 0;
+        }
+        if (d < axis) break;
+      }
+      const auto [mean, deviation] = statistics(values);
+      return j == 1 ? mean : 1.0f / deviation;
     });
   }
 }

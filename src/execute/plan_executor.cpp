@@ -127,6 +127,13 @@ std::vector<std::string> unsupported_operations(const graph::Graph& graph, const
       if (const auto reason = unsupported_reason(node, program)) note(op, *reason, node.name);
     }
   }
+  for (const std::string& name : program.constant_outputs) {
+    const auto constant = program.constants.find(name);
+    const bool held = constant != program.constants.end() &&
+                      static_cast<int64_t>(constant->second.reals.size() + constant->second.integers.size()) ==
+                          constant->second.elements();
+    if (!held) note("output", "a constant output without values (too large to fold, or sparse)", name);
+  }
   for (const graph::Buffer& buffer : graph.buffers) {
     if (!buffer.shape_known()) {
       note("tensor", "unknown shape", buffer.name);
@@ -148,6 +155,10 @@ std::vector<std::string> unsupported_operations(const graph::Graph& graph, const
     lines.push_back(fmt::format("{}: {} ({}{})", key.first, key.second, fmt::join(shown, ", "), more));
   }
   return lines;
+}
+
+void append_constant_outputs(const graph::ModelProgram& program, ExecutionResult& result) {
+  for (const std::string& name : program.constant_outputs) result.outputs.push_back({name, program.constants.at(name)});
 }
 
 void check_supported(const graph::Graph& graph, const graph::ModelProgram& program) {
@@ -523,7 +534,13 @@ class PlanExecutor::State {
     for (const dataflow::OutputPort& port : node.outputs) {
       const Ring& ring = rings_[static_cast<size_t>(port.channel)];
       const TensorWindow& rows = windows.at(ring.tensor->name);
-      for (int64_t r = begin; r < end; ++r) {
+      // Each output its own rows: a node's outputs may differ in rows (LayerNormalization's Mean).
+      const auto [port_begin, port_end] = written_rows(port, phase);
+      if (port_end > port_begin && (port_begin < rows.row_begin || port_end > rows.row_end)) {
+        throw ExecutionError(fmt::format("{}: the plan writes rows [{}, {}) of '{}', the kernels computed [{}, {})",
+                                         label(), port_begin, port_end, ring.tensor->name, rows.row_begin, rows.row_end));
+      }
+      for (int64_t r = port_begin; r < port_end; ++r) {
         std::byte* slot = claim_slot(port.channel, r, index, id, phase);
         encode_row(rows, r, ring.layout, ring.tensor->dtype, slot);
       }
@@ -551,6 +568,7 @@ class PlanExecutor::State {
       for (int64_t r = 0; r < ring.rows; ++r) decode_row(bytes + r * ring.row_bytes, ring.layout, ring.tensor->dtype, r, whole);
       result.outputs.push_back({ring.tensor->name, to_constant(whole, ring.tensor->dtype)});
     }
+    append_constant_outputs(program_, result);
     return result;
   }
 

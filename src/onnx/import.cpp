@@ -126,6 +126,7 @@ class Importer {
       capture_->tensors = std::move(tensors_);
       capture_->axes = std::move(axes_);
       capture_->bound_inputs = std::move(bound_inputs_);
+      for (const auto& output : model_.graph().output()) capture_->outputs.push_back(output.name());
     }
     return result;
   }

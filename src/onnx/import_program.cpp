@@ -1,5 +1,6 @@
 #include "bufopt/onnx/import_program.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -72,6 +73,15 @@ class ProgramBuilder {
       add_node(node_named(by_name_, actor.name), actor_program);
       for (const std::string& fused : actor.fused) add_node(node_named(by_name_, fused), actor_program);
       program_.actors.push_back(std::move(actor_program));
+    }
+    for (const std::string& name : capture_.outputs) {
+      const auto found = capture_.tensors.find(name);
+      if (found == capture_.tensors.end() || !found->second.constant) continue;
+      add_tensor(name);
+      if (std::find(program_.constant_outputs.begin(), program_.constant_outputs.end(), name) ==
+          program_.constant_outputs.end()) {
+        program_.constant_outputs.push_back(name);
+      }
     }
     return std::move(program_);
   }

@@ -68,5 +68,27 @@ TEST(NormalizationPieces, RowsInPiecesEqualRowsWhole) {
   }
 }
 
+TEST(NormalizationPieces, LayerNormalizationMeanAndInvStdDevFromTheRowsTheyHold) {
+  // x [3, 2, 2] streamed along axis 0, normalized over axes 1..2: each row of Y, Mean and
+  // InvStdDev reads only its own row of x.
+  ModelProgram program;
+  program.constants["scale"] = floats({2, 2}, {1, 1, 1, 1});
+  const TensorWindow x = window({3, 2, 2}, {1, 2, 3, 4, 0, 0, 0, 8, -1, -1, -1, 3}, 0);
+  const OperatorNode node = make_node("LayerNormalization", {"x", "scale"},
+                                      {{"axis", int_attr(1)}, {"epsilon", float_attr(0)}}, 17, {"y", "mean", "inv"});
+  const std::vector<TensorWindow> whole =
+      run(node, program, {&x, nullptr}, {output({3, 2, 2}, 0), output({3, 1, 1}, 0), output({3, 1, 1}, 0)});
+  EXPECT_EQ(whole[1].data, (std::vector<float>{2.5f, 2, 0}));
+  expect_near_all(whole[2].data, {1 / std::sqrt(1.25f), 1 / std::sqrt(12.0f), 1 / std::sqrt(3.0f)});
+  for (int64_t r = 0; r < 3; ++r) {
+    const TensorWindow row = rows_of(x, r, r + 1);
+    const std::vector<TensorWindow> piece = run(node, program, {&row, nullptr},
+                                                {output({3, 2, 2}, 0, r, r + 1), output({3, 1, 1}, 0, r, r + 1),
+                                                 output({3, 1, 1}, 0, r, r + 1)});
+    EXPECT_EQ(piece[1].data, (std::vector<float>{whole[1].data[static_cast<size_t>(r)]})) << r;
+    EXPECT_EQ(piece[2].data, (std::vector<float>{whole[2].data[static_cast<size_t>(r)]})) << r;
+  }
+}
+
 }  // namespace
 }  // namespace bufopt::execute

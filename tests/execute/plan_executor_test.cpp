@@ -223,6 +223,27 @@ TEST(PlanExecutor, UnsupportedOperatorIsListedWithItsReason) {
   EXPECT_THROW(execute::check_supported(model.graph, model.program), execute::UnsupportedModel);
 }
 
+TEST(PlanExecutor, GraphOutputsFoldedToConstantsAreReturned) {
+  OnnxBuilder b;
+  const std::string x = b.input("x", {1, 2, 8, 8});
+  b.output(b.relu(x));
+  b.output(b.node("Shape", {x}, {}, "shape_of_x"));
+  TempDir dir;
+  const onnx_import::ExecutableModel model = executable(b.save(dir.file("m.onnx")));
+  ASSERT_EQ(model.program.constant_outputs.size(), 1u);
+  const std::string shape_name = model.program.constant_outputs.front();
+  const analysis::Evaluation evaluation = plan_for(model.graph, {1.2, "mcu", true, PlanKind::kOneRowEach});
+  execute::TensorMap inputs;
+  inputs["x"] = execute::random_tensor(graph::DataType::kFloat32, {1, 2, 8, 8}, 3);
+  const execute::ExecutionResult by_parts = execute::PlanExecutor(model.graph, model.program, evaluation).run(inputs);
+  const execute::ExecutionResult whole = execute::run_layer_by_layer(model.graph, model.program, inputs);
+  for (const execute::ExecutionResult* result : {&by_parts, &whole}) {
+    ASSERT_EQ(result->outputs.size(), 2u);
+    EXPECT_EQ(result->outputs[1].name, shape_name);
+    EXPECT_EQ(result->outputs[1].tensor.integers, (std::vector<int64_t>{1, 2, 8, 8}));
+  }
+}
+
 TEST(ImportProgram, InputsInParameterPositionsAreBoundAsConstants) {
   OnnxBuilder b;
   const std::string x = b.input("x", {1, 2, 6, 6});

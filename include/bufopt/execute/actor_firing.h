@@ -26,7 +26,8 @@ bool reduction_trio_computes(const graph::OperatorNode& node);
 void copy_rows(const TensorWindow& rows, TensorWindow& whole);
 
 /// An empty window of tensor `name` (shape and axis from program.values) for rows
-/// [row_begin, row_end); a tensor without a streaming axis gets its one token [0, 1).
+/// [row_begin, row_end) clipped to the tensor's rows; a tensor without a streaming axis gets
+/// its one token [0, 1).
 TensorWindow output_window(const graph::ModelProgram& program, const std::string& name, int64_t row_begin,
                            int64_t row_end);
 

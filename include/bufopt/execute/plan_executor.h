@@ -63,7 +63,8 @@ struct OutputTensor {
 
 /// What one execution computed.
 struct ExecutionResult {
-  std::vector<OutputTensor> outputs;  ///< graph outputs in buffer order
+  /// Graph outputs in buffer order, then those folded to constants (ModelProgram::constant_outputs).
+  std::vector<OutputTensor> outputs;
   int64_t firings = 0;
   double seconds = 0;  ///< wall time of the firings (set-up excluded)
 };
@@ -71,8 +72,8 @@ struct ExecutionResult {
 /// Why the executor cannot run the model, one line per distinct (operator, reason) naming up to
 /// three nodes ("Resize: mode cubic ('up1')"); empty when every actor can run. Checks the
 /// kernels (unsupported_reason), constants without values, tensors without value infos, buffer
-/// dtypes the arena cannot store, unknown shapes, and element sizes other than the dtype's
-/// (--activation-bytes).
+/// dtypes the arena cannot store, unknown shapes, element sizes other than the dtype's
+/// (--activation-bytes), and graph outputs folded to constants without values.
 std::vector<std::string> unsupported_operations(const graph::Graph& graph, const graph::ModelProgram& program);
 
 /// Throws UnsupportedModel when unsupported_operations is not empty.
@@ -103,6 +104,9 @@ class PlanExecutor {
   class State;
   std::unique_ptr<State> state_;
 };
+
+/// Appends the graph outputs folded to constants to `result`, values as the importer computed them.
+void append_constant_outputs(const graph::ModelProgram& program, ExecutionResult& result);
 
 /// The same inference layer by layer: actors in graph order, each firing once on whole
 /// tensors, with the same kernels and the same storage rounding of every buffer, so each output

@@ -74,6 +74,9 @@ struct ModelProgram {
   /// Shape, dtype and streaming axis of every non-constant tensor a node reads or writes
   /// (graph buffers and tensors internal to fused actors), by name.
   std::map<std::string, ValueInfo> values;
+  /// Graph outputs the importer folded to constants (Shape, Size, Constant...), in model order;
+  /// each is in `constants`. They have no buffer: the executor returns their values as they are.
+  std::vector<std::string> constant_outputs;
 };
 
 }  // namespace bufopt::graph

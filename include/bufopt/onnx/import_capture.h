@@ -24,6 +24,8 @@ struct ImportCapture {
   std::unordered_map<std::string, int> axes;
   /// Graph inputs bound as constants from ImportOptions::input_values, in model order.
   std::vector<std::string> bound_inputs;
+  /// The graph's outputs by name, in model order.
+  std::vector<std::string> outputs;
 };
 
 /// import_model that decodes every constant's values and fills `capture`: slower than
