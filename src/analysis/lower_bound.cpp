@@ -23,8 +23,6 @@ constexpr int64_t kSaturated = std::numeric_limits<int64_t>::max();
 /// "Unlimited" in the flow network; far above any sum of byte weights that saturate below it.
 constexpr int64_t kInfinite = std::numeric_limits<int64_t>::max() / 4;
 
-int64_t add_saturated(int64_t a, int64_t b) { return graph::checked_add(a, b).value_or(kSaturated); }
-int64_t mul_saturated(int64_t a, int64_t b) { return graph::checked_mul(a, b).value_or(kSaturated); }
 
 bool counted(const graph::Buffer& buffer, bool stream_io) { return buffer.io == graph::IoRole::kNone || stream_io; }
 
@@ -108,7 +106,7 @@ ActorRows actor_rows(const graph::Graph& graph, graph::ActorId a, const Analysis
       int64_t widest = 0;
       for (size_t f = 0; f < bytes.size(); ++f) {
         widest = std::max(widest, rows.window[f].size());
-        if (port.counted) bytes[f] = add_saturated(bytes[f], mul_saturated(rows.window[f].size(), port.row_bytes));
+        if (port.counted) bytes[f] = graph::saturating_add(bytes[f], graph::saturating_mul(rows.window[f].size(), port.row_bytes));
       }
       port.rows.push_back(widest);
     }
@@ -119,7 +117,7 @@ ActorRows actor_rows(const graph::Graph& graph, graph::ActorId a, const Analysis
       int64_t most = 0;
       for (size_t f = 0; f < bytes.size(); ++f) {
         most = std::max(most, rows.written[f] - before);
-        if (port.counted) bytes[f] = add_saturated(bytes[f], mul_saturated(rows.written[f] - before, port.row_bytes));
+        if (port.counted) bytes[f] = graph::saturating_add(bytes[f], graph::saturating_mul(rows.written[f] - before, port.row_bytes));
         before = rows.written[f];
       }
       port.rows.push_back(most);
@@ -273,20 +271,20 @@ int64_t chain_bound(const graph::Graph& graph, const AnalysisOptions& options, c
     const auto held = [&](int64_t w_s, int64_t w_t) -> int64_t {
       const int64_t released = w_t < out_rows ? windows[static_cast<size_t>(w_t)].begin : in_rows;
       const bool alive = w_s > 0 && (w_s < in_rows || released < in_rows);
-      return alive ? mul_saturated(std::max(w_s - std::min(released, w_s), fewest[static_cast<size_t>(s)]), row_bytes)
+      return alive ? graph::saturating_mul(std::max(w_s - std::min(released, w_s), fewest[static_cast<size_t>(s)]), row_bytes)
                    : 0;
     };
     // The first firing of a: no row written, row 0's window present (nothing when it is empty).
     const int64_t first_end = windows.front().end;
     int64_t at_first = kSaturated;
     for (int64_t w_s = first_end; w_s <= in_rows; ++w_s) {
-      at_first = std::min(at_first, add_saturated(above[static_cast<size_t>(w_s)], held(w_s, 0)));
+      at_first = std::min(at_first, graph::saturating_add(above[static_cast<size_t>(w_s)], held(w_s, 0)));
     }
     if (at_first < kSaturated) {
       for (graph::BufferId out : actor.outputs) {
         const graph::Buffer& buffer = graph.buffers[static_cast<size_t>(out)];
         if (counted(buffer, options.stream_io)) {
-          at_first = add_saturated(at_first, mul_saturated(fewest[static_cast<size_t>(out)], buffer.row_bytes()));
+          at_first = graph::saturating_add(at_first, graph::saturating_mul(fewest[static_cast<size_t>(out)], buffer.row_bytes()));
         }
       }
       bound = std::max(bound, at_first);
@@ -298,7 +296,7 @@ int64_t chain_bound(const graph::Graph& graph, const AnalysisOptions& options, c
       const int64_t needed = w_t == 0 ? 0 : windows[static_cast<size_t>(w_t - 1)].end;
       for (int64_t w_s = needed; w_s <= in_rows; ++w_s) {
         next[static_cast<size_t>(w_t)] =
-            std::min(next[static_cast<size_t>(w_t)], add_saturated(above[static_cast<size_t>(w_s)], held(w_s, w_t)));
+            std::min(next[static_cast<size_t>(w_t)], graph::saturating_add(above[static_cast<size_t>(w_s)], held(w_s, w_t)));
       }
     }
     for (graph::BufferId out : actor.outputs) {
@@ -328,7 +326,7 @@ int64_t pigeonhole_bound(const std::vector<ActorRows>& rows, const std::vector<s
         if (profile[a][i] < tau && (!fewest || rows[a].extra_firings[i] < *fewest)) fewest = rows[a].extra_firings[i];
       }
       if (!fewest) return std::nullopt;
-      total = add_saturated(total, *fewest);
+      total = graph::saturating_add(total, *fewest);
     }
     return total;
   };
@@ -415,7 +413,7 @@ class MomentBound {
         const int64_t others = capacity_from_others(port.buffer, a);
         for (size_t g = 0; g < own.granularities.size(); ++g) {
           charges[0].bytes[g] =
-              add_saturated(charges[0].bytes[g], mul_saturated(std::max(port.rows[g], others), port.row_bytes));
+              graph::saturating_add(charges[0].bytes[g], graph::saturating_mul(std::max(port.rows[g], others), port.row_bytes));
         }
       }
     }
@@ -432,7 +430,7 @@ class MomentBound {
         charge = &charges.back();
       }
       for (size_t g = 0; g < charge->bytes.size(); ++g) {
-        charge->bytes[g] = add_saturated(charge->bytes[g], mul_saturated(port->rows[g], port->row_bytes));
+        charge->bytes[g] = graph::saturating_add(charge->bytes[g], graph::saturating_mul(port->rows[g], port->row_bytes));
       }
     }
     const int64_t held_bytes = budget_share(charges);
@@ -444,7 +442,7 @@ class MomentBound {
     for (size_t t = 0; t < graph_.buffers.size(); ++t) {
       const graph::Buffer& buffer = graph_.buffers[t];
       const bool free = held[t] || !counted(buffer, options_.stream_io);
-      flow.add_edge(2 * t, 2 * t + 1, free ? 0 : mul_saturated(fewest_[t], buffer.row_bytes()));
+      flow.add_edge(2 * t, 2 * t + 1, free ? 0 : graph::saturating_mul(fewest_[t], buffer.row_bytes()));
       if (started(static_cast<graph::BufferId>(t), a, before, last_before)) flow.add_edge(source, 2 * t, kInfinite);
       if (read_after(static_cast<graph::BufferId>(t), a)) flow.add_edge(2 * t + 1, sink, kInfinite);
     }
@@ -460,12 +458,12 @@ class MomentBound {
     }
     const int64_t cut = flow.run(source, sink);
     MomentFigures figures;
-    figures.bound = add_saturated(held_bytes, cut);
+    figures.bound = graph::saturating_add(held_bytes, cut);
     int64_t others = cut;
     for (size_t c = 1; c < charges.size(); ++c) {
-      others = add_saturated(others, *std::min_element(charges[c].bytes.begin(), charges[c].bytes.end()));
+      others = graph::saturating_add(others, *std::min_element(charges[c].bytes.begin(), charges[c].bytes.end()));
     }
-    for (const int64_t own_bytes : charges[0].bytes) figures.by_granularity.push_back(add_saturated(own_bytes, others));
+    for (const int64_t own_bytes : charges[0].bytes) figures.by_granularity.push_back(graph::saturating_add(own_bytes, others));
     return figures;
   }
 
@@ -522,7 +520,7 @@ class MomentBound {
     };
     int64_t exact = 0;  // lambda = 0, in integers
     for (const Charge& charge : charges) {
-      exact = add_saturated(exact, *std::min_element(charge.bytes.begin(), charge.bytes.end()));
+      exact = graph::saturating_add(exact, *std::min_element(charge.bytes.begin(), charge.bytes.end()));
     }
     if (!budget_ || exact >= kSaturated) return exact;
     double best = 0;
