@@ -443,7 +443,7 @@ std::vector<char> cuts_of(const std::vector<int32_t>& segment) {
   return cut_before;
 }
 
-/// Steps 1-5 of the header at every level of slowdown_levels(options.max_slowdown), one search
+/// Steps 1-6 of the header at every level of slowdown_levels(options.max_slowdown), one search
 /// state carried from level to level.
 Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits,
                       const std::vector<Plan>& seeds, Plan* chosen, OptimizerStats* stats) {
@@ -468,6 +468,11 @@ Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options,
     int before = search.evaluations();
     search.threshold_family(ranked);
     counted.threshold_evaluations += search.evaluations() - before;
+    // Step 3: a shorter local search from the threshold family's best (its local optimum can
+    // beat the one reached from the candidates); step 5 the full one from the best of all.
+    before = search.evaluations();
+    search.local_search(ranked, limits.max_local_evaluations / 3);
+    counted.local_evaluations += search.evaluations() - before;
     before = search.evaluations();
     // Every plan the candidates evaluate (the DP's few best included) is also a start.
     const std::vector<StructuredCandidate> candidates = structured_candidates(

@@ -119,7 +119,10 @@ TEST(Optimize, CandidateCountDoesNotGrowWithDepth) {
     const Evaluation evaluation = optimize(deep.graph, options, {}, &stats);
     EXPECT_LE(stats.threshold_evaluations, 1 + 64 + 16 + 17 + 2 * 16) << depth << " convs";
     EXPECT_GT(stats.threshold_evaluations, 64) << depth << " convs";
-    EXPECT_LE(stats.local_evaluations, OptimizerLimits{}.max_local_evaluations) << depth << " convs";
+    // One level searched (free firings: every later level is skipped), with its two local
+    // searches: a third of the cap from the threshold family's best, then the cap.
+    const int cap = OptimizerLimits{}.max_local_evaluations;
+    EXPECT_LE(stats.local_evaluations, cap + cap / 3) << depth << " convs";
     EXPECT_TRUE(verify(deep.graph, evaluation, options).ok) << depth << " convs";
   }
 }

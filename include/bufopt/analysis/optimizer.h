@@ -18,24 +18,27 @@
 ///     whole (one row per firing, or the budget shared evenly). Every k up to 64, beyond a
 ///     bounded sample refined around the best k (at most ~130 plans; twice with streaming
 ///     reductions, split and whole).
-///  3. Structured candidates (structured_candidates.h): layer by layer, one row per firing (or
+///  3. A first local search (step 5, a third of its plans) from the threshold family's best:
+///     its local optimum can beat the one reached from the candidates.
+///  4. Structured candidates (structured_candidates.h): layer by layer, one row per firing (or
 ///     the even budget split), and the segment-cut programme's best plans within the level's
 ///     budget (segment_cuts.h, run once per optimize for every level). Each is evaluated
 ///     exactly and kept as a floor; each is also a start of the search.
-///  4. Local search from the best plan so far: visit actors in rank order and try other phase
+///  5. Local search from the best plan so far: visit actors in rank order and try other phase
 ///     counts (whole, one row per firing, halving / doubling), for the actor alone and with its
 ///     readers; then move each cut of the best plan (removed, shifted by one actor either way,
 ///     or all cuts dropped). Keep a change when it fits the budget and shrinks the quick arena
 ///     (one order, greedy placement); repeat while a pass improves, at most
-///     OptimizerLimits::max_local_evaluations new plans per level. A level whose predecessor
-///     could already afford every actor at one row per firing is skipped (nothing new fits).
-///  5. The last four best plans are evaluated in full (every demand-driven variant, and the
+///     OptimizerLimits::max_local_evaluations new plans per level (and a third of that in
+///     step 3). A level whose predecessor could already afford every actor at one row per
+///     firing is skipped (nothing new fits).
+///  6. The last four best plans are evaluated in full (every demand-driven variant, and the
 ///     segment order for a cut plan); the smallest arena of them, of the structured candidates
 ///     and of the earlier levels' answers is the level's answer.
 ///
 /// Cost: the segment-cut programme (polynomial: starts x granularities x firings of the
 /// segments it measures, bounded by its segment-length cap), then per level at most ~130
-/// threshold plans, a few candidates and max_local_evaluations local plans, each one schedule
+/// threshold plans, a few candidates and 4/3 max_local_evaluations local plans, each one schedule
 /// replayed as it is built and one greedy placement, linear in its firings; only the nodes of
 /// actors whose granularity changed are rebuilt (dataflow::NetworkBuilder), and a local-search
 /// plan stops as soon as its live bytes exceed the best arena.
@@ -61,10 +64,11 @@ int64_t extra_firing_budget(const graph::Graph& graph, const AnalysisOptions& op
 
 /// Search effort.
 struct OptimizerLimits {
-  /// New plans the local search may score per level (step 4; plans scored before do not
-  /// count). A constant, so the search costs a fixed number of schedule replays whatever the
-  /// depth. With the structured candidates as starts 1500 keeps ResNet-152 and DenseNet-121
-  /// under 1 s (it was 3000 from layer-by-layer-like starts).
+  /// New plans the local search may score per level (step 5, and a third of that in step 3;
+  /// plans scored before do not count). A constant, so the search costs a fixed number of
+  /// schedule replays whatever the depth. 1500 (with 500 in step 3) keeps ResNet-152 and
+  /// DenseNet-121 under 1 s and MobileNetV2 under 0.3 s with the segment-cut programme
+  /// (BENCHMARKS.md); it was 3000 from the threshold family's best alone.
   int max_local_evaluations = 1500;
 };
 
@@ -84,7 +88,7 @@ inline constexpr double kSlowdownGrid[] = {1, 1.05, 1.1, 1.2, 1.5, 2, 3, 5, 10, 
 /// The slowdown bounds optimize(R) searches, ascending: the grid values below R, then R.
 std::vector<double> slowdown_levels(double max_slowdown);
 
-/// Runs steps 1-5 and returns the best plan found, evaluated; fills `stats` when given.
+/// Runs steps 1-6 and returns the best plan found, evaluated; fills `stats` when given.
 Evaluation optimize(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits = {},
                     OptimizerStats* stats = nullptr);
 
