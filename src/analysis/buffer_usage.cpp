@@ -140,7 +140,7 @@ class UsageReplay::State {
       last_write_[c] = index;
     }
     if (network_.channels[c].counted) {
-      // SPEC 4: rows every reader already released still take their slot while being written.
+      // MODEL 4: rows every reader already released still take their slot while being written.
       const int64_t occupancy = after - std::min(min_release_[c], before);
       if (occupancy > usage_.capacity_rows[c]) {
         set_live(c, false);

@@ -8,7 +8,7 @@ namespace bufopt::analysis {
 
 namespace {
 
-// The presets of SPEC 5. They are order-of-magnitude figures chosen to stand for a class of
+// The presets of MODEL 5. They are order-of-magnitude figures chosen to stand for a class of
 // device, not measurements of one board:
 // - mcu: an STM32H7-class Cortex-M7 at 400-480 MHz. Its DSP extension (dual 16-bit MAC per
 //   cycle) lets CMSIS-NN-style int8 kernels sustain about one MAC per cycle, hence 0.4e9 MAC/s;

@@ -1,11 +1,11 @@
-// The independent verifier (SPEC 7). It rebuilds the network from the graph and the claimed
+// The independent verifier (MODEL 7). It rebuilds the network from the graph and the claimed
 // granularities, then replays the claimed firing order row by row with its own bookkeeping:
 // nothing here calls the scheduler, the usage measurement, the arena planner or the time model,
 // so a bug there cannot hide itself. Steps:
 //  1. shape of the claim (vector sizes), granularities and phase counts;
 //  2. the claimed network equals dataflow::build_network's (ports, windows, releases, writes),
-//     and every streaming reduction's node matches this file's own model of one (SPEC 3);
-//  3. replay: each firing's windows written and unreleased, SPEC 4 occupancy <= capacity,
+//     and every streaming reduction's node matches this file's own model of one (MODEL 3);
+//  3. replay: each firing's windows written and unreleased, MODEL 4 occupancy <= capacity,
 //     exact firing counts, and the firings during which every counted channel holds rows;
 //  4. claimed lifetimes cover those firings; arena placements of buffers alive together are
 //     disjoint and inside the arena;
@@ -61,7 +61,7 @@ bool check_claim_shape(const graph::Graph& graph, const Evaluation& evaluation, 
   return ok;
 }
 
-/// The rows a granularity divides (SPEC 3), derived here from the graph: output rows, or the
+/// The rows a granularity divides (MODEL 3), derived here from the graph: output rows, or the
 /// input rows a streaming reduction consumes row by row.
 int64_t own_phase_rows(const graph::Graph& graph, const graph::Actor& actor) {
   const std::vector<graph::BufferId>& rows_of = actor.streaming_reduction ? actor.inputs : actor.outputs;
@@ -181,7 +181,7 @@ class Replay {
     return buffer < graph_.buffers.size() ? graph_.buffers[buffer].name : fmt::format("channel {}", channel);
   }
 
-  /// m of SPEC 4: the lowest release point over the readers (every row when nobody reads).
+  /// m of MODEL 4: the lowest release point over the readers (every row when nobody reads).
   int64_t min_release(size_t channel) const {
     int64_t lowest = network_.channels[channel].rows;
     for (const ReaderPort& reader : readers_[channel]) {
@@ -237,7 +237,7 @@ class Replay {
     const auto c = static_cast<size_t>(port.channel);
     const int64_t before = written_[c];
     const int64_t after = port.written[phase];
-    // SPEC 4: rows every reader released before this firing but not yet written still take
+    // MODEL 4: rows every reader released before this firing but not yet written still take
     // their slot while the firing writes them.
     const int64_t during = after - std::min(min_release(c), before);
     written_[c] = after;
@@ -379,7 +379,7 @@ void check_fifo_bytes(const Network& network, const Evaluation& evaluation, Viol
   }
 }
 
-/// SPEC 5, sequential: sum over actors of work / rate + phases * overhead.
+/// MODEL 5, sequential: sum over actors of work / rate + phases * overhead.
 double sequential_seconds(const graph::Graph& graph, const std::vector<int64_t>& phases, const Platform& platform) {
   double total = 0;
   for (size_t a = 0; a < graph.actors.size(); ++a) {

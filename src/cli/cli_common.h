@@ -14,7 +14,7 @@
 
 namespace bufopt::cli {
 
-/// The process exit codes of SPEC 9 (stable: scripts depend on them).
+/// The process exit codes of MODEL 9 (stable: scripts depend on them).
 enum ExitCode : int {
   kExitOk = 0,
   kExitInternal = 1,      ///< a bug or an unexpected failure

@@ -23,7 +23,7 @@ struct LimitFlags {
 /// --max-external-bytes and --max-firings on `app` (help group "Limits").
 void add_limit_flags(CLI::App& app, LimitFlags& flags);
 
-/// The defaults with every given flag applied. Values take the size suffixes of SPEC 9 (K, M, G
+/// The defaults with every given flag applied. Values take the size suffixes of MODEL 9 (K, M, G
 /// powers of 1000; KiB, MiB, GiB of 1024). Throws CliError (usage) when one is malformed or
 /// not positive.
 onnx_import::ImportLimits import_limits(const LimitFlags& flags);

@@ -1,5 +1,5 @@
 // bufopt's entry point: picks the command from argv[1] and turns failures into one line and
-// an exit code (SPEC 9). Commands parse their own flags and call the library.
+// an exit code (MODEL 9). Commands parse their own flags and call the library.
 #include <iostream>
 #include <string_view>
 

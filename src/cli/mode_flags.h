@@ -1,5 +1,5 @@
 #pragma once
-/// --mode and --profile: how the actors share the machine (SPEC 5) and where their times come
+/// --mode and --profile: how the actors share the machine (MODEL 5) and where their times come
 /// from (the work model, or measured times: analysis/measured_times.h).
 #include <string>
 

@@ -610,7 +610,7 @@ std::string disagreeing_ports(const NodeView& view, const OperatorModel& model) 
   return {};
 }
 
-/// SPEC 2.1: a fusable operator reading exactly one activation (at one port, of the output's
+/// MODEL 2.1: a fusable operator reading exactly one activation (at one port, of the output's
 /// shape, so not a broadcast) and otherwise only constants.
 bool is_fusable(const NodeView& view) {
   if (!view.node->domain.empty() || !fusable_operator(view.node->op_type)) return false;
@@ -624,7 +624,7 @@ bool is_fusable(const NodeView& view) {
          shape_of(*activation) == shape_of(out0(view));
 }
 
-// ---- streaming reductions (SPEC 3) ----------------------------------------------------------
+// ---- streaming reductions (MODEL 3) ----------------------------------------------------------
 
 /// True when the node's only activation input is port 0, of known shape with a streaming axis.
 bool reads_one_streamed_activation(const NodeView& view) {
@@ -830,7 +830,7 @@ OperatorModel model_operator(const NodeView& view) {
   model.elementwise_ops = is_mac_kind(view, kind) ? 0 : output_elements(view);
   if (kind == Kind::kWindow || kind == Kind::kTransposedWindow) model.groups = node.int_attr("group", 1);
   if (reduces_streaming_axis(view, kind)) {
-    // SPEC 3: consumed row by row, its row written at the end; output row 0 reads every row.
+    // MODEL 3: consumed row by row, its row written at the end; output row 0 reads every row.
     model.streaming_reduction = true;
     model.port_maps.assign(view.inputs.size(), graph::WholeInput{});
     return model;

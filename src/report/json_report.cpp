@@ -1,4 +1,4 @@
-// The JSON document of SPEC 9 and the per-buffer CSV.
+// The JSON document of MODEL 9 and the per-buffer CSV.
 #include <cmath>
 #include <string>
 
@@ -120,7 +120,7 @@ ordered_json summary_json(const ModelReport& report) {
     out["verified"] = result.verification.ok;
     out["firings"] = result.evaluation.schedule.firings.size();
     if (result.pipelined) {
-      // Pipelined mode (SPEC 5): images per second in the periodic regime; null if unbounded.
+      // Pipelined mode (MODEL 5): images per second in the periodic regime; null if unbounded.
       const auto rate = [](double value) { return std::isfinite(value) ? ordered_json(value) : ordered_json(nullptr); };
       out["period_s"] = result.pipelined->period_s;
       out["baseline_period_s"] = result.pipelined->baseline_period_s;

@@ -1,5 +1,5 @@
 #pragma once
-/// Small graphs and helpers shared by the analysis tests (SPEC 8 shapes).
+/// Small graphs and helpers shared by the analysis tests (MODEL 8 shapes).
 #include <cstdint>
 #include <random>
 #include <string>

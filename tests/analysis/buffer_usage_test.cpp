@@ -42,7 +42,7 @@ Network skipping_reader() {
 TEST(MeasureUsage, ReleasedRowsStillTakeTheirSlotWhileWritten) {
   const Network network = skipping_reader();
   const BufferUsage usage = measure_usage(network, {{0, 1, 0, 0, 1, 0}});
-  // Each write finds every earlier row released or read: 1 row at a time (SPEC 4).
+  // Each write finds every earlier row released or read: 1 row at a time (MODEL 4).
   EXPECT_EQ(usage.capacity_rows[0], 1);
   // Written at 0; every row released at firing 4; the unread last row written at firing 5.
   EXPECT_EQ(usage.lifetimes[0], (Lifetime{0, 5}));
@@ -51,7 +51,7 @@ TEST(MeasureUsage, ReleasedRowsStillTakeTheirSlotWhileWritten) {
 TEST(MeasureUsage, RowsReleasedAheadOccupyTheirSlotsDuringTheWrite) {
   // P writes row 0, then rows 1..3 in one firing; R reads row 0 and releases up to 3 before
   // P's second firing, then reads row 3. Rows 1 and 2 are released before they exist, yet
-  // P's second firing writes them: 3 slots during that firing (SPEC 4), not 1.
+  // P's second firing writes them: 3 slots during that firing (MODEL 4), not 1.
   Network network = skipping_reader();
   network.nodes[0].phases = 2;
   network.nodes[0].outputs = {OutputPort{0, {1, 4}}};

@@ -30,7 +30,7 @@ TEST(EvaluatePlan, FiguresAgreeWithEachOther) {
   EXPECT_DOUBLE_EQ(evaluation.baseline_time_s, baseline_time_seconds(block.graph, options.platform));
   EXPECT_DOUBLE_EQ(evaluation.slowdown, evaluation.time_s / evaluation.baseline_time_s);
   EXPECT_GT(evaluation.slowdown, 1.0);
-  // SPEC 8 through the whole evaluation: skip buffer m + 1 rows, branch end 1 row.
+  // MODEL 8 through the whole evaluation: skip buffer m + 1 rows, branch end 1 row.
   EXPECT_EQ(evaluation.usage.capacity_rows[at(block.buffers[0])], 4);
   EXPECT_EQ(evaluation.usage.capacity_rows[at(block.buffers[1])], 1);
 }
@@ -43,7 +43,7 @@ TEST(EvaluatePlan, ClampsGranularities) {
   EXPECT_THROW(evaluate_plan(chain.graph, std::vector<int64_t>{1}, test::loose_options()), std::invalid_argument);
 }
 
-// SPEC 8: layer by layer, the FIFO sum is the sum of the (counted) tensor sizes.
+// MODEL 8: layer by layer, the FIFO sum is the sum of the (counted) tensor sizes.
 TEST(EvaluatePlan, LayerByLayerFifoSumIsTheTensorSum) {
   for (bool stream_io : {false, true}) {
     const auto block = test::residual(9, 2);
@@ -59,7 +59,7 @@ TEST(EvaluatePlan, LayerByLayerFifoSumIsTheTensorSum) {
   }
 }
 
-// SPEC 5: with a firing overhead, R = 1 allows no extra phase: fifo_bytes == baseline_bytes and
+// MODEL 5: with a firing overhead, R = 1 allows no extra phase: fifo_bytes == baseline_bytes and
 // the arena is no larger than the baselines' layer-by-layer arena.
 TEST(EvaluatePlan, NoSlowdownMeansWholeTensors) {
   testing::GraphBuilder builder;

@@ -158,7 +158,7 @@ std::optional<OrderCosts> brute_force(const Network& network, int64_t max_orders
 }
 
 // ---------------------------------------------------------------------------------------------
-// SPEC section 8 values.
+// MODEL section 8 values.
 
 TEST(MinimumFifoSchedule, ChainOfTwo3x3ConvsNeedsThreeMiddleRows) {
   GraphBuilder builder;

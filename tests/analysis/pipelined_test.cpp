@@ -37,7 +37,7 @@ AnalysisOptions tick_options(double max_slowdown = 1.2) {
   return options;
 }
 
-/// SPEC 5 written out in ticks for tick_options(): work of the whole actor.
+/// MODEL 5 written out in ticks for tick_options(): work of the whole actor.
 Ticks work_ticks(const graph::Actor& actor) { return actor.macs + actor.elementwise_ops; }
 
 constexpr Ticks kOverhead = 100;
@@ -180,11 +180,11 @@ TEST(PipelinedThroughput, ChainWithOneRowAlternatesAndWithTwoRowsOverlaps) {
 }
 
 TEST(PipelinedThroughput, ThreeByThreeWindowNeedsThreeRows) {
-  // SPEC 8: the middle buffer of a 3x3 chain at one row per firing holds at least 3 rows.
+  // MODEL 8: the middle buffer of a 3x3 chain at one row per firing holds at least 3 rows.
   const test::TestGraph chain = test::conv_chain(8);
   const dataflow::Network network = dataflow::build_network(chain.graph, std::vector<int64_t>{1, 1}, {});
   EXPECT_EQ(capacity_lower_bounds(network)[static_cast<size_t>(chain.buffers[1])], 3);
-  // SPEC 8: a 1x1 stride-2 conv releases the row it skips: one row suffices.
+  // MODEL 8: a 1x1 stride-2 conv releases the row it skips: one row suffices.
   const test::TestGraph strided = test::strided_pair(8, 1, 2, 0);
   const dataflow::Network strided_network = dataflow::build_network(strided.graph, std::vector<int64_t>{1, 1}, {});
   std::vector<int64_t> capacity = capacity_lower_bounds(strided_network);
@@ -240,7 +240,7 @@ TEST(PipelinedThroughput, UnsplitResidualSkipBufferHoldsTheBranchDepthInImages) 
 }
 
 TEST(PipelinedThroughput, ResidualOfThreeByThreeConvsDeadlocksBelowBranchDepth) {
-  // SPEC 8's residual with m = 3 stacked 3x3 convs at one row per firing: before the Add can
+  // MODEL 8's residual with m = 3 stacked 3x3 convs at one row per firing: before the Add can
   // release row 0 of x, the branch must read x up to row m: x needs m + 1 = 4 rows.
   const test::TestGraph residual = test::residual(8, 3);
   const std::vector<int64_t> rows(residual.graph.actors.size(), 1);
@@ -267,7 +267,7 @@ TEST(PipelinedThroughput, ResidualOfThreeByThreeConvsDeadlocksBelowBranchDepth) 
 
 TEST(PipelinedThroughput, UnreadBufferHoldsOneFiringAndNeverLimits) {
   // "dead" writes a tensor nobody reads (not a graph output): it still holds the rows one firing
-  // writes (SPEC 4) and costs those bytes, but never makes its producer wait.
+  // writes (MODEL 4) and costs those bytes, but never makes its producer wait.
   GraphBuilder builder;
   const auto in = builder.input("in", 2, 8, 4);
   const auto mid = builder.conv("a", in, 3, 1);

@@ -25,7 +25,7 @@ int64_t count_of(const Schedule& schedule, dataflow::NodeId node) {
   return std::count(schedule.firings.begin(), schedule.firings.end(), node);
 }
 
-// SPEC 8: chain of two 3x3/s1/p1 convs, g = 1, demand-driven: the middle buffer needs 3 rows.
+// MODEL 8: chain of two 3x3/s1/p1 convs, g = 1, demand-driven: the middle buffer needs 3 rows.
 TEST(PullSchedule, ConvChainMiddleBufferHoldsThreeRows) {
   for (int64_t rows : {3, 4, 8, 17}) {
     const auto chain = conv_chain(rows);
@@ -37,7 +37,7 @@ TEST(PullSchedule, ConvChainMiddleBufferHoldsThreeRows) {
   }
 }
 
-// SPEC 8: 3x3 stride-2 pad-1 conv fed one row per firing: its input buffer needs 3 rows.
+// MODEL 8: 3x3 stride-2 pad-1 conv fed one row per firing: its input buffer needs 3 rows.
 TEST(PullSchedule, StrideTwoPadOneConvNeedsThreeInputRows) {
   for (int64_t rows : {8, 9, 16}) {
     const auto pair = strided_pair(rows, 3, 2, 1);
@@ -46,7 +46,7 @@ TEST(PullSchedule, StrideTwoPadOneConvNeedsThreeInputRows) {
   }
 }
 
-// SPEC 8: 1x1 stride-2 conv: one row read per firing, the skipped row released unread: 1 row.
+// MODEL 8: 1x1 stride-2 conv: one row read per firing, the skipped row released unread: 1 row.
 TEST(PullSchedule, OneByOneStrideTwoConvNeedsOneRow) {
   for (int64_t rows : {8, 9}) {
     const auto pair = strided_pair(rows, 1, 2, 0);
@@ -55,7 +55,7 @@ TEST(PullSchedule, OneByOneStrideTwoConvNeedsOneRow) {
   }
 }
 
-// SPEC 8: residual x -> m convs -> Add(x): x's buffer needs max(3, m + 1) rows, the last conv's
+// MODEL 8: residual x -> m convs -> Add(x): x's buffer needs max(3, m + 1) rows, the last conv's
 // buffer 1 row, whichever port of the Add the skip connection is on.
 TEST(PullSchedule, ResidualSkipBufferHoldsMPlusOneRows) {
   for (bool branch_first : {false, true}) {
@@ -68,7 +68,7 @@ TEST(PullSchedule, ResidualSkipBufferHoldsMPlusOneRows) {
   }
 }
 
-// SPEC 8: layer by layer, capacities are whole tensors.
+// MODEL 8: layer by layer, capacities are whole tensors.
 TEST(PullSchedule, LayerByLayerCapacitiesAreWholeTensors) {
   const auto block = residual(10, 3);
   const std::vector<int64_t> whole(block.graph.actors.size(), 1000);

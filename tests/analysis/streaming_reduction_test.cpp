@@ -1,4 +1,4 @@
-// A streaming reduction through the whole analysis (SPEC 3: a reduction over H consumes rows
+// A streaming reduction through the whole analysis (MODEL 3: a reduction over H consumes rows
 // phase by phase and emits at the end): hand-derived FIFO, firings and slowdown, the verifiers,
 // the lower bound, the exact search and pipelined mode.
 #include <gtest/gtest.h>

@@ -22,7 +22,7 @@ namespace {
 
 using testing::GraphBuilder;
 
-/// SPEC 5 written out: sum over actors of macs/rate + ops/rate + phases * overhead.
+/// MODEL 5 written out: sum over actors of macs/rate + ops/rate + phases * overhead.
 double spec_time(const graph::Graph& graph, const std::vector<int64_t>& phases, const Platform& platform) {
   double total = 0;
   for (size_t a = 0; a < graph.actors.size(); ++a) {
@@ -51,7 +51,7 @@ std::string all_errors(const VerifyReport& report) {
 }
 
 /// input(6 rows) -> Conv3x3 p1 -> Conv3x3 p1 -> output, every actor g = 1, evaluated by hand:
-/// the demand-driven order, the middle buffer 3 rows (SPEC 8), alive from the first firing to
+/// the demand-driven order, the middle buffer 3 rows (MODEL 8), alive from the first firing to
 /// the last.
 struct HandChain {
   graph::Graph graph;

@@ -1,4 +1,4 @@
-// Hostile and broken model files through the command line (SPEC 9): each one is refused with
+// Hostile and broken model files through the command line (MODEL 9): each one is refused with
 // exit code 3 and one line on stderr naming the file, never a crash; every limit names the flag
 // that raises it, and raising it lets the model through. A model from a newer opset is no error.
 #include <algorithm>

@@ -1,4 +1,4 @@
-// End-to-end tests of the command line: exit codes, one-line errors, outputs (SPEC 9).
+// End-to-end tests of the command line: exit codes, one-line errors, outputs (MODEL 9).
 #include <algorithm>
 #include <filesystem>
 #include <fstream>

@@ -1,4 +1,4 @@
-// `bufopt MODEL --mode pipelined` and `--profile` end to end (SPEC 5, 9).
+// `bufopt MODEL --mode pipelined` and `--profile` end to end (MODEL 5, 9).
 #include <algorithm>
 #include <fstream>
 #include <map>

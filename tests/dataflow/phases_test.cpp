@@ -1,4 +1,4 @@
-// Firing windows, releases and written rows (SPEC 3 and the hand-derived values of SPEC 8).
+// Firing windows, releases and written rows (MODEL 3 and the hand-derived values of MODEL 8).
 #include "bufopt/dataflow/phases.h"
 
 #include <gtest/gtest.h>
@@ -34,7 +34,7 @@ TEST(Phases, PhaseCountIsCeilingOfRowsOverGranularity) {
 }
 
 TEST(Phases, Stride2Pad1ConvNeedsThreeRowsPerFiring) {
-  // SPEC 8: a 3x3 stride-2 pad-1 conv, g = 1: firing f needs rows [2f-1, 2f+2), clamped.
+  // MODEL 8: a 3x3 stride-2 pad-1 conv, g = 1: firing f needs rows [2f-1, 2f+2), clamped.
   for (int64_t in_rows : {2, 7, 8, 15, 224}) {
     const int64_t out_rows = (in_rows + 2 - 3) / 2 + 1;
     const InputPort port = conv_port({3, 2, 1, 1}, in_rows, out_rows, 1);
@@ -55,7 +55,7 @@ TEST(Phases, Stride2Pad1ConvNeedsThreeRowsPerFiring) {
 }
 
 TEST(Phases, Stride2PointwiseConvReadsOneRowAndReleasesTwo) {
-  // SPEC 8: a 1x1 stride-2 conv reads row 2f and releases 2 rows, the skipped one unread.
+  // MODEL 8: a 1x1 stride-2 conv reads row 2f and releases 2 rows, the skipped one unread.
   const int64_t in_rows = 16;
   const int64_t out_rows = 8;
   const InputPort port = conv_port({1, 2, 1, 0}, in_rows, out_rows, 1);

@@ -216,7 +216,7 @@ TEST(RowWindows, ConvMatchesKernelTapsOnRandomGeometries) {
 }
 
 TEST(RowWindows, ConvWithoutDilationFollowsTheClampFormula) {
-  // SPEC 3: lo = clamp(r*s - p, 0, H_in), hi = clamp(r*s - p + k, 0, H_in) when d = 1.
+  // MODEL 3: lo = clamp(r*s - p, 0, H_in), hi = clamp(r*s - p + k, 0, H_in) when d = 1.
   std::mt19937 rng(7);
   for (int trial = 0; trial < 500; ++trial) {
     graph::SlidingWindow m{pick(rng, 1, 7), pick(rng, 1, 4), 1, pick(rng, -4, 4)};

@@ -1,4 +1,4 @@
-// A streaming reduction (SPEC 3: a reduction over H consumes rows phase by phase and emits at the
+// A streaming reduction (MODEL 3: a reduction over H consumes rows phase by phase and emits at the
 // end) in the network: phase rows, windows, releases and writes, hand-derived.
 #include <gtest/gtest.h>
 

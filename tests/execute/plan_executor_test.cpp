@@ -20,7 +20,7 @@ OnnxBuilder strided_chain() {
   return b;
 }
 
-/// x -> Conv1x1 -> y; y -> Conv3x3 -> Conv3x3 -> Add(y) -> Relu (SPEC 8: y needs 3 rows).
+/// x -> Conv1x1 -> y; y -> Conv3x3 -> Conv3x3 -> Add(y) -> Relu (MODEL 8: y needs 3 rows).
 OnnxBuilder residual_block() {
   OnnxBuilder b;
   const std::string x = b.input("x", {1, 3, 16, 10});
@@ -152,7 +152,7 @@ TEST(PlanExecutor, CapacityOneRowTooSmallIsCaughtNamingBufferRowAndFiring) {
                                ? ""
                                : model.graph.buffers[static_cast<size_t>(model.graph.actors.front().outputs[0])].name;
   const auto y = static_cast<size_t>(buffer_id(model.graph, stem));
-  ASSERT_EQ(evaluation.usage.capacity_rows[y], 3);  // SPEC 8: m = 2 convs -> 3 rows
+  ASSERT_EQ(evaluation.usage.capacity_rows[y], 3);  // MODEL 8: m = 2 convs -> 3 rows
   ASSERT_EQ(execution_error(model, evaluation), "");
   evaluation.usage.capacity_rows[y] = 2;
   const std::string message = execution_error(model, evaluation);

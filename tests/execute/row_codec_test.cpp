@@ -1,4 +1,4 @@
-// Row layout and codecs: SPEC 4.1's layout (axis order with the streaming axis removed) and
+// Row layout and codecs: MODEL 4.1's layout (axis order with the streaming axis removed) and
 // storage at the buffer's own dtype.
 #include "bufopt/execute/row_codec.h"
 

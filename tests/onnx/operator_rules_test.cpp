@@ -1,4 +1,4 @@
-// Row maps, barriers, streaming axes, work and fusion of imported synthetic models (SPEC 2, 3).
+// Row maps, barriers, streaming axes, work and fusion of imported synthetic models (MODEL 2, 3).
 #include <string>
 #include <variant>
 #include <vector>
@@ -189,7 +189,7 @@ TEST(RowMaps, SqueezeExciteScaleIsABroadcastRow) {
   EXPECT_FALSE(actor_named(graph, "scale").barrier);
   EXPECT_FALSE(actor_named(graph, "scale").fusable);  // two activation operands
   const graph::Actor& pool = actor_named(graph, "pool");
-  EXPECT_FALSE(pool.barrier);  // SPEC 3: a streaming reduction over the rows of x
+  EXPECT_FALSE(pool.barrier);  // MODEL 3: a streaming reduction over the rows of x
   EXPECT_TRUE(pool.streaming_reduction);
   EXPECT_EQ(map_of(graph, "pool", "x"), RowMap(WholeInput{}));
 }

@@ -99,7 +99,7 @@ class RealModelFileTest : public ::testing::Test {
   }
 };
 
-// Streaming axes the models' layouts call for (SPEC 2).
+// Streaming axes the models' layouts call for (MODEL 2).
 TEST_F(RealModelFileTest, EmbeddingModelStreamsItsNhwcInputAlongH) {
   const graph::Graph graph = import_fixed(real_models()[1]);
   const graph::Buffer& input = testing::buffer_named(graph, "input_1");
@@ -120,7 +120,7 @@ TEST_F(RealModelFileTest, MelspectrogramStreamsAlongTimeAfterItsTranspose) {
   ASSERT_TRUE(real.streaming_axis.has_value());
   EXPECT_EQ(*real.streaming_axis, 2);
   EXPECT_FALSE(testing::actor_named(graph, "Transpose_6").barrier);
-  // The max over the whole spectrogram streams its rows (SPEC 3), it is no longer a barrier.
+  // The max over the whole spectrogram streams its rows (MODEL 3), it is no longer a barrier.
   EXPECT_TRUE(testing::actor_named(graph, "ReduceMax_24").streaming_reduction);
   EXPECT_FALSE(testing::actor_named(graph, "ReduceMax_24").barrier);
 }

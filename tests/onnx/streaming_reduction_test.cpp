@@ -1,4 +1,4 @@
-// Which operators the importer makes streaming reductions (SPEC 3: a reduction over H consumes
+// Which operators the importer makes streaming reductions (MODEL 3: a reduction over H consumes
 // rows phase by phase and emits at the end) and which stay barriers or plain windows.
 #include <string>
 #include <vector>

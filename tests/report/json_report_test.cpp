@@ -1,4 +1,4 @@
-// The JSON document against its documented fields (README "JSON report", SPEC 9) and the CSV
+// The JSON document against its documented fields (README "JSON report", MODEL 9) and the CSV
 // against the JSON, on real models.
 #include <set>
 #include <sstream>

@@ -219,7 +219,7 @@ std::unique_ptr<AnalysedModel> analyse_graph(graph::Graph graph) {
 }
 
 TEST(Sdf3Export, RowsReleasedUnreadGetTheirTokensAndStayLive) {
-  // SPEC 8: a 1x1 stride-2 conv needs 1 row of capacity and releases rows it never reads
+  // MODEL 8: a 1x1 stride-2 conv needs 1 row of capacity and releases rows it never reads
   // (of 10 rows it reads 0, 2, ..., 8); CSDF must consume them, so the back-edge has more.
   GraphBuilder builder;
   const auto in = builder.input("in", 4, 10);
@@ -240,7 +240,7 @@ TEST(Sdf3Export, RowsReleasedUnreadGetTheirTokensAndStayLive) {
 }
 
 TEST(Sdf3Export, SharedBufferGetsOneChannelPerReader) {
-  // SPEC 8 residual block: x read by the conv chain and by the Add.
+  // MODEL 8 residual block: x read by the conv chain and by the Add.
   GraphBuilder builder;
   const auto in = builder.input("in", 4, 12);
   const auto x = builder.conv("x", in, 4, 1);

@@ -59,7 +59,7 @@ TEST(ParetoFront, SamplesFromLayerByLayerToEveryActorOncePerRow) {
     }
   }
   EXPECT_TRUE(has_included);
-  // SPEC 5: at R = 1 every actor fires once, so the FIFO sum is the whole-tensor baseline.
+  // MODEL 5: at R = 1 every actor fires once, so the FIFO sum is the whole-tensor baseline.
   EXPECT_EQ(front.samples.front().point.fifo_bytes, model->result.baselines.baseline_bytes);
   // Streaming row by row must beat layer by layer on this model.
   EXPECT_LT(front.samples.back().point.shared_bytes, front.samples.front().point.shared_bytes);

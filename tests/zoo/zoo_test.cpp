@@ -1,7 +1,7 @@
 // The zoo's models against published figures: MACs from the papers and torchvision, feature-map
 // sizes from the papers' tables, the whole-tensor figures of ANCHORS.md, and the reference
 // method's own accounting of its model descriptions. Every model is also imported and analysed,
-// and its answer verified (SPEC 7).
+// and its answer verified (MODEL 7).
 #include <cmath>
 #include <cstdint>
 #include <map>

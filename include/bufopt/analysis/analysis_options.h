@@ -8,7 +8,7 @@
 
 namespace bufopt::analysis {
 
-/// How the actors share the machine (SPEC 5).
+/// How the actors share the machine (MODEL 5).
 enum class Mode {
   kSequential,  ///< one processor, firings one after another (the reference method's setting)
   kPipelined,   ///< one processor per actor, self-timed, no auto-concurrency (pipelined.h)

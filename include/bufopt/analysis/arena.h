@@ -1,5 +1,5 @@
 #pragma once
-/// Placing buffers at offsets of one shared arena (SPEC 6).
+/// Placing buffers at offsets of one shared arena (MODEL 6).
 #include <cstdint>
 #include <span>
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-/// Whole-tensor reference points users compare against (SPEC 6).
+/// Whole-tensor reference points users compare against (MODEL 6).
 #include <cstdint>
 
 #include "bufopt/graph/graph.h"

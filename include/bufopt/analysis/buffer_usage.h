@@ -31,7 +31,7 @@ struct BufferUsage {
 };
 
 /// Replays `schedule` on `network` and records for every counted channel the maximum occupancy
-/// under SPEC 4's rule, and every channel's lifetime. With w rows written and m the lowest
+/// under MODEL 4's rule, and every channel's lifetime. With w rows written and m the lowest
 /// release point of the channel's readers (0 for a reader that has not fired; no reader: never
 /// limited), a firing writing rows [w, w') occupies w' - min(m, w) rows: rows released before
 /// they exist still take their slot while being written. A firing needs each non-empty input

@@ -1,11 +1,11 @@
 #pragma once
-/// Exact optimisation over every firing order of small networks (SPEC 7): the reference the
+/// Exact optimisation over every firing order of small networks (MODEL 7): the reference the
 /// scheduler and the optimiser are held to in the tests. Exponential; guarded by limits.
 ///
 /// Method (both searches). A partial order is summarised by its *state*, the number of firings
 /// done per node: which firings are enabled, what each channel holds, and which buffers are alive
 /// depend on the state only. A *label* is a state reached by some prefix plus what the objective
-/// remembers of that prefix: M, the running maximum occupancy of every counted channel (SPEC 4:
+/// remembers of that prefix: M, the running maximum occupancy of every counted channel (MODEL 4:
 /// `written_after - min(m, written_before)` during each producer firing, capacities of the order
 /// being the final M), and for the arena objective the set of alive-buffer sets seen so far.
 /// Labels are expanded best first on a key that
@@ -22,7 +22,7 @@
 /// queue whose key is below the popped one (the A* argument with dominance).
 /// Firing rules are the verifier's: a firing needs each non-empty input window written and not
 /// released by its reader (an empty window, all padding, needs nothing), and writes raise the
-/// occupancy by SPEC 4's rule; capacities are not imposed, they are what the order needs.
+/// occupancy by MODEL 4's rule; capacities are not imposed, they are what the order needs.
 /// Cost: the number of reachable states times the undominated labels per state; five actors of
 /// twelve rows take milliseconds per network.
 #include <cstdint>
@@ -51,7 +51,7 @@ struct ExactSearchLimits {
 /// The firing order with the smallest sum of FIFO bytes for one network.
 struct MinimumFifoSchedule {
   Schedule schedule;
-  /// Per channel: the maximum occupancy of `schedule` (SPEC 4); 0 for uncounted channels.
+  /// Per channel: the maximum occupancy of `schedule` (MODEL 4); 0 for uncounted channels.
   std::vector<int64_t> capacity_rows;
   /// Sum over counted channels of capacity_rows * row_bytes: the minimum over every order.
   int64_t fifo_bytes = 0;
@@ -114,8 +114,8 @@ struct MinimumArenaPlan {
 };
 
 /// Enumerates every granularity vector (each actor g in 1..output rows; barriers whole) whose
-/// sequential slowdown (SPEC 5) is <= options.max_slowdown + 1e-9 and, for each, searches every
-/// firing order for the minimum peak of live bytes (SPEC 6 lifetimes: a buffer lives from its
+/// sequential slowdown (MODEL 5) is <= options.max_slowdown + 1e-9 and, for each, searches every
+/// firing order for the minimum peak of live bytes (MODEL 6 lifetimes: a buffer lives from its
 /// first write to its last release, and occupies capacity * row_bytes). Ties keep the first
 /// plan found (granularity vectors in odometer order, actor 0 fastest), unless a later tied plan
 /// places into a smaller arena while the best arena is still above the peak. Later plans are

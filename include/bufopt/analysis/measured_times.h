@@ -1,5 +1,5 @@
 #pragma once
-/// Measured operator times that replace the work model (SPEC 5): an ONNX Runtime profile, or
+/// Measured operator times that replace the work model (MODEL 5): an ONNX Runtime profile, or
 /// per-actor times from a JSON object (e.g. a cycle count per layer from an FPGA folding report).
 ///
 /// ONNX Runtime profile: the Chrome-trace JSON array that SessionOptions.enable_profiling

@@ -1,5 +1,5 @@
 #pragma once
-/// Pipelined mode (SPEC 5): every actor on its own processor, self-timed, no auto-concurrency,
+/// Pipelined mode (MODEL 5): every actor on its own processor, self-timed, no auto-concurrency,
 /// images streamed one after another. What it computes, and the sizing that uses it.
 ///
 /// Execution model.
@@ -14,7 +14,7 @@
 ///   firing starts as soon as (1) the node's previous firing has ended (no auto-concurrency;
 ///   after phase P-1 of image k comes phase 0 of image k+1), (2) each non-empty input window
 ///   of this image is written (rows are written when the producing firing ends), and (3) each
-///   bounded output channel has room: SPEC 4's occupancy `written_after - min(m, written_before)`
+///   bounded output channel has room: MODEL 4's occupancy `written_after - min(m, written_before)`
 ///   <= capacity, with m the lowest release point of its readers; a reader releases rows when
 ///   its firing ends.
 /// - Graph I/O. Without --stream-io a graph input is held by the application: every row of every

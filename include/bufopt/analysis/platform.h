@@ -1,5 +1,5 @@
 #pragma once
-/// The machine an execution plan is timed on (SPEC 5).
+/// The machine an execution plan is timed on (MODEL 5).
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,7 +16,7 @@ struct Platform {
   int processors = 1;
 };
 
-/// The built-in presets "mcu", "cpu", "gpu" (SPEC 5 table); nullopt for another name.
+/// The built-in presets "mcu", "cpu", "gpu" (MODEL 5 table); nullopt for another name.
 std::optional<Platform> platform_preset(std::string_view name);
 
 /// Names of the built-in presets, in the order above.

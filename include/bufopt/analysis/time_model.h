@@ -1,5 +1,5 @@
 #pragma once
-/// Time per inference of a sequential execution (SPEC 5):
+/// Time per inference of a sequential execution (MODEL 5):
 /// T = sum over actors of (macs / macs_per_s + elementwise_ops / elems_per_s + phases * overhead).
 #include <span>
 

@@ -1,5 +1,5 @@
 #pragma once
-/// The independent verifier (SPEC 7), the self-check of every answer. It shares no code with
+/// The independent verifier (MODEL 7), the self-check of every answer. It shares no code with
 /// the scheduler or the usage measurement: it replays the order token by token against the
 /// claimed capacities, offsets and time.
 #include <string>

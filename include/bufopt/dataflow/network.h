@@ -87,14 +87,14 @@ struct Network {
 
 /// How graph I/O is modelled.
 struct NetworkOptions {
-  /// SPEC 2: count graph inputs/outputs as FIFOs fed by sources / drained by sinks.
+  /// MODEL 2: count graph inputs/outputs as FIFOs fed by sources / drained by sinks.
   bool stream_io = false;
 };
 
 /// Rows of the actor's outputs along the streaming axis (1 without outputs).
 int64_t output_rows(const graph::Graph& graph, graph::ActorId actor);
 
-/// The rows an actor's granularity divides into firings (SPEC 3): its output rows, or, for a
+/// The rows an actor's granularity divides into firings (MODEL 3): its output rows, or, for a
 /// streaming reduction (graph::Actor::streaming_reduction), the rows of its input along the
 /// streaming axis. An actor fires at most phase_rows times per inference; barriers and actors
 /// whose phase rows are 1 fire exactly once. Every phase count and granularity range derives

@@ -1,5 +1,5 @@
 #pragma once
-/// Per-firing rows of one actor (SPEC 3): how per-row input windows group into firings of
+/// Per-firing rows of one actor (MODEL 3): how per-row input windows group into firings of
 /// `granularity` phase rows, what each firing releases, and what it writes. Phase rows are
 /// output rows, except for a streaming reduction, whose phase rows are its input rows (phase
 /// row i reads input row i) and which writes its one output row at its last firing.

@@ -1,5 +1,5 @@
 #pragma once
-/// Per-output-row input windows of one actor input (SPEC 3), computed from a graph::RowMap.
+/// Per-output-row input windows of one actor input (MODEL 3), computed from a graph::RowMap.
 #include <cstdint>
 #include <vector>
 

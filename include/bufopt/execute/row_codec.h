@@ -1,5 +1,5 @@
 #pragma once
-/// Rows of a tensor as the arena stores them (SPEC 4.1 "Layout"): row r of a tensor streamed
+/// Rows of a tensor as the arena stores them (MODEL 4.1 "Layout"): row r of a tensor streamed
 /// along axis a holds the elements whose index on a is r, in the tensor's axis order with a
 /// removed, each at the tensor's own dtype. A TensorWindow holds the same elements as float32
 /// in the tensor's own axis order ([outer][rows][inner]); the codec converts between the two.

@@ -14,7 +14,7 @@ struct Actor {
   /// The ONNX node name, or "<op_type>_<index>" when the node is unnamed.
   std::string name;
   std::string op_type;
-  /// Names of the nodes fused into this actor (SPEC 2.1), in data order.
+  /// Names of the nodes fused into this actor (MODEL 2.1), in data order.
   std::vector<std::string> fused;
   /// Activation inputs (constants and weights are not buffers), in port order. A buffer read
   /// twice by one node (Add(x, x)) appears once.
@@ -27,14 +27,14 @@ struct Actor {
   bool barrier = false;
   /// Why it is a barrier ("unsupported operator Foo", "Flatten merges rows", ...); empty if not.
   std::string barrier_reason;
-  /// True for a reduction over the streaming axis that consumes its input row by row (SPEC 3:
+  /// True for a reduction over the streaming axis that consumes its input row by row (MODEL 3:
   /// GlobalAveragePool, ReduceMean over H, ...): one activation input, one output row. Its
   /// firings count INPUT rows along the streaming axis: with granularity g, firing f reads input
   /// rows [f*g, min((f+1)*g, H_in)) and releases them, and only the last firing writes the
   /// output row. Not a barrier (barrier is false); input_maps still say what output row 0 reads
   /// (every input row).
   bool streaming_reduction = false;
-  /// True for a node SPEC 2.1 allows to fuse into its producer (unary element-wise,
+  /// True for a node MODEL 2.1 allows to fuse into its producer (unary element-wise,
   /// BatchNormalization, binary element-wise with a constant operand).
   bool fusable = false;
   /// Multiply-accumulates per inference (Conv, ConvTranspose, Gemm, MatMul and their quantised

@@ -10,7 +10,7 @@
 
 namespace bufopt::graph {
 
-/// Whether a buffer is held by the application (SPEC 2): graph inputs and outputs are listed
+/// Whether a buffer is held by the application (MODEL 2): graph inputs and outputs are listed
 /// but counted in no figure unless --stream-io.
 enum class IoRole { kNone, kInput, kOutput };
 

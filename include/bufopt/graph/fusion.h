@@ -1,5 +1,5 @@
 #pragma once
-/// Fusion of element-wise operators into their producers (SPEC 2.1).
+/// Fusion of element-wise operators into their producers (MODEL 2.1).
 #include "bufopt/graph/graph.h"
 
 namespace bufopt::graph {

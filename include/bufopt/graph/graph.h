@@ -16,7 +16,7 @@ struct UnsupportedOp {
   std::string reason;
 };
 
-/// A node fused into the actor that produces its input (SPEC 2.1).
+/// A node fused into the actor that produces its input (MODEL 2.1).
 struct FusedOp {
   std::string node;
   std::string op_type;

@@ -61,7 +61,7 @@ struct OperatorNode {
   std::vector<std::string> outputs;
 };
 
-/// The nodes of one actor in data order: its own node, then the nodes fused into it (SPEC 2.1).
+/// The nodes of one actor in data order: its own node, then the nodes fused into it (MODEL 2.1).
 struct ActorProgram {
   std::vector<OperatorNode> nodes;
 };

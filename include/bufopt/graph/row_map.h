@@ -1,6 +1,6 @@
 #pragma once
 /// How the output rows of an actor map onto the rows of one of its inputs, along the streaming
-/// axes of both tensors (SPEC section 3). The dataflow module turns a RowMap into per-row windows.
+/// axes of both tensors (MODEL section 3). The dataflow module turns a RowMap into per-row windows.
 #include <cstdint>
 #include <variant>
 

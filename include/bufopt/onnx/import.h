@@ -13,7 +13,7 @@
 
 namespace bufopt::onnx_import {
 
-/// Why an import failed; maps to the CLI's exit code 3 (SPEC 9).
+/// Why an import failed; maps to the CLI's exit code 3 (MODEL 9).
 class ImportError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -43,7 +43,7 @@ struct ImportLimits {
 struct ImportOptions {
   /// --input-shape NAME=1x3x224x224: overrides the shape of a graph input.
   std::map<std::string, std::vector<int64_t>> input_shapes;
-  /// SPEC 2.1 fusion (--no-fuse turns it off).
+  /// MODEL 2.1 fusion (--no-fuse turns it off).
   bool fuse = true;
   ImportLimits limits;
   /// Values of graph inputs (`bufopt run --input`). Those read only in parameter positions (a

@@ -1,5 +1,5 @@
 #pragma once
-/// What each operator contributes to its actor (SPEC 2 and 3): how its output rows map onto the
+/// What each operator contributes to its actor (MODEL 2 and 3): how its output rows map onto the
 /// rows of each activation input, whether it is a barrier or fusable, and its work.
 #include <cstdint>
 #include <optional>
@@ -37,7 +37,7 @@ struct OperatorModel {
   std::vector<graph::RowMap> port_maps;
   bool barrier = false;
   std::string barrier_reason;
-  /// SPEC 3: a reduction over the streaming axis consumed row by row (graph::Actor's
+  /// MODEL 3: a reduction over the streaming axis consumed row by row (graph::Actor's
   /// streaming_reduction): global pooling, Reduce* over the axis, whole-height pooling.
   bool streaming_reduction = false;
   /// True when bufopt does not model the operator at all (reported in Graph::unsupported).
@@ -85,7 +85,7 @@ std::vector<AxisLink> axis_links(const NodeView& view, size_t port);
 /// ConvTranspose, pooling, global pooling, the quantised convolutions).
 bool spatial_operator(const OpNode& node);
 
-/// True for the operators SPEC 2.1 fuses into their producer when they read one activation
+/// True for the operators MODEL 2.1 fuses into their producer when they read one activation
 /// (of the output's shape) and otherwise only constants.
 bool fusable_operator(const std::string& op_type);
 

@@ -1,5 +1,5 @@
 #pragma once
-/// The streaming axis of every activation tensor (SPEC 2).
+/// The streaming axis of every activation tensor (MODEL 2).
 #include <optional>
 #include <string>
 #include <unordered_map>

@@ -50,7 +50,7 @@ struct TextOptions {
   int top_buffers = 10;  ///< buffers listed in the summary
 };
 
-/// The JSON document of SPEC 9 (pretty-printed, deterministic, trailing newline).
+/// The JSON document of MODEL 9 (pretty-printed, deterministic, trailing newline).
 std::string to_json(const ModelReport& report);
 
 /// One CSV row per buffer with a header line.

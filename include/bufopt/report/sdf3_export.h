@@ -7,7 +7,7 @@
 ///  - one actor per bufopt node with its phases (granularity chosen by the analysis); every port
 ///    lists one rate per phase; `executionTime` per phase in integer nanoseconds (the
 ///    analysis's firing durations, analysis::firing_times: the work of the rows the phase
-///    writes, or a measured time, plus the firing overhead; 0 for sources and sinks); a self-loop `sequence:<actor>` with one token forbids auto-concurrency (SPEC 5);
+///    writes, or a measured time, plus the firing overhead; 0 for sources and sinks); a self-loop `sequence:<actor>` with one token forbids auto-concurrency (MODEL 5);
 ///  - one data channel per producer-consumer pair of every buffer (named after the buffer, with
 ///    `#k` for the k-th reader of a shared buffer); production per phase = rows the phase writes;
 ///    consumption per phase = the new rows the consumer's window needs beyond what it has

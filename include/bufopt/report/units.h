@@ -1,5 +1,5 @@
 #pragma once
-/// Human-readable sizes and command-line size parsing (SPEC 9).
+/// Human-readable sizes and command-line size parsing (MODEL 9).
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -1,4 +1,4 @@
-// The independent verifier of pipelined answers (SPEC 7). It shares no code with the sizing or
+// The independent verifier of pipelined answers (MODEL 7). It shares no code with the sizing or
 // the max-plus analysis: it rebuilds the network and the firing times itself and replays the
 // self-timed execution with an event queue, row counters and nothing else. Steps:
 //  1. the claim's shape; the claimed network equals dataflow::build_network's for the claimed
@@ -8,7 +8,7 @@
 //     graph input held by the application never makes anyone wait); for each group, replay
 //     image after image: a node starts its next firing as soon as its previous one ended, its
 //     non-empty windows are written (and not released) and its writes fit the capacity
-//     (SPEC 4); the state after each instant at which the group's reference node starts an
+//     (MODEL 4); the state after each instant at which the group's reference node starts an
 //     image (every node's image, phase and remaining busy time, every channel's rows written and
 //     released, relative to that image) is compared with a saved one (Brent's cycle detection),
 //     and the first repeat gives the period exactly: elapsed ticks over elapsed images;
@@ -44,7 +44,7 @@ constexpr int64_t kMaxFirings = 100'000'000;
 // ---------------------------------------------------------------------------------------------
 // Step 1: the claim.
 
-/// SPEC 5 pipelined firing times: the actor's work shared by output rows (input rows for a
+/// MODEL 5 pipelined firing times: the actor's work shared by output rows (input rows for a
 /// streaming reduction), plus one overhead.
 std::vector<std::vector<Ticks>> model_times(const graph::Graph& graph, const Network& network,
                                             const AnalysisOptions& options) {
@@ -66,7 +66,7 @@ std::vector<std::vector<Ticks>> model_times(const graph::Graph& graph, const Net
     }
     const Ticks work = ticks_of(seconds);
     if (actor.streaming_reduction && !actor.inputs.empty()) {
-      // SPEC 3: a streaming reduction's work follows the input rows each firing consumes.
+      // MODEL 3: a streaming reduction's work follows the input rows each firing consumes.
       const int64_t rows = graph.buffers[static_cast<size_t>(actor.inputs.front())].rows();
       const auto cut = [&](size_t i) {
         if (i + 1 == times[n].size()) return work;
@@ -237,7 +237,7 @@ class Replay {
     return std::nullopt;
   }
 
-  /// Most rows each channel held at once (SPEC 4 occupancy).
+  /// Most rows each channel held at once (MODEL 4 occupancy).
   const std::vector<int64_t>& held_peak() const { return held_peak_; }
 
  private:
@@ -282,7 +282,7 @@ class Replay {
     return true;
   }
 
-  /// SPEC 4: rows held while writing = written_after - min(lowest release, written_before).
+  /// MODEL 4: rows held while writing = written_after - min(lowest release, written_before).
   bool outputs_fit(NodeId n) {
     const NodeState& state = nodes_[static_cast<size_t>(n)];
     const dataflow::Node& node = network_.nodes[static_cast<size_t>(n)];
@@ -458,7 +458,7 @@ void check_figures(const graph::Graph& graph, const Network& network, const Pipe
   if (bytes != plan.fifo_bytes) log.add(Violation::kFigure, fmt::format("fifo_bytes {} differs from the sum of capacities {}", plan.fifo_bytes, bytes));
 }
 
-/// A counted channel written but read by nobody holds the rows one firing writes (SPEC 4: nothing is
+/// A counted channel written but read by nobody holds the rows one firing writes (MODEL 4: nothing is
 /// released before they are written, and they are dropped when the firing ends).
 void check_unread_channel(const Network& network, ChannelId c, const PipelinedPlan& plan, const graph::Graph& graph,
                           ViolationLog& log) {

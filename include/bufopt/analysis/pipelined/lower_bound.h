@@ -9,7 +9,7 @@
 
 namespace bufopt::analysis {
 
-/// Per channel, the capacity no valid plan can go below (SPEC 4): the rows one producer firing
+/// Per channel, the capacity no valid plan can go below (MODEL 4): the rows one producer firing
 /// writes and, for each reader firing, the rows from its previous release point to its window
 /// end (they are all held while it fires). 0 for channels nobody writes.
 std::vector<int64_t> capacity_lower_bounds(const dataflow::Network& network);

@@ -30,7 +30,7 @@ bool shorter(const Period& a, const Period& b);
 /// a / b as a double (1 when both are zero).
 double period_ratio(const Period& a, Ticks b);
 
-/// period <= max_slowdown x baseline, exactly up to SPEC 5's tolerance on the ratio.
+/// period <= max_slowdown x baseline, exactly up to MODEL 5's tolerance on the ratio.
 bool within_slowdown(const Period& period, Ticks baseline, double max_slowdown);
 
 }  // namespace bufopt::analysis

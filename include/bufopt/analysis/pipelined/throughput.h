@@ -21,7 +21,7 @@ inline constexpr int64_t kUnboundedRows = std::numeric_limits<int64_t>::max();
 bool bounded_channel(const dataflow::Channel& channel);
 
 /// True when a plan gives `channel` a capacity: it has a producer. A channel nobody reads (an
-/// output the model drops) still holds the rows one firing writes (SPEC 4); it never limits.
+/// output the model drops) still holds the rows one firing writes (MODEL 4); it never limits.
 bool sized_channel(const dataflow::Channel& channel);
 
 /// Why one firing waits for another.

@@ -13,7 +13,7 @@ namespace bufopt::analysis {
 /// after image, row by row, with an event queue, until its state (every node's phase and
 /// remaining busy time, every channel's rows written and released, relative to the image
 /// count) repeats. It checks: no deadlock; every firing finds its window written and not
-/// released; SPEC 4 occupancy never above capacity; the measured period equals the claimed one
+/// released; MODEL 4 occupancy never above capacity; the measured period equals the claimed one
 /// exactly; slowdown and baseline recomputed and slowdown <= R (+1e-9); fifo_bytes recomputed.
 VerifyReport verify_pipelined(const graph::Graph& graph, const PipelinedPlan& plan, const AnalysisOptions& options);
 
