@@ -1,7 +1,8 @@
 // Every zoo architecture (but U-Net, whose smallest valid input is 6 GMAC) with seeded dense
 // weights (--random-weights) at the smallest input its architecture allows among a few sizes:
 // by parts in the planned arena == layer by layer, bit for bit. Under AddressSanitizer three
-// small models run; the deep ones run one plan, the others three.
+// small models run one plan; otherwise every model runs R = 1 and 1.2 on mcu and cpu and the
+// every-actor-one-row plan.
 #include <gtest/gtest.h>
 
 #include "execute/execution_test_support.h"
@@ -44,9 +45,11 @@ TEST_P(ZooExecution, ByPartsEqualsLayerByLayerWithRandomWeights) {
   const onnx_import::ExecutableModel model = executable(generated->model_path.string());
   ASSERT_TRUE(execute::unsupported_operations(model.graph, model.program).empty());
   expect_by_parts_equals_layer_by_layer(model, {1.2, "mcu", false, PlanKind::kOptimized});
-  // The deep ones (most of their time is their weights, even at 32x32) get one setting.
-  const bool deep = name.starts_with("resnet") || name == "vgg16" || name == "densenet121" || name.starts_with("alexnet");
-  if (kSanitized || deep) return;
+  if (kSanitized) return;
+  // R = 1 (layer by layer where no extra firing is free), R = 1.2, on both presets, and the
+  // finest plan: every actor one row per firing.
+  expect_by_parts_equals_layer_by_layer(model, {1.0, "mcu", false, PlanKind::kOptimized});
+  expect_by_parts_equals_layer_by_layer(model, {1.0, "cpu", false, PlanKind::kOptimized});
   expect_by_parts_equals_layer_by_layer(model, {1.2, "cpu", false, PlanKind::kOptimized});
   expect_by_parts_equals_layer_by_layer(model, {1.0, "cpu", false, PlanKind::kOneRowEach});
 }
