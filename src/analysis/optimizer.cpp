@@ -62,8 +62,6 @@ bool better(const Evaluation& a, const Evaluation& b) {
          std::tuple(b.shared_bytes, b.schedule.firings.size(), b.fifo_bytes);
 }
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 /// The search state shared by the steps: the graph, the options and the best plan so far.
 class Search {
  public:
@@ -310,7 +308,7 @@ class Search {
 
   std::vector<int64_t> granularity(const PhasePlan& plan) const {
     std::vector<int64_t> result(plan.size());
-    for (size_t a = 0; a < plan.size(); ++a) result[a] = ceil_div(std::max<int64_t>(max_phases_[a], 1), plan[a]);
+    for (size_t a = 0; a < plan.size(); ++a) result[a] = graph::ceil_div(std::max<int64_t>(max_phases_[a], 1), plan[a]);
     return result;
   }
 
@@ -319,7 +317,7 @@ class Search {
     int64_t total = 0;
     for (size_t a = 0; a < plan.size(); ++a) {
       const int64_t rows = std::max<int64_t>(max_phases_[a], 1);
-      const int64_t phases = ceil_div(rows, ceil_div(rows, plan[a]));
+      const int64_t phases = graph::ceil_div(rows, graph::ceil_div(rows, plan[a]));
       total += phases - 1;
       if (total < 0) return kUnlimited;
     }
