@@ -27,8 +27,8 @@ std::string zoo_model(const std::string& name) {
 }
 
 bufopt::graph::Graph load(const std::string& path, int64_t activation_bytes) {
-  bufopt::onnx_import::ImportOptions options;
-  bufopt::graph::Graph graph = bufopt::onnx_import::import_model(path, options);
+  bufopt::onnx::ImportOptions options;
+  bufopt::graph::Graph graph = bufopt::onnx::import_model(path, options);
   if (activation_bytes > 0) bufopt::graph::set_activation_bytes(graph, activation_bytes);
   return graph;
 }
@@ -63,9 +63,9 @@ void BM_AnalyzeFile(benchmark::State& state, const std::string& relative_path, c
     state.SkipWithError("model not present (run scripts/fetch_models.sh)");
     return;
   }
-  bufopt::onnx_import::ImportOptions import_options;
+  bufopt::onnx::ImportOptions import_options;
   import_options.input_shapes[input] = shape;
-  const bufopt::graph::Graph graph = bufopt::onnx_import::import_model(path, import_options);
+  const bufopt::graph::Graph graph = bufopt::onnx::import_model(path, import_options);
   bufopt::analysis::AnalysisOptions options;
   bufopt::analysis::AnalysisResult result;
   for (auto _ : state) result = bufopt::analysis::analyze(graph, options);
@@ -91,9 +91,9 @@ void BM_ImportFile(benchmark::State& state, const std::string& relative_path, co
     state.SkipWithError("model not present (run scripts/fetch_models.sh)");
     return;
   }
-  bufopt::onnx_import::ImportOptions options;
+  bufopt::onnx::ImportOptions options;
   options.input_shapes[input] = shape;
-  for (auto _ : state) benchmark::DoNotOptimize(bufopt::onnx_import::import_model(path, options));
+  for (auto _ : state) benchmark::DoNotOptimize(bufopt::onnx::import_model(path, options));
 }
 
 BENCHMARK_CAPTURE(BM_ImportFile, ppocr_det_640, std::string("models/external/ppocr/ch_PP-OCRv4_det_infer.onnx"),

@@ -94,9 +94,9 @@ int main(int argc, char** argv) {
   std::printf("|---|---|---|---|---|---|---|---|\n");
   bool above = false;
   for (const std::string& path : models) {
-    bufopt::onnx_import::ImportOptions import_options;
+    bufopt::onnx::ImportOptions import_options;
     for (const auto& [name, dims] : shapes) import_options.input_shapes[name] = dims;
-    bufopt::graph::Graph graph = bufopt::onnx_import::import_model(path, import_options);
+    bufopt::graph::Graph graph = bufopt::onnx::import_model(path, import_options);
     if (activation_bytes > 0) bufopt::graph::set_activation_bytes(graph, activation_bytes);
     std::string stem = path.substr(path.find_last_of('/') + 1);
     stem = stem.substr(0, stem.rfind(".onnx"));

@@ -33,7 +33,7 @@
 namespace {
 
 using bufopt::execute::TensorWindow;
-namespace onnx_import = bufopt::onnx_import;
+namespace import = bufopt::onnx;
 
 std::vector<float> seeded(size_t n, uint32_t seed) {
   std::mt19937 generator(seed);
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string path = argv[1];
-  onnx_import::ImportOptions options;
+  import::ImportOptions options;
   options.fuse = false;
   int repeat = 3;
   int64_t rows_per_call = 0;
@@ -91,27 +91,27 @@ int main(int argc, char** argv) {
       options.input_shapes[arg.substr(0, eq)] = parse_shape(arg.substr(eq + 1));
     }
   }
-  const bufopt::graph::Graph graph = onnx_import::import_model(path, options);
+  const bufopt::graph::Graph graph = import::import_model(path, options);
   std::map<std::string, const bufopt::graph::Buffer*> buffers;
   bufopt::graph::ModelProgram program;
   for (const auto& buffer : graph.buffers) {
     buffers[buffer.name] = &buffer;
     program.values[buffer.name] = {buffer.dtype, buffer.shape, buffer.streaming_axis};
   }
-  const onnx::ModelProto model = onnx_import::read_model_file(path, options.limits);
-  onnx_import::ExternalData external(std::filesystem::path(path).parent_path(), options.limits.max_external_bytes);
+  const ::onnx::ModelProto model = import::read_model_file(path, options.limits);
+  import::ExternalData external(std::filesystem::path(path).parent_path(), options.limits.max_external_bytes);
   uint32_t seed = 1;
   for (const auto& initializer : model.graph().initializer()) {
-    bufopt::graph::ConstantTensor constant = onnx_import::to_constant_tensor(initializer, external, options.limits);
+    bufopt::graph::ConstantTensor constant = import::to_constant_tensor(initializer, external, options.limits);
     if (random_weights && !constant.reals.empty()) constant.reals = seeded(constant.reals.size(), seed++);
     program.constants[initializer.name()] = std::move(constant);
   }
-  const auto opsets = onnx_import::opset_versions(model);
+  const auto opsets = import::opset_versions(model);
   std::vector<bufopt::graph::OperatorNode> nodes;
   for (int i = 0; i < model.graph().node_size(); ++i) {
-    const onnx::NodeProto& proto = model.graph().node(i);
-    const auto op = onnx_import::make_op_node(proto, i, opsets, external, options.limits);
-    bufopt::graph::OperatorNode node = onnx_import::to_operator_node(op, proto, external, options.limits);
+    const ::onnx::NodeProto& proto = model.graph().node(i);
+    const auto op = import::make_op_node(proto, i, opsets, external, options.limits);
+    bufopt::graph::OperatorNode node = import::to_operator_node(op, proto, external, options.limits);
     if (node.op_type == "Constant" && node.attributes.count("value") && node.attributes.at("value").tensor) {
       program.constants[node.outputs[0]] = *node.attributes.at("value").tensor;
       continue;

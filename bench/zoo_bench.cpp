@@ -57,7 +57,7 @@ ZooDirectory& zoo() {
 }
 
 bufopt::graph::Graph load(const std::string& request) {
-  return bufopt::onnx_import::import_model(zoo().path(request), {});
+  return bufopt::onnx::import_model(zoo().path(request), {});
 }
 
 /// Default settings: `cpu` preset, R = 1.2, the model's own types, graph I/O not counted.
@@ -94,7 +94,7 @@ void report_answer(benchmark::State& state, const bufopt::graph::Graph& graph,
 
 void BM_Import(benchmark::State& state, const std::string& request) {
   const std::string& path = zoo().path(request);
-  for (auto _ : state) benchmark::DoNotOptimize(bufopt::onnx_import::import_model(path, {}));
+  for (auto _ : state) benchmark::DoNotOptimize(bufopt::onnx::import_model(path, {}));
 }
 
 void BM_Analyze(benchmark::State& state, const std::string& request) {
@@ -128,7 +128,7 @@ void BM_WholeRun(benchmark::State& state, const std::string& request) {
   bufopt::analysis::AnalysisResult result;
   bufopt::graph::Graph graph;
   for (auto _ : state) {
-    graph = bufopt::onnx_import::import_model(path, {});
+    graph = bufopt::onnx::import_model(path, {});
     result = bufopt::analysis::analyze(graph, default_options());
   }
   report_answer(state, graph, result);

@@ -49,8 +49,8 @@ const std::string& external_data_dir() {
   return dir;
 }
 
-bufopt::onnx_import::ImportOptions fuzz_import_options() {
-  bufopt::onnx_import::ImportOptions options;
+bufopt::onnx::ImportOptions fuzz_import_options() {
+  bufopt::onnx::ImportOptions options;
   options.limits.max_file_bytes = 1 << 20;
   options.limits.max_nodes = 256;
   options.limits.max_rank = 8;
@@ -84,8 +84,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   bufopt::graph::Graph graph;
   try {
-    graph = bufopt::onnx_import::import_model_from_bytes(bytes, external_data_dir(), fuzz_import_options());
-  } catch (const bufopt::onnx_import::ImportError&) {
+    graph = bufopt::onnx::import_model_from_bytes(bytes, external_data_dir(), fuzz_import_options());
+  } catch (const bufopt::onnx::ImportError&) {
     return 0;  // a clean refusal: what a bad model must give
   }
   analyse(graph);

@@ -141,13 +141,13 @@ std::vector<BatchRow> analyse_model(const std::string& path, const BatchSettings
   const Clock::time_point import_start = Clock::now();
   graph::Graph graph;
   try {
-    onnx_import::ImportOptions import_options;
+    onnx::ImportOptions import_options;
     import_options.input_shapes = shapes_for(settings.shapes, path);
     import_options.fuse = settings.fuse;
     const std::unique_lock<ForkGate> alone(gate);
-    graph = onnx_import::import_model(path, import_options);
+    graph = onnx::import_model(path, import_options);
     if (settings.activation_bytes > 0) graph::set_activation_bytes(graph, settings.activation_bytes);
-  } catch (const onnx_import::ImportError& error) {
+  } catch (const onnx::ImportError& error) {
     return fail_all(kExitBadModel, error.what());
   } catch (const CliError& error) {
     return fail_all(error.code, error.message);

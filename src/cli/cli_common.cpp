@@ -81,16 +81,16 @@ analysis::Platform resolve_platform(const std::string& name) {
 }
 
 graph::Graph load_model(const ModelFlags& flags) {
-  onnx_import::ImportOptions options;
+  onnx::ImportOptions options;
   options.input_shapes = parse_input_shapes(flags.input_shapes);
   options.fuse = !flags.no_fuse;
   options.limits = import_limits(flags.limits);
   try {
-    graph::Graph graph = onnx_import::import_model(flags.model, options);
+    graph::Graph graph = onnx::import_model(flags.model, options);
     for (const std::string& warning : graph.warnings) spdlog::warn("{}: {}", flags.model, warning);
     if (flags.activation_bytes > 0) graph::set_activation_bytes(graph, flags.activation_bytes);
     return graph;
-  } catch (const onnx_import::ImportError& error) {
+  } catch (const onnx::ImportError& error) {
     throw CliError{kExitBadModel, fmt::format("{}: {}", flags.model, error.what())};
   }
 }

@@ -68,9 +68,9 @@ void write_exports(const ExportFlags& flags, const ModelFlags& model_flags, cons
   if (!flags.onnx_path.empty()) {
     std::string bytes;
     try {
-      bytes = onnx_import::annotated_model_bytes(model_flags.model, flags.onnx_path,
+      bytes = onnx::annotated_model_bytes(model_flags.model, flags.onnx_path,
                                                  report::annotation_entries(model_report, BUFOPT_VERSION));
-    } catch (const onnx_import::ImportError& error) {
+    } catch (const onnx::ImportError& error) {
       throw CliError{kExitBadModel, fmt::format("{}: cannot write the annotated copy: {}", model_flags.model, error.what())};
     }
     write_file(flags.onnx_path, bytes);

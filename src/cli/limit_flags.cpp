@@ -32,7 +32,7 @@ void apply(const char* flag, const std::string& text, int64_t& limit) {
 }  // namespace
 
 void add_limit_flags(CLI::App& app, LimitFlags& flags) {
-  const onnx_import::ImportLimits defaults;
+  const onnx::ImportLimits defaults;
   add_limit(app, "--max-file-bytes", flags.file_bytes, "Largest model file, bytes", defaults.max_file_bytes);
   add_limit(app, "--max-nodes", flags.nodes, "Most nodes in the main graph", defaults.max_nodes);
   add_limit(app, "--max-rank", flags.rank, "Highest tensor rank", defaults.max_rank);
@@ -44,8 +44,8 @@ void add_limit_flags(CLI::App& app, LimitFlags& flags) {
             defaults.max_firings);
 }
 
-onnx_import::ImportLimits import_limits(const LimitFlags& flags) {
-  onnx_import::ImportLimits limits;
+onnx::ImportLimits import_limits(const LimitFlags& flags) {
+  onnx::ImportLimits limits;
   apply("--max-file-bytes", flags.file_bytes, limits.max_file_bytes);
   apply("--max-nodes", flags.nodes, limits.max_nodes);
   apply("--max-rank", flags.rank, limits.max_rank);

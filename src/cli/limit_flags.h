@@ -1,6 +1,6 @@
 #pragma once
 /// The --max-* flags: the limits that keep a hostile model from exhausting the machine
-/// (onnx_import::ImportLimits), each one raisable from the command line.
+/// (onnx::ImportLimits), each one raisable from the command line.
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -26,6 +26,6 @@ void add_limit_flags(CLI::App& app, LimitFlags& flags);
 /// The defaults with every given flag applied. Values take the size suffixes of MODEL 9 (K, M, G
 /// powers of 1000; KiB, MiB, GiB of 1024). Throws CliError (usage) when one is malformed or
 /// not positive.
-onnx_import::ImportLimits import_limits(const LimitFlags& flags);
+onnx::ImportLimits import_limits(const LimitFlags& flags);
 
 }  // namespace bufopt::cli

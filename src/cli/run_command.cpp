@@ -66,7 +66,7 @@ std::map<std::string, InputFile> read_inputs(const std::vector<std::string>& spe
     file.path = spec.substr(equals + 1);
     file.protobuf = fs::path(file.path).extension() == ".pb";
     try {
-      file.value = file.protobuf ? onnx_import::read_tensor_file(file.path).tensor : execute::read_npy_file(file.path);
+      file.value = file.protobuf ? onnx::read_tensor_file(file.path).tensor : execute::read_npy_file(file.path);
     } catch (const std::exception& error) {
       throw CliError{kExitUsage, fmt::format("--input {}: {}: {}", name, file.path, error.what())};
     }
@@ -77,19 +77,19 @@ std::map<std::string, InputFile> read_inputs(const std::vector<std::string>& spe
   return files;
 }
 
-onnx_import::ExecutableModel load_executable(const ModelFlags& flags, const std::map<std::string, InputFile>& files) {
-  onnx_import::ImportOptions options;
+onnx::ExecutableModel load_executable(const ModelFlags& flags, const std::map<std::string, InputFile>& files) {
+  onnx::ImportOptions options;
   options.input_shapes = parse_input_shapes(flags.input_shapes);
   options.fuse = !flags.no_fuse;
   options.limits = import_limits(flags.limits);
   for (const auto& [name, file] : files) options.input_values[name] = file.value;
   try {
-    onnx_import::ExecutableModel model = onnx_import::import_executable_model(flags.model, options);
+    onnx::ExecutableModel model = onnx::import_executable_model(flags.model, options);
     for (const std::string& warning : model.graph.warnings) spdlog::warn("{}: {}", flags.model, warning);
     return model;
-  } catch (const onnx_import::InputValueError& error) {
+  } catch (const onnx::InputValueError& error) {
     throw CliError{kExitUsage, fmt::format("{}: {}", flags.model, error.what())};
-  } catch (const onnx_import::ImportError& error) {
+  } catch (const onnx::ImportError& error) {
     throw CliError{kExitBadModel, fmt::format("{}: {}", flags.model, error.what())};
   }
 }
@@ -109,7 +109,7 @@ void check_activation_bytes(const ModelFlags& flags, const graph::Graph& graph) 
 }
 
 /// The activation inputs: the --input values of graph inputs, random ones for the rest.
-execute::TensorMap activation_inputs(const onnx_import::ExecutableModel& model,
+execute::TensorMap activation_inputs(const onnx::ExecutableModel& model,
                                      const std::map<std::string, InputFile>& files, uint64_t seed) {
   execute::TensorMap given;
   for (const auto& [name, file] : files) {
@@ -153,7 +153,7 @@ void write_outputs(const std::string& dir, bool protobuf, const execute::Executi
     taken.insert(stem);
     const std::string path = (fs::path(dir) / (stem + (protobuf ? ".pb" : ".npy"))).string();
     try {
-      write_file(path, protobuf ? onnx_import::serialize_tensor(output.name, output.tensor)
+      write_file(path, protobuf ? onnx::serialize_tensor(output.name, output.tensor)
                                 : execute::serialize_npy(output.tensor));
     } catch (const std::runtime_error& failure) {
       throw CliError{kExitInternal, fmt::format("{}: {}", path, failure.what())};
@@ -185,7 +185,7 @@ int run_main(int argc, char** argv) {
   options.max_slowdown = run_flags.max_slowdown;
   options.stream_io = flags.stream_io;
   const std::map<std::string, InputFile> files = read_inputs(run_flags.inputs);
-  onnx_import::ExecutableModel model = load_executable(flags, files);
+  onnx::ExecutableModel model = load_executable(flags, files);
   check_activation_bytes(flags, model.graph);
   if (run_flags.random_weights) execute::randomize_weights(model.program, *run_flags.random_weights);
   try {

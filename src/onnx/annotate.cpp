@@ -11,7 +11,7 @@
 
 #include "bufopt/onnx/model_file.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 namespace fs = std::filesystem;
 
@@ -31,51 +31,51 @@ bool same_directory(const std::string& input_path, const std::string& output_pat
   return !error && input_dir == output_dir;
 }
 
-void replace_annotations(onnx::ModelProto& model, const std::vector<std::pair<std::string, std::string>>& entries) {
+void replace_annotations(::onnx::ModelProto& model, const std::vector<std::pair<std::string, std::string>>& entries) {
   std::set<std::string> keys;
   for (const auto& [key, value] : entries) {
     if (!key.starts_with(kAnnotationPrefix)) throw ImportError(fmt::format("annotation key '{}' lacks the bufopt. prefix", key));
     if (!keys.insert(key).second) throw ImportError(fmt::format("annotation key '{}' appears twice", key));
   }
   auto* props = model.mutable_metadata_props();
-  google::protobuf::RepeatedPtrField<onnx::StringStringEntryProto> kept;
+  google::protobuf::RepeatedPtrField<::onnx::StringStringEntryProto> kept;
   for (const auto& entry : *props) {
     if (!entry.key().starts_with(kAnnotationPrefix)) *kept.Add() = entry;
   }
   props->Swap(&kept);
   for (const auto& [key, value] : entries) {
-    onnx::StringStringEntryProto* entry = props->Add();
+    ::onnx::StringStringEntryProto* entry = props->Add();
     entry->set_key(key);
     entry->set_value(value);
   }
 }
 
 /// Moves one externally stored tensor's bytes into the tensor itself.
-void inline_tensor(onnx::TensorProto& tensor, ExternalData& external) {
-  if (tensor.data_location() != onnx::TensorProto::EXTERNAL) return;
+void inline_tensor(::onnx::TensorProto& tensor, ExternalData& external) {
+  if (tensor.data_location() != ::onnx::TensorProto::EXTERNAL) return;
   tensor.set_raw_data(external.read(external.locate(tensor, 0)));
   tensor.clear_external_data();
-  tensor.set_data_location(onnx::TensorProto::DEFAULT);
+  tensor.set_data_location(::onnx::TensorProto::DEFAULT);
 }
 
-void inline_graph(onnx::GraphProto& graph, ExternalData& external);
+void inline_graph(::onnx::GraphProto& graph, ExternalData& external);
 
-void inline_attributes(onnx::NodeProto& node, ExternalData& external) {
-  for (onnx::AttributeProto& attribute : *node.mutable_attribute()) {
+void inline_attributes(::onnx::NodeProto& node, ExternalData& external) {
+  for (::onnx::AttributeProto& attribute : *node.mutable_attribute()) {
     if (attribute.has_t()) inline_tensor(*attribute.mutable_t(), external);
-    for (onnx::TensorProto& tensor : *attribute.mutable_tensors()) inline_tensor(tensor, external);
+    for (::onnx::TensorProto& tensor : *attribute.mutable_tensors()) inline_tensor(tensor, external);
     if (attribute.has_g()) inline_graph(*attribute.mutable_g(), external);
-    for (onnx::GraphProto& subgraph : *attribute.mutable_graphs()) inline_graph(subgraph, external);
+    for (::onnx::GraphProto& subgraph : *attribute.mutable_graphs()) inline_graph(subgraph, external);
   }
 }
 
-void inline_graph(onnx::GraphProto& graph, ExternalData& external) {
-  for (onnx::TensorProto& tensor : *graph.mutable_initializer()) inline_tensor(tensor, external);
-  for (onnx::SparseTensorProto& sparse : *graph.mutable_sparse_initializer()) {
+void inline_graph(::onnx::GraphProto& graph, ExternalData& external) {
+  for (::onnx::TensorProto& tensor : *graph.mutable_initializer()) inline_tensor(tensor, external);
+  for (::onnx::SparseTensorProto& sparse : *graph.mutable_sparse_initializer()) {
     inline_tensor(*sparse.mutable_values(), external);
     inline_tensor(*sparse.mutable_indices(), external);
   }
-  for (onnx::NodeProto& node : *graph.mutable_node()) inline_attributes(node, external);
+  for (::onnx::NodeProto& node : *graph.mutable_node()) inline_attributes(node, external);
 }
 
 }  // namespace
@@ -83,7 +83,7 @@ void inline_graph(onnx::GraphProto& graph, ExternalData& external) {
 std::string annotated_model_bytes(const std::string& input_path, const std::string& output_path,
                                   const std::vector<std::pair<std::string, std::string>>& entries,
                                   const ImportLimits& limits) {
-  onnx::ModelProto model = read_model_file(input_path, limits);
+  ::onnx::ModelProto model = read_model_file(input_path, limits);
   replace_annotations(model, entries);
   if (!same_directory(input_path, output_path)) {
     ExternalData external(model_directory(input_path), limits.max_external_bytes);
@@ -98,4 +98,4 @@ std::string annotated_model_bytes(const std::string& input_path, const std::stri
   return bytes;
 }
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

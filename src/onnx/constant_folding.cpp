@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string_view>
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 namespace {
 
@@ -642,4 +642,4 @@ void fold_values(const OpNode& node, const NodeInputs& inputs, std::vector<Tenso
   }
 }
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -6,7 +6,7 @@
 
 #include "bufopt/graph/checked_math.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 namespace {
 
@@ -141,4 +141,4 @@ std::vector<AxisGeometry> transposed_geometry(const WindowAttributes& attributes
   return result;
 }
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -26,7 +26,7 @@
 #include "bufopt/onnx/tensor_data.h"
 #include "bufopt/onnx/topo_sort.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 namespace fs = std::filesystem;
 
@@ -51,9 +51,9 @@ std::string dim_placeholder(size_t index, size_t rank) {
 }
 
 /// The static shapes the model declares (value_info, outputs) or ONNX's inference found, by name.
-TensorTable collect_onnx_shapes(const onnx::GraphProto& graph) {
+TensorTable collect_onnx_shapes(const ::onnx::GraphProto& graph) {
   TensorTable shapes;
-  auto take = [&](const onnx::ValueInfoProto& info) {
+  auto take = [&](const ::onnx::ValueInfoProto& info) {
     if (!info.type().has_tensor_type()) return;
     const auto& tensor_type = info.type().tensor_type();
     TensorInfo tensor;
@@ -101,7 +101,7 @@ class Importer {
         capture_(capture),
         decoding_(capture ? ValueDecoding::kAll : ValueDecoding::kSmallOnly) {}
 
-  graph::Graph run(onnx::ModelProto model) {
+  graph::Graph run(::onnx::ModelProto model) {
     model_ = std::move(model);
     make_names_printable(model_);
     read_header();
@@ -217,7 +217,7 @@ class Importer {
 
   /// Binds the value given for `input` (ImportOptions::input_values) as a constant when the
   /// input sits in parameter positions only; false when it stays an activation.
-  bool bind_input_value(const onnx::ValueInfoProto& input) {
+  bool bind_input_value(const ::onnx::ValueInfoProto& input) {
     const auto value = options_.input_values.find(input.name());
     if (value == options_.input_values.end() || !read_only_as_parameter(input.name(), nodes_)) return false;
     const DataType declared = input_dtype(input);
@@ -241,26 +241,26 @@ class Importer {
 
   /// MODEL 9: a graph input of another kind than a tensor is a model bufopt does not analyse
   /// (exit 3), whatever --input-shape says.
-  static void check_tensor_input(const onnx::ValueInfoProto& input) {
-    const onnx::TypeProto& type = input.type();
+  static void check_tensor_input(const ::onnx::ValueInfoProto& input) {
+    const ::onnx::TypeProto& type = input.type();
     const char* kind = nullptr;
     switch (type.value_case()) {
-      case onnx::TypeProto::kTensorType: return;
-      case onnx::TypeProto::kSequenceType: kind = "is a sequence"; break;
-      case onnx::TypeProto::kOptionalType: kind = "is an optional"; break;
-      case onnx::TypeProto::kMapType: kind = "is a map"; break;
-      case onnx::TypeProto::kSparseTensorType: kind = "is a sparse tensor"; break;
+      case ::onnx::TypeProto::kTensorType: return;
+      case ::onnx::TypeProto::kSequenceType: kind = "is a sequence"; break;
+      case ::onnx::TypeProto::kOptionalType: kind = "is an optional"; break;
+      case ::onnx::TypeProto::kMapType: kind = "is a map"; break;
+      case ::onnx::TypeProto::kSparseTensorType: kind = "is a sparse tensor"; break;
       default: kind = "has no type"; break;
     }
     throw ImportError(fmt::format("input '{}' {}; bufopt analyses tensors only", input.name(), kind));
   }
 
-  DataType input_dtype(const onnx::ValueInfoProto& input) {
+  DataType input_dtype(const ::onnx::ValueInfoProto& input) {
     if (!input.type().has_tensor_type()) throw ImportError(fmt::format("input '{}' is not a tensor", input.name()));
     return graph::dtype_from_int(input.type().tensor_type().elem_type());
   }
 
-  std::vector<int64_t> input_shape(const onnx::ValueInfoProto& input) {
+  std::vector<int64_t> input_shape(const ::onnx::ValueInfoProto& input) {
     const std::string& name = input.name();
     const auto& tensor_type = input.type().tensor_type();
     const auto override_shape = options_.input_shapes.find(name);
@@ -292,7 +292,7 @@ class Importer {
     return shape;
   }
 
-  std::string input_shape_hint(const onnx::TensorShapeProto& shape) {
+  std::string input_shape_hint(const ::onnx::TensorShapeProto& shape) {
     std::vector<std::string> parts;
     const auto rank = static_cast<size_t>(shape.dim_size());
     for (size_t i = 0; i < rank; ++i) {
@@ -344,7 +344,7 @@ class Importer {
   /// checker and ONNX's inference see the model bufopt analyses.
   void prepare_proto() {
     auto* nodes = model_.mutable_graph()->mutable_node();
-    std::vector<onnx::NodeProto*> released(static_cast<size_t>(nodes->size()));
+    std::vector<::onnx::NodeProto*> released(static_cast<size_t>(nodes->size()));
     nodes->ExtractSubrange(0, nodes->size(), released.data());
     for (int index : order_) nodes->AddAllocated(released[static_cast<size_t>(index)]);
     for (auto& input : *model_.mutable_graph()->mutable_input()) {
@@ -685,7 +685,7 @@ class Importer {
   std::string fallback_name_;
   const ImportOptions& options_;
   ExternalData external_;
-  onnx::ModelProto model_;
+  ::onnx::ModelProto model_;
   OpsetMap opsets_;
   bool libonnx_applies_ = true;
   std::vector<OpNode> nodes_;
@@ -726,4 +726,4 @@ graph::Graph import_model_from_bytes(std::string_view bytes, const std::string& 
   return importer.run(parse_model_bytes(bytes, options.limits));
 }
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

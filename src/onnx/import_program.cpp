@@ -11,7 +11,7 @@
 #include "bufopt/onnx/import_capture.h"
 #include "bufopt/onnx/program_nodes.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 namespace {
 
@@ -169,4 +169,4 @@ ExecutableModel import_executable_model(const std::string& path, const ImportOpt
   return model;
 }
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

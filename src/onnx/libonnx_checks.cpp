@@ -20,7 +20,7 @@
 
 #include "bufopt/onnx/printable_names.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 namespace fs = std::filesystem;
 
@@ -40,11 +40,11 @@ std::string first_line(std::string_view text) {
 
 // ---- in the child ------------------------------------------------------------------------------
 
-/// onnx::checker::check_model's checks with the model's directory known to the checker, so that
+/// ::onnx::checker::check_model's checks with the model's directory known to the checker, so that
 /// it finds external data files (check_model(ModelProto) looks in the working directory).
-void check(const onnx::ModelProto& model, const fs::path& model_dir, std::vector<std::string>& warnings) {
+void check(const ::onnx::ModelProto& model, const fs::path& model_dir, std::vector<std::string>& warnings) {
   try {
-    onnx::checker::CheckerContext context;
+    ::onnx::checker::CheckerContext context;
     context.set_ir_version(static_cast<int>(model.ir_version()));
     std::unordered_map<std::string, int> imports;
     for (const auto& entry : model.opset_import()) imports[entry.domain()] = static_cast<int>(entry.version());
@@ -52,9 +52,9 @@ void check(const onnx::ModelProto& model, const fs::path& model_dir, std::vector
     context.set_opset_imports(imports);
     std::error_code error;
     context.set_model_dir(fs::absolute(model_dir.empty() ? fs::path(".") : model_dir, error).string());
-    onnx::checker::LexicalScopeContext scope;
-    onnx::checker::check_graph(model.graph(), context, scope);
-    if (model.ir_version() >= 8) onnx::checker::check_model_local_functions(model, context, scope);
+    ::onnx::checker::LexicalScopeContext scope;
+    ::onnx::checker::check_graph(model.graph(), context, scope);
+    if (model.ir_version() >= 8) ::onnx::checker::check_model_local_functions(model, context, scope);
   } catch (const std::exception& error) {
     warnings.push_back("ONNX checker: " + first_line(error.what()));
   }
@@ -62,23 +62,23 @@ void check(const onnx::ModelProto& model, const fs::path& model_dir, std::vector
 
 /// ONNX's inference must not merge its results with shapes declared for other input sizes
 /// (cleared after the checker, which wants every graph output to declare a shape).
-void clear_declared_shapes(onnx::ModelProto& model) {
+void clear_declared_shapes(::onnx::ModelProto& model) {
   model.mutable_graph()->clear_value_info();
   for (auto& output : *model.mutable_graph()->mutable_output()) {
     if (output.type().has_tensor_type()) output.mutable_type()->mutable_tensor_type()->clear_shape();
   }
 }
 
-void infer(onnx::ModelProto& model, std::vector<std::string>& warnings) {
-  const onnx::ShapeInferenceOptions strict(false, 1, true);
+void infer(::onnx::ModelProto& model, std::vector<std::string>& warnings) {
+  const ::onnx::ShapeInferenceOptions strict(false, 1, true);
   try {
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), strict);
+    ::onnx::shape_inference::InferShapes(model, ::onnx::OpSchemaRegistry::Instance(), strict);
   } catch (const std::exception& error) {
     warnings.push_back(fmt::format("ONNX shape inference failed ({}); bufopt's own shape rules complete it",
                                    first_line(error.what())));
     try {
-      const onnx::ShapeInferenceOptions lenient(false, 0, true);
-      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), lenient);
+      const ::onnx::ShapeInferenceOptions lenient(false, 0, true);
+      ::onnx::shape_inference::InferShapes(model, ::onnx::OpSchemaRegistry::Instance(), lenient);
     } catch (const std::exception&) {
       // Nothing more to learn from libonnx; the own rules decide alone.
     }
@@ -105,7 +105,7 @@ bool write_record(int fd, char tag, std::string_view payload) {
 
 /// The child's whole life; never returns. `model` is the child's private copy-on-write image
 /// of the parent's: changing it changes nothing in the parent.
-[[noreturn]] void child_main(onnx::ModelProto& model, const fs::path& model_dir, int fd) {
+[[noreturn]] void child_main(::onnx::ModelProto& model, const fs::path& model_dir, int fd) {
   const int null = ::open("/dev/null", O_WRONLY);
   if (null >= 0) ::dup2(null, STDERR_FILENO);  // libonnx's and sanitizers' noise is not the user's
   // Other threads' pipes must not stay open here, or their readers would wait for this child.
@@ -123,7 +123,7 @@ bool write_record(int fd, char tag, std::string_view payload) {
     check(model, model_dir, warnings);
     clear_declared_shapes(model);
     infer(model, warnings);
-    onnx::GraphProto inferred;
+    ::onnx::GraphProto inferred;
     *inferred.mutable_value_info() = model.graph().value_info();
     *inferred.mutable_output() = model.graph().output();
     bool ok = true;
@@ -192,12 +192,12 @@ std::string failure_reason(int status) {
 }
 
 void warm_up_libonnx() {
-  (void)onnx::OpSchemaRegistry::Schema("Conv", 13, "");
+  (void)::onnx::OpSchemaRegistry::Schema("Conv", 13, "");
 }
 
 }  // namespace
 
-LibonnxFindings run_libonnx_checks(const onnx::ModelProto& model, const fs::path& model_dir) {
+LibonnxFindings run_libonnx_checks(const ::onnx::ModelProto& model, const fs::path& model_dir) {
   warm_up_libonnx();
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -206,7 +206,7 @@ LibonnxFindings run_libonnx_checks(const onnx::ModelProto& model, const fs::path
   const pid_t child = ::fork();
   if (child == 0) {
     ::close(pipe_fds[0]);
-    child_main(const_cast<onnx::ModelProto&>(model), model_dir, pipe_fds[1]);  // the child's own image
+    child_main(const_cast<::onnx::ModelProto&>(model), model_dir, pipe_fds[1]);  // the child's own image
   }
   ::close(pipe_fds[1]);
   if (child < 0) {
@@ -227,4 +227,4 @@ LibonnxFindings run_libonnx_checks(const onnx::ModelProto& model, const fs::path
   return findings;
 }
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -14,7 +14,7 @@
 #include "bufopt/graph/checked_math.h"
 #include "bufopt/onnx/printable_names.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 namespace fs = std::filesystem;
 
@@ -51,7 +51,7 @@ int64_t checked_file_size(const fs::path& path, const ImportLimits& limits) {
   return size;
 }
 
-void check_model_structure(const onnx::ModelProto& model) {
+void check_model_structure(const ::onnx::ModelProto& model) {
   if (model.ir_version() <= 0) throw ImportError("not a valid ONNX model (no IR version)");
   if (!model.has_graph()) throw ImportError("not a valid ONNX model (no graph)");
   // IR version 3 introduced opset_import; a model without one names no operator set.
@@ -85,17 +85,17 @@ bool inside(const fs::path& path, const fs::path& dir) {
 
 }  // namespace
 
-onnx::ModelProto read_model_file(const fs::path& path, const ImportLimits& limits) {
+::onnx::ModelProto read_model_file(const fs::path& path, const ImportLimits& limits) {
   const int64_t size = checked_file_size(path, limits);
   return parse_model_bytes(read_whole_file(path, size), limits);
 }
 
-onnx::ModelProto parse_model_bytes(std::string_view bytes, const ImportLimits& limits) {
+::onnx::ModelProto parse_model_bytes(std::string_view bytes, const ImportLimits& limits) {
   check_model_size(static_cast<int64_t>(bytes.size()), limits);
   google::protobuf::io::ArrayInputStream array(bytes.data(), static_cast<int>(bytes.size()));
   google::protobuf::io::CodedInputStream coded(&array);
   coded.SetTotalBytesLimit(INT_MAX);
-  onnx::ModelProto model;
+  ::onnx::ModelProto model;
   if (!model.ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage()) {
     throw ImportError("not a valid ONNX model (protobuf parse failed)");
   }
@@ -109,7 +109,7 @@ ExternalData::ExternalData(const fs::path& model_dir, int64_t max_total_bytes) :
   if (error) model_dir_ = model_dir;
 }
 
-ExternalLocation ExternalData::locate(const onnx::TensorProto& tensor, int64_t expected_bytes) {
+ExternalLocation ExternalData::locate(const ::onnx::TensorProto& tensor, int64_t expected_bytes) {
   std::string location;
   int64_t offset = 0;
   int64_t length = -1;
@@ -182,4 +182,4 @@ std::string ExternalData::read(const ExternalLocation& location) const {
   return bytes;
 }
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -10,7 +10,7 @@
 #include "bufopt/onnx/proto_nodes.h"
 #include "bufopt/onnx/tensor_data.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 namespace {
 
@@ -92,7 +92,7 @@ std::string OpNode::describe() const {
 namespace {
 
 /// Adds to `reads` the names a subgraph reads that it does not define itself.
-void collect_outer_reads(const onnx::GraphProto& graph, std::set<std::string>& reads) {
+void collect_outer_reads(const ::onnx::GraphProto& graph, std::set<std::string>& reads) {
   std::unordered_set<std::string> defined;
   for (const auto& input : graph.input()) defined.insert(input.name());
   for (const auto& init : graph.initializer()) defined.insert(init.name());
@@ -116,8 +116,8 @@ void collect_outer_reads(const onnx::GraphProto& graph, std::set<std::string>& r
 
 /// The declared type of `proto`, or for an attribute without one (IR version 1 had no type
 /// field) the type of the one value field it sets; UNDEFINED when that is not clear.
-onnx::AttributeProto::AttributeType attribute_type(const onnx::AttributeProto& proto) {
-  using A = onnx::AttributeProto;
+::onnx::AttributeProto::AttributeType attribute_type(const ::onnx::AttributeProto& proto) {
+  using A = ::onnx::AttributeProto;
   if (proto.type() != A::UNDEFINED) return proto.type();
   if (proto.has_i()) return A::INT;
   if (proto.has_f()) return A::FLOAT;
@@ -131,10 +131,10 @@ onnx::AttributeProto::AttributeType attribute_type(const onnx::AttributeProto& p
   return A::UNDEFINED;
 }
 
-Attribute convert_attribute(const onnx::AttributeProto& proto, ExternalData& external, const ImportLimits& limits,
+Attribute convert_attribute(const ::onnx::AttributeProto& proto, ExternalData& external, const ImportLimits& limits,
                             ValueDecoding decoding) {
   Attribute attribute;
-  using A = onnx::AttributeProto;
+  using A = ::onnx::AttributeProto;
   switch (attribute_type(proto)) {
     case A::INT:
       attribute.kind = Attribute::Kind::kInt;
@@ -177,7 +177,7 @@ Attribute convert_attribute(const onnx::AttributeProto& proto, ExternalData& ext
 
 }  // namespace
 
-OpsetMap opset_versions(const onnx::ModelProto& model) {
+OpsetMap opset_versions(const ::onnx::ModelProto& model) {
   OpsetMap opsets;
   for (const auto& entry : model.opset_import()) {
     const std::string domain = entry.domain() == "ai.onnx" ? "" : entry.domain();
@@ -188,7 +188,7 @@ OpsetMap opset_versions(const onnx::ModelProto& model) {
   return opsets;
 }
 
-OpNode make_op_node(const onnx::NodeProto& node, int index, const OpsetMap& opsets, ExternalData& external,
+OpNode make_op_node(const ::onnx::NodeProto& node, int index, const OpsetMap& opsets, ExternalData& external,
                     const ImportLimits& limits, ValueDecoding decoding) {
   OpNode result;
   result.name = node.name();
@@ -228,4 +228,4 @@ void assign_unique_names(std::vector<OpNode>& nodes) {
   }
 }
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -12,7 +12,7 @@
 #include "bufopt/onnx/shape_rules.h"
 #include "bufopt/onnx/streaming_axis.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 namespace {
 
@@ -893,4 +893,4 @@ std::vector<std::string> modelled_operators() {
   return names;
 }
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 namespace {
 
@@ -54,7 +54,7 @@ void fix_all(google::protobuf::RepeatedPtrField<std::string>* texts) {
   for (std::string& text : *texts) fix(&text);
 }
 
-void fix_value_info(onnx::ValueInfoProto& info) {
+void fix_value_info(::onnx::ValueInfoProto& info) {
   fix(info.mutable_name());
   if (!info.type().has_tensor_type() || !info.type().tensor_type().has_shape()) return;
   for (auto& dim : *info.mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim()) {
@@ -62,35 +62,35 @@ void fix_value_info(onnx::ValueInfoProto& info) {
   }
 }
 
-void fix_graph(onnx::GraphProto& graph);
+void fix_graph(::onnx::GraphProto& graph);
 
-void fix_node(onnx::NodeProto& node) {
+void fix_node(::onnx::NodeProto& node) {
   fix(node.mutable_name());
   fix(node.mutable_op_type());
   fix(node.mutable_domain());
   fix_all(node.mutable_input());
   fix_all(node.mutable_output());
-  for (onnx::AttributeProto& attribute : *node.mutable_attribute()) {
+  for (::onnx::AttributeProto& attribute : *node.mutable_attribute()) {
     fix(attribute.mutable_name());
     if (attribute.has_s()) fix(attribute.mutable_s());
     fix_all(attribute.mutable_strings());
     if (attribute.has_t()) fix(attribute.mutable_t()->mutable_name());
     if (attribute.has_g()) fix_graph(*attribute.mutable_g());
-    for (onnx::GraphProto& subgraph : *attribute.mutable_graphs()) fix_graph(subgraph);
+    for (::onnx::GraphProto& subgraph : *attribute.mutable_graphs()) fix_graph(subgraph);
   }
 }
 
-void fix_graph(onnx::GraphProto& graph) {
+void fix_graph(::onnx::GraphProto& graph) {
   fix(graph.mutable_name());
-  for (onnx::ValueInfoProto& info : *graph.mutable_input()) fix_value_info(info);
-  for (onnx::ValueInfoProto& info : *graph.mutable_output()) fix_value_info(info);
-  for (onnx::ValueInfoProto& info : *graph.mutable_value_info()) fix_value_info(info);
-  for (onnx::TensorProto& tensor : *graph.mutable_initializer()) fix(tensor.mutable_name());
-  for (onnx::SparseTensorProto& sparse : *graph.mutable_sparse_initializer()) {
+  for (::onnx::ValueInfoProto& info : *graph.mutable_input()) fix_value_info(info);
+  for (::onnx::ValueInfoProto& info : *graph.mutable_output()) fix_value_info(info);
+  for (::onnx::ValueInfoProto& info : *graph.mutable_value_info()) fix_value_info(info);
+  for (::onnx::TensorProto& tensor : *graph.mutable_initializer()) fix(tensor.mutable_name());
+  for (::onnx::SparseTensorProto& sparse : *graph.mutable_sparse_initializer()) {
     fix(sparse.mutable_values()->mutable_name());
     fix(sparse.mutable_indices()->mutable_name());
   }
-  for (onnx::NodeProto& node : *graph.mutable_node()) fix_node(node);
+  for (::onnx::NodeProto& node : *graph.mutable_node()) fix_node(node);
 }
 
 }  // namespace
@@ -122,7 +122,7 @@ bool is_printable(std::string_view text) {
   return true;
 }
 
-void make_names_printable(onnx::ModelProto& model) {
+void make_names_printable(::onnx::ModelProto& model) {
   fix(model.mutable_producer_name());
   for (auto& entry : *model.mutable_metadata_props()) {
     fix(entry.mutable_key());
@@ -132,4 +132,4 @@ void make_names_printable(onnx::ModelProto& model) {
   if (model.has_graph()) fix_graph(*model.mutable_graph());
 }
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

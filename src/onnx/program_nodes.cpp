@@ -14,7 +14,7 @@
 #include "bufopt/onnx/printable_names.h"
 #include "bufopt/onnx/tensor_data.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 namespace {
 
@@ -152,7 +152,7 @@ graph::OperatorNode to_operator_node(const OpNode& node) {
   return result;
 }
 
-graph::OperatorNode to_operator_node(const OpNode& node, const onnx::NodeProto& proto, ExternalData& external,
+graph::OperatorNode to_operator_node(const OpNode& node, const ::onnx::NodeProto& proto, ExternalData& external,
                                      const ImportLimits& limits) {
   graph::OperatorNode result = to_operator_node(node);
   for (const auto& attribute : proto.attribute()) {
@@ -164,7 +164,7 @@ graph::OperatorNode to_operator_node(const OpNode& node, const onnx::NodeProto& 
   return result;
 }
 
-ConstantTensor to_constant_tensor(const onnx::TensorProto& tensor, ExternalData& external,
+ConstantTensor to_constant_tensor(const ::onnx::TensorProto& tensor, ExternalData& external,
                                   const ImportLimits& limits) {
   return plain_constant(decode_tensor(tensor, external, limits, ValueDecoding::kAll));
 }
@@ -176,7 +176,7 @@ std::optional<ConstantTensor> to_constant_tensor(const TensorInfo& tensor) {
 
 NamedTensor parse_tensor_bytes(std::string_view bytes, const ImportLimits& limits) {
   if (bytes.empty()) throw TensorFileError("empty tensor file");
-  onnx::TensorProto proto;
+  ::onnx::TensorProto proto;
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
       !proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     throw TensorFileError("not a valid ONNX TensorProto (protobuf parse failed)");
@@ -186,7 +186,7 @@ NamedTensor parse_tensor_bytes(std::string_view bytes, const ImportLimits& limit
     throw TensorFileError(fmt::format("tensor '{}' has data type {} ({}), which has no numeric values",
                                       printable(proto.name()), proto.data_type(), graph::dtype_name(type)));
   }
-  if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
+  if (proto.data_location() == ::onnx::TensorProto::EXTERNAL) {
     throw TensorFileError(fmt::format("tensor '{}' refers to external data", printable(proto.name())));
   }
   ExternalData no_external({}, 0);
@@ -233,7 +233,7 @@ std::string serialize_tensor(const std::string& name, const ConstantTensor& tens
     throw TensorFileError(fmt::format("tensor '{}' holds {} values, its shape {} needs {}", printable(name), held,
                                       shape_string(tensor.shape), tensor.elements()));
   }
-  onnx::TensorProto proto;
+  ::onnx::TensorProto proto;
   proto.set_name(name);
   proto.set_data_type(static_cast<int>(tensor.dtype));
   for (int64_t dim : tensor.shape) proto.add_dims(dim);
@@ -250,4 +250,4 @@ void write_tensor_file(const std::filesystem::path& path, const std::string& nam
   if (!out) throw TensorFileError("cannot be written");
 }
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

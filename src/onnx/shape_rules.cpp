@@ -13,7 +13,7 @@
 #include "bufopt/graph/checked_math.h"
 #include "bufopt/onnx/conv_geometry.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 namespace {
 
@@ -1156,4 +1156,4 @@ std::vector<TensorInfo> infer_output_shapes(const OpNode& node, const NodeInputs
   return outputs;
 }
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

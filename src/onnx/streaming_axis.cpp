@@ -5,7 +5,7 @@
 
 #include "bufopt/onnx/operator_rules.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 namespace {
 
@@ -133,4 +133,4 @@ std::unordered_map<std::string, int> assign_streaming_axes(const std::vector<con
   return axes;
 }
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

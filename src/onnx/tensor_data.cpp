@@ -8,7 +8,7 @@
 
 #include "bufopt/graph/checked_math.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 namespace {
 
@@ -102,7 +102,7 @@ Values decode_raw(DataType type, const std::string& bytes, int64_t count) {
 }
 
 /// Number of elements the typed field for `type` holds, or -1 when `type` has no typed field.
-int64_t typed_count(const onnx::TensorProto& tensor, DataType type) {
+int64_t typed_count(const ::onnx::TensorProto& tensor, DataType type) {
   switch (type) {
     case DataType::kFloat32:
       return tensor.float_data_size();
@@ -133,7 +133,7 @@ int64_t typed_count(const onnx::TensorProto& tensor, DataType type) {
   }
 }
 
-Values decode_typed(const onnx::TensorProto& tensor, DataType type, int64_t count) {
+Values decode_typed(const ::onnx::TensorProto& tensor, DataType type, int64_t count) {
   Values values;
   const auto n = static_cast<size_t>(count);
   auto index = [](size_t i) { return static_cast<int>(i); };
@@ -187,11 +187,11 @@ int64_t stored_bytes(const TensorInfo& tensor) {
   return graph::checked_mul(*elements, graph::dtype_bytes(tensor.dtype)).value_or(0);
 }
 
-TensorInfo decode_tensor(const onnx::TensorProto& tensor, ExternalData& external, const ImportLimits& limits) {
+TensorInfo decode_tensor(const ::onnx::TensorProto& tensor, ExternalData& external, const ImportLimits& limits) {
   return decode_tensor(tensor, external, limits, ValueDecoding::kSmallOnly);
 }
 
-TensorInfo decode_tensor(const onnx::TensorProto& tensor, ExternalData& external, const ImportLimits& limits,
+TensorInfo decode_tensor(const ::onnx::TensorProto& tensor, ExternalData& external, const ImportLimits& limits,
                          ValueDecoding decoding) {
   const std::string& name = tensor.name();
   if (tensor.dims_size() > limits.max_rank) {
@@ -219,7 +219,7 @@ TensorInfo decode_tensor(const onnx::TensorProto& tensor, ExternalData& external
                       (decoding == ValueDecoding::kAll ||
                        *elements <= (is_floating(type) ? kMaxDecodedReals : kMaxDecodedIntegers));
 
-  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+  if (tensor.data_location() == ::onnx::TensorProto::EXTERNAL) {
     ExternalLocation location = external.locate(tensor, *bytes);
     if (wanted) {
       location.length = *bytes;
@@ -243,4 +243,4 @@ TensorInfo decode_tensor(const onnx::TensorProto& tensor, ExternalData& external
   return result;
 }
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

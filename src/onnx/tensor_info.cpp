@@ -9,7 +9,7 @@
 
 #include "bufopt/graph/checked_math.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 std::optional<int64_t> TensorInfo::elements() const {
   if (!shape_known) return std::nullopt;
@@ -91,4 +91,4 @@ std::string shape_string(const std::vector<int64_t>& shape) {
   return fmt::format("[{}]", fmt::join(dims, ","));
 }
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

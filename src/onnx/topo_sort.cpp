@@ -8,7 +8,7 @@
 
 #include "bufopt/onnx/import.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 namespace {
 
@@ -102,4 +102,4 @@ std::vector<int> topological_order(const std::vector<OpNode>& nodes, const std::
   return order;
 }
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

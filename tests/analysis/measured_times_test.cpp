@@ -81,9 +81,9 @@ TEST(MeasuredTimes, RealProfileMapsOntoFusedActors) {
     EXPECT_NEAR(times.seconds.at(node), total.first * 1e-6 / 2, 1e-12) << node;
   }
 
-  onnx_import::ImportOptions import;
+  onnx::ImportOptions import;
   import.input_shapes["x"] = {1, 3, 48, 192};
-  const graph::Graph graph = onnx_import::import_model(kModel.string(), import);
+  const graph::Graph graph = onnx::import_model(kModel.string(), import);
   const ActorTimes actors = actor_times(graph, times.seconds);
   // At "basic" ORT folds each BatchNormalization into its Conv (no event of its own) and turns
   // MatMul + Add into "p2o.MatMul.0/MatMulAddFusion"; every event still lands on an actor.

@@ -478,9 +478,9 @@ std::vector<ModelFile> real_models() {
 TEST(PipelinedModels, AnswersVerifyMeetTheBoundAndTakeSeconds) {
   int tightened = 0;
   for (const models::ModelFile& model : models::real_models()) {
-    onnx_import::ImportOptions import;
+    onnx::ImportOptions import;
     import.input_shapes = model.shapes;
-    const graph::Graph graph = onnx_import::import_model(model.path, import);
+    const graph::Graph graph = onnx::import_model(model.path, import);
     for (const bool stream_io : {false, true}) {
       AnalysisOptions options;
       options.mode = Mode::kPipelined;

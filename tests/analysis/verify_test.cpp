@@ -400,9 +400,9 @@ TEST(Verify, AcceptsAnalysisOfBundledModelsAndCatchesATighterBuffer) {
   for (const BundledModel& model : models) {
     const std::filesystem::path path = std::filesystem::path(BUFOPT_SOURCE_DIR) / model.path;
     if (!std::filesystem::exists(path)) continue;  // models/external/ is fetched, not committed
-    onnx_import::ImportOptions import_options;
+    onnx::ImportOptions import_options;
     import_options.input_shapes[model.input] = model.shape;
-    const graph::Graph graph = onnx_import::import_model(path.string(), import_options);
+    const graph::Graph graph = onnx::import_model(path.string(), import_options);
     for (const bool stream_io : {false, true}) {
       AnalysisOptions options;
       options.stream_io = stream_io;

@@ -30,8 +30,8 @@ TEST_P(LegacyPrelu, RunMatchesOnnxTestData) {
                                           shell_quote((data / "input_0.pb").string()) + " --outputs " +
                                           shell_quote(out));
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  const graph::ConstantTensor got = onnx_import::read_tensor_file(fs::path(out) / "2.pb").tensor;
-  const graph::ConstantTensor want = onnx_import::read_tensor_file(data / "output_0.pb").tensor;
+  const graph::ConstantTensor got = onnx::read_tensor_file(fs::path(out) / "2.pb").tensor;
+  const graph::ConstantTensor want = onnx::read_tensor_file(data / "output_0.pb").tensor;
   EXPECT_EQ(got.shape, want.shape);
   ASSERT_EQ(got.reals.size(), want.reals.size());
   // The test data's slopes are all equal (0.25), so this holds the import, the shapes and the

@@ -78,7 +78,7 @@ TEST(RunCli, NpyAndProtobufInputsGiveTheSameOutputs) {
   {
     std::ofstream(dir + "/x.npy", std::ios::binary) << execute::serialize_npy(input);
   }
-  onnx_import::write_tensor_file(dir + "/x.pb", "input_1", input);
+  onnx::write_tensor_file(dir + "/x.pb", "input_1", input);
   const CommandResult npy =
       run_bufopt("run " + embedding() + " -q --input input_1=" + shell_quote(dir + "/x.npy") + " --outputs " + shell_quote(dir + "/npy"));
   const CommandResult pb =
@@ -93,7 +93,7 @@ TEST(RunCli, NpyAndProtobufInputsGiveTheSameOutputs) {
   ASSERT_EQ(pb_files.size(), 1u);
   EXPECT_EQ(pb_files[0].extension(), ".pb");  // outputs in the inputs' format
   const graph::ConstantTensor from_npy = execute::parse_npy(read_file(npy_files[0]));
-  const onnx_import::NamedTensor from_pb = onnx_import::read_tensor_file(pb_files[0]);
+  const onnx::NamedTensor from_pb = onnx::read_tensor_file(pb_files[0]);
   EXPECT_EQ(from_pb.tensor, from_npy);
   // A given input is used: a random one gives other outputs.
   const CommandResult random = run_bufopt("run " + embedding() + " -q --seed 11 --outputs " + shell_quote(dir + "/random"));

@@ -18,7 +18,7 @@ std::string nonzero_model(const TempDir& dir) {
   OnnxBuilder builder;
   const std::string x = builder.input("x", {1, 3, 4, 4});
   const std::string nz = builder.node("NonZero", {builder.relu(x, "r0")}, {}, "nz");
-  const std::string cast = builder.node("Cast", {nz}, {Attr::i("to", onnx::TensorProto::FLOAT)}, "cast");
+  const std::string cast = builder.node("Cast", {nz}, {Attr::i("to", ::onnx::TensorProto::FLOAT)}, "cast");
   builder.output(builder.relu(cast, "r1"));
   return builder.save(dir.file("nonzero.onnx"));
 }

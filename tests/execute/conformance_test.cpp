@@ -48,8 +48,8 @@ std::vector<float> as_floats(const ConstantTensor& tensor) {
 /// The tensor `file` holds, read as the graph declares it: ONNX stores bfloat16 test values
 /// as their uint16 bit patterns.
 ConstantTensor read_declared(const fs::path& file, int declared) {
-  ConstantTensor tensor = onnx_import::read_tensor_file(file).tensor;
-  if (declared == onnx::TensorProto::BFLOAT16 && tensor.dtype == DataType::kUint16) {
+  ConstantTensor tensor = onnx::read_tensor_file(file).tensor;
+  if (declared == ::onnx::TensorProto::BFLOAT16 && tensor.dtype == DataType::kUint16) {
     for (int64_t bits : tensor.integers) tensor.reals.push_back(graph::bfloat16_to_float(static_cast<uint16_t>(bits)));
     tensor.integers.clear();
     tensor.dtype = DataType::kBfloat16;
@@ -58,7 +58,7 @@ ConstantTensor read_declared(const fs::path& file, int declared) {
 }
 
 /// The dtype a graph input or output declares, or nullopt for a sequence, map or optional.
-std::optional<int> declared_dtype(const onnx::ValueInfoProto& value) {
+std::optional<int> declared_dtype(const ::onnx::ValueInfoProto& value) {
   if (!value.type().has_tensor_type()) return std::nullopt;
   return value.type().tensor_type().elem_type();
 }
@@ -73,20 +73,20 @@ struct Outcome {
 /// Runs every test_data_set_* of the single-node case in `dir`.
 Outcome run_case(const fs::path& dir) {
   Outcome outcome;
-  const onnx_import::ImportLimits limits;
-  const onnx::ModelProto model = onnx_import::read_model_file(dir / "model.onnx", limits);
-  const onnx::GraphProto& graph_proto = model.graph();
+  const onnx::ImportLimits limits;
+  const ::onnx::ModelProto model = onnx::read_model_file(dir / "model.onnx", limits);
+  const ::onnx::GraphProto& graph_proto = model.graph();
   if (graph_proto.node_size() != 1) return outcome;
-  onnx_import::ExternalData external(dir, limits.max_external_bytes);
-  const onnx::NodeProto& proto = graph_proto.node(0);
-  const onnx_import::OpNode op =
-      onnx_import::make_op_node(proto, 0, onnx_import::opset_versions(model), external, limits);
-  const graph::OperatorNode node = onnx_import::to_operator_node(op, proto, external, limits);
+  onnx::ExternalData external(dir, limits.max_external_bytes);
+  const ::onnx::NodeProto& proto = graph_proto.node(0);
+  const onnx::OpNode op =
+      onnx::make_op_node(proto, 0, onnx::opset_versions(model), external, limits);
+  const graph::OperatorNode node = onnx::to_operator_node(op, proto, external, limits);
   outcome.op_type = node.op_type;
   std::set<std::string> initializers;
   graph::ModelProgram base;
   for (const auto& initializer : graph_proto.initializer()) {
-    base.constants[initializer.name()] = onnx_import::to_constant_tensor(initializer, external, limits);
+    base.constants[initializer.name()] = onnx::to_constant_tensor(initializer, external, limits);
     initializers.insert(initializer.name());
   }
   std::vector<std::string> graph_inputs;

@@ -39,8 +39,8 @@ inline std::string describe(const ExecutionSetting& setting) {
 }
 
 /// The model with dense weights from a fixed seed (the builder's and the zoo's are zeros).
-inline onnx_import::ExecutableModel executable(const std::string& path, const onnx_import::ImportOptions& options = {}) {
-  onnx_import::ExecutableModel model = onnx_import::import_executable_model(path, options);
+inline onnx::ExecutableModel executable(const std::string& path, const onnx::ImportOptions& options = {}) {
+  onnx::ExecutableModel model = onnx::import_executable_model(path, options);
   execute::randomize_weights(model.program, 7);
   return model;
 }
@@ -70,7 +70,7 @@ inline double largest_magnitude(const execute::ExecutionResult& result) {
 /// Executes `model` under `setting` by parts and layer by layer and expects identical bits, an
 /// allocation of exactly shared_bytes, and outputs that are not all zero (identical zeros would
 /// prove nothing).
-inline void expect_by_parts_equals_layer_by_layer(const onnx_import::ExecutableModel& model,
+inline void expect_by_parts_equals_layer_by_layer(const onnx::ExecutableModel& model,
                                                   const ExecutionSetting& setting) {
   SCOPED_TRACE(describe(setting));
   const analysis::Evaluation evaluation = plan_for(model.graph, setting);

@@ -84,7 +84,7 @@ struct GraphInterface {
 };
 
 /// The element type a graph input or output declares, or -1 when it is not a tensor.
-int declared_type(const onnx::ValueInfoProto& value) {
+int declared_type(const ::onnx::ValueInfoProto& value) {
   return value.type().has_tensor_type() ? value.type().tensor_type().elem_type() : -1;
 }
 
@@ -92,14 +92,14 @@ int declared_type(const onnx::ValueInfoProto& value) {
 /// or an empty string: the test data holds them, but they are no numeric tensor.
 std::string non_numeric_reason(int type) {
   if (type < 0) return "a graph input or output that is a sequence, map or optional";
-  if (type == onnx::TensorProto::STRING) return "a graph input or output of strings";
+  if (type == ::onnx::TensorProto::STRING) return "a graph input or output of strings";
   return {};
 }
 
 /// The tensor in `file`, with bfloat16 values (stored as their uint16 bits) made real.
 ConstantTensor read_declared(const fs::path& file, int declared) {
-  ConstantTensor tensor = onnx_import::read_tensor_file(file).tensor;
-  if (declared == onnx::TensorProto::BFLOAT16 && tensor.dtype == DataType::kUint16) {
+  ConstantTensor tensor = onnx::read_tensor_file(file).tensor;
+  if (declared == ::onnx::TensorProto::BFLOAT16 && tensor.dtype == DataType::kUint16) {
     for (int64_t bits : tensor.integers) tensor.reals.push_back(graph::bfloat16_to_float(static_cast<uint16_t>(bits)));
     tensor.integers.clear();
     tensor.dtype = DataType::kBfloat16;
@@ -108,7 +108,7 @@ ConstantTensor read_declared(const fs::path& file, int declared) {
 }
 
 GraphInterface graph_interface(const fs::path& model_path) {
-  const onnx::ModelProto model = onnx_import::read_model_file(model_path, onnx_import::ImportLimits{});
+  const ::onnx::ModelProto model = onnx::read_model_file(model_path, onnx::ImportLimits{});
   GraphInterface interface;
   std::set<std::string> initializers;
   for (const auto& initializer : model.graph().initializer()) initializers.insert(initializer.name());
@@ -180,7 +180,7 @@ CaseOutcome run_case(const fs::path& dir, const std::string& folder) {
       }
     }
   }
-  onnx_import::ImportOptions options;
+  onnx::ImportOptions options;
   TensorMap given;
   for (size_t i = 0; i < interface.inputs.size(); ++i) {
     const fs::path file = data_set / fmt::format("input_{}.pb", i);
@@ -188,9 +188,9 @@ CaseOutcome run_case(const fs::path& dir, const std::string& folder) {
     given[interface.inputs[i]] = read_declared(file, interface.input_types[i]);
   }
   options.input_values = given;
-  onnx_import::ExecutableModel model;
+  onnx::ExecutableModel model;
   try {
-    model = onnx_import::import_executable_model((dir / "model.onnx").string(), options);
+    model = onnx::import_executable_model((dir / "model.onnx").string(), options);
   } catch (const std::exception& error) {
     outcome.kind = CaseOutcome::Kind::kRefused;
     outcome.detail = "import refused";

@@ -79,7 +79,7 @@ class HandModels : public ::testing::TestWithParam<HandModel> {};
 TEST_P(HandModels, ByPartsEqualsLayerByLayerBitForBit) {
   TempDir dir;
   const std::string path = GetParam().build().save(dir.file("m.onnx"));
-  const onnx_import::ExecutableModel model = executable(path);
+  const onnx::ExecutableModel model = executable(path);
   for (bool stream_io : {false, true}) {
     expect_by_parts_equals_layer_by_layer(model, {1.2, "cpu", stream_io, PlanKind::kOptimized});
     expect_by_parts_equals_layer_by_layer(model, {1.0, "mcu", stream_io, PlanKind::kOptimized});
@@ -104,7 +104,7 @@ TEST(PlanExecutor, HandModelsStreamWhatTheyAreMeantTo) {
 
 TEST(PlanExecutor, FusedActorsRunTheirNodesInDataOrder) {
   TempDir dir;
-  const onnx_import::ExecutableModel model = executable(strided_chain().save(dir.file("m.onnx")));
+  const onnx::ExecutableModel model = executable(strided_chain().save(dir.file("m.onnx")));
   // Conv+Relu is one actor: its program holds both nodes, the Conv first.
   ASSERT_FALSE(model.graph.actors.empty());
   const graph::ActorProgram& first = model.program.actors.front();
@@ -119,7 +119,7 @@ TEST(PlanExecutor, FusedActorsRunTheirNodesInDataOrder) {
 
 TEST(PlanExecutor, OneRowPlanNeedsLessArenaThanLayerByLayer) {
   TempDir dir;
-  const onnx_import::ExecutableModel model = executable(residual_block().save(dir.file("m.onnx")));
+  const onnx::ExecutableModel model = executable(residual_block().save(dir.file("m.onnx")));
   const analysis::Evaluation fine = plan_for(model.graph, {1.0, "cpu", false, PlanKind::kOneRowEach});
   const analysis::Evaluation whole = plan_for(model.graph, {1.0, "mcu", false, PlanKind::kOptimized});
   EXPECT_LT(execute::PlanExecutor(model.graph, model.program, fine).arena_bytes(),
@@ -127,7 +127,7 @@ TEST(PlanExecutor, OneRowPlanNeedsLessArenaThanLayerByLayer) {
 }
 
 /// The message of the ExecutionError running `evaluation` throws ("" if none).
-std::string execution_error(const onnx_import::ExecutableModel& model, const analysis::Evaluation& evaluation) {
+std::string execution_error(const onnx::ExecutableModel& model, const analysis::Evaluation& evaluation) {
   try {
     execute::PlanExecutor executor(model.graph, model.program, evaluation);
     executor.run(execute::random_inputs(model.graph, {}, 3));
@@ -146,7 +146,7 @@ graph::BufferId buffer_id(const graph::Graph& graph, const std::string& name) {
 
 TEST(PlanExecutor, CapacityOneRowTooSmallIsCaughtNamingBufferRowAndFiring) {
   TempDir dir;
-  const onnx_import::ExecutableModel model = executable(residual_block().save(dir.file("m.onnx")));
+  const onnx::ExecutableModel model = executable(residual_block().save(dir.file("m.onnx")));
   analysis::Evaluation evaluation = plan_for(model.graph, {1.0, "cpu", false, PlanKind::kOneRowEach});
   const std::string stem = model.graph.actors.front().outputs.empty()
                                ? ""
@@ -164,7 +164,7 @@ TEST(PlanExecutor, CapacityOneRowTooSmallIsCaughtNamingBufferRowAndFiring) {
 
 TEST(PlanExecutor, OverlappingRingsAreCaughtNamingBothBuffers) {
   TempDir dir;
-  const onnx_import::ExecutableModel model = executable(residual_block().save(dir.file("m.onnx")));
+  const onnx::ExecutableModel model = executable(residual_block().save(dir.file("m.onnx")));
   analysis::Evaluation evaluation = plan_for(model.graph, {1.0, "cpu", false, PlanKind::kOneRowEach});
   // Two counted buffers alive at once: moving one onto the other makes their rings overlap.
   const auto& channels = evaluation.network.channels;
@@ -188,7 +188,7 @@ TEST(PlanExecutor, OverlappingRingsAreCaughtNamingBothBuffers) {
 
 TEST(PlanExecutor, RingOutsideTheArenaIsRefused) {
   TempDir dir;
-  const onnx_import::ExecutableModel model = executable(strided_chain().save(dir.file("m.onnx")));
+  const onnx::ExecutableModel model = executable(strided_chain().save(dir.file("m.onnx")));
   analysis::Evaluation evaluation = plan_for(model.graph, {1.2, "cpu", false, PlanKind::kOptimized});
   evaluation.shared_bytes -= 1;
   EXPECT_THROW(execute::PlanExecutor(model.graph, model.program, evaluation), execute::ExecutionError);
@@ -196,7 +196,7 @@ TEST(PlanExecutor, RingOutsideTheArenaIsRefused) {
 
 TEST(PlanExecutor, WrongInputShapeIsRefusedNamingTheInput) {
   TempDir dir;
-  const onnx_import::ExecutableModel model = executable(strided_chain().save(dir.file("m.onnx")));
+  const onnx::ExecutableModel model = executable(strided_chain().save(dir.file("m.onnx")));
   const analysis::Evaluation evaluation = plan_for(model.graph, {1.2, "cpu", false, PlanKind::kOptimized});
   execute::PlanExecutor executor(model.graph, model.program, evaluation);
   execute::TensorMap inputs;
@@ -214,7 +214,7 @@ TEST(PlanExecutor, UnsupportedOperatorIsListedWithItsReason) {
   const std::string x = b.input("x", {1, 2, 8, 8});
   b.output(b.node("NoSuchOp", {b.relu(x)}, {}, "mystery"));
   TempDir dir;
-  const onnx_import::ExecutableModel model = onnx_import::import_executable_model(b.save(dir.file("m.onnx")), {});
+  const onnx::ExecutableModel model = onnx::import_executable_model(b.save(dir.file("m.onnx")), {});
   const std::vector<std::string> reasons = execute::unsupported_operations(model.graph, model.program);
   ASSERT_FALSE(reasons.empty());
   EXPECT_NE(reasons[0].find("NoSuchOp"), std::string::npos) << reasons[0];
@@ -229,7 +229,7 @@ TEST(PlanExecutor, GraphOutputsFoldedToConstantsAreReturned) {
   b.output(b.relu(x));
   b.output(b.node("Shape", {x}, {}, "shape_of_x"));
   TempDir dir;
-  const onnx_import::ExecutableModel model = executable(b.save(dir.file("m.onnx")));
+  const onnx::ExecutableModel model = executable(b.save(dir.file("m.onnx")));
   ASSERT_EQ(model.program.constant_outputs.size(), 1u);
   const std::string shape_name = model.program.constant_outputs.front();
   const analysis::Evaluation evaluation = plan_for(model.graph, {1.2, "mcu", true, PlanKind::kOneRowEach});
@@ -251,10 +251,10 @@ TEST(ImportProgram, InputsInParameterPositionsAreBoundAsConstants) {
   b.output(b.node("Conv", {x, w}, {Attr::ints("pads", {1, 1, 1, 1})}, "conv"));
   TempDir dir;
   const std::string path = b.save(dir.file("m.onnx"));
-  onnx_import::ImportOptions options;
+  onnx::ImportOptions options;
   options.input_values["w"] = execute::random_tensor(graph::DataType::kFloat32, {3, 2, 3, 3}, 5);
   options.input_values["x"] = execute::random_tensor(graph::DataType::kFloat32, {1, 2, 6, 6}, 6);
-  const onnx_import::ExecutableModel model = onnx_import::import_executable_model(path, options);
+  const onnx::ExecutableModel model = onnx::import_executable_model(path, options);
   EXPECT_EQ(model.bound_inputs, std::vector<std::string>{"w"});
   EXPECT_EQ(model.program.constants.at("w"), options.input_values["w"]);
   // Only x is an activation buffer.
@@ -262,7 +262,7 @@ TEST(ImportProgram, InputsInParameterPositionsAreBoundAsConstants) {
   for (const graph::Buffer& buffer : model.graph.buffers) inputs += buffer.io == graph::IoRole::kInput ? 1 : 0;
   EXPECT_EQ(inputs, 1);
   options.input_values["w"].shape = {3, 2, 1, 9};
-  EXPECT_THROW(onnx_import::import_executable_model(path, options), onnx_import::InputValueError);
+  EXPECT_THROW(onnx::import_executable_model(path, options), onnx::InputValueError);
 }
 
 }  // namespace

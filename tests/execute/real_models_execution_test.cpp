@@ -36,10 +36,10 @@ TEST_P(RealModelExecution, ByPartsEqualsLayerByLayerBitForBit) {
     if (models_required()) FAIL() << path << " is missing (scripts/fetch_models.sh)";
     GTEST_SKIP() << path << " not fetched";
   }
-  onnx_import::ImportOptions options;
+  onnx::ImportOptions options;
   options.input_shapes[real.input] = execution_shape(real);
   // The real weights: these models ship them.
-  const onnx_import::ExecutableModel model = onnx_import::import_executable_model(path.string(), options);
+  const onnx::ExecutableModel model = onnx::import_executable_model(path.string(), options);
   ASSERT_TRUE(execute::unsupported_operations(model.graph, model.program).empty());
   if (kSanitized) {
     expect_by_parts_equals_layer_by_layer(model, {1.2, "mcu", false, PlanKind::kOptimized});

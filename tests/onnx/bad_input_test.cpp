@@ -10,7 +10,7 @@
 #include "bufopt/onnx/import.h"
 #include "support/onnx_builder.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 namespace {
 
 using testing::Attr;
@@ -108,7 +108,7 @@ TEST(BadInput, CorruptedBytesNeverEscapeAsAnotherError) {
 }
 
 TEST(BadInput, ValidProtobufThatIsNoModel) {
-  onnx::ModelProto empty;
+  ::onnx::ModelProto empty;
   empty.set_producer_name("nothing else");
   EXPECT_EQ(message_for_bytes(empty.SerializeAsString()), "not a valid ONNX model (no IR version)");
   empty.set_ir_version(8);
@@ -361,9 +361,9 @@ TEST(BadInput, FiringsBeyondTheLimit) {
 TEST(BadInput, NegativeSparseInitializerDim) {
   OnnxBuilder builder;
   const std::string x = builder.input("x", {1, 3, 5, 5});
-  onnx::SparseTensorProto* sparse = builder.graph().add_sparse_initializer();
+  ::onnx::SparseTensorProto* sparse = builder.graph().add_sparse_initializer();
   sparse->mutable_values()->set_name("w");
-  sparse->mutable_values()->set_data_type(onnx::TensorProto::FLOAT);
+  sparse->mutable_values()->set_data_type(::onnx::TensorProto::FLOAT);
   for (int64_t dim : {3, -3, 1, 1}) sparse->add_dims(dim);
   builder.output(builder.node("Conv", {x, "w"}, {}, "conv"));
   TempDir dir;
@@ -409,4 +409,4 @@ TEST(BadInput, FromBytesMatchesFromFile) {
 }
 
 }  // namespace
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -24,7 +24,7 @@
 #include "bufopt/onnx/model_file.h"
 #include "support/real_models.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 namespace {
 
 namespace fs = std::filesystem;
@@ -64,7 +64,7 @@ std::string refusal_reason(const std::string& message) {
 std::optional<std::vector<int64_t>> expected_dims(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  onnx::TensorProto tensor;
+  ::onnx::TensorProto tensor;
   if (bytes.empty() || !tensor.ParseFromString(bytes)) return std::nullopt;
   return std::vector<int64_t>(tensor.dims().begin(), tensor.dims().end());
 }
@@ -112,9 +112,9 @@ void check_model(const fs::path& dir, Tally& tally, std::vector<std::string>& fa
   } catch (const std::exception& error) {
     failures.push_back(fmt::format("{}: the analysis threw: {}", name, error.what()));
   }
-  const onnx::ModelProto model = read_model_file(dir / "model.onnx", ImportLimits{});
+  const ::onnx::ModelProto model = read_model_file(dir / "model.onnx", ImportLimits{});
   for (int j = 0; j < model.graph().output_size(); ++j) {
-    const onnx::ValueInfoProto& output = model.graph().output(j);
+    const ::onnx::ValueInfoProto& output = model.graph().output(j);
     if (!output.type().has_tensor_type()) {
       ++tally.outputs_not_tensor;
       continue;
@@ -200,4 +200,4 @@ TEST(ConformanceCorpus, ImportsOrRefusesEveryModelAndStatesOnlyTrueShapes) {
 }
 
 }  // namespace
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -13,7 +13,7 @@
 #include "bufopt/onnx/shape_rules.h"
 #include "support/onnx_builder.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 namespace {
 
 using graph::DataType;
@@ -56,8 +56,8 @@ TEST(Folding, SliceCastUnsqueezeAndArithmeticOnShapes) {
   const std::string shape = builder.node("Shape", {r}, {}, "shape");
   const std::string head =
       builder.node("Slice", {shape, builder.constant_int64("s0", {0}), builder.constant_int64("s1", {2})}, {}, "head");
-  const std::string as_float = builder.node("Cast", {head}, {Attr::i("to", onnx::TensorProto::FLOAT)}, "to_float");
-  const std::string back = builder.node("Cast", {as_float}, {Attr::i("to", onnx::TensorProto::INT64)}, "to_int");
+  const std::string as_float = builder.node("Cast", {head}, {Attr::i("to", ::onnx::TensorProto::FLOAT)}, "to_float");
+  const std::string back = builder.node("Cast", {as_float}, {Attr::i("to", ::onnx::TensorProto::INT64)}, "to_int");
   const std::string h = builder.node("Gather", {shape, builder.constant_int64("i2", {2})}, {}, "h");
   const std::string w = builder.node("Gather", {shape, builder.constant_int64("i3", {3})}, {}, "w");
   const std::string hw = builder.node("Mul", {h, w}, {}, "hw");
@@ -72,8 +72,8 @@ TEST(Folding, ConstantOfShapeAndExpandTargets) {
   OnnxBuilder builder;
   const std::string x = builder.input("x", {1, 1, 3, 1});
   const std::string dims = builder.constant_int64("dims", {4});  // ConstantOfShape -> [3, 3, 3, 3]
-  onnx::TensorProto one;
-  one.set_data_type(onnx::TensorProto::INT64);
+  ::onnx::TensorProto one;
+  one.set_data_type(::onnx::TensorProto::INT64);
   one.add_dims(1);
   one.add_int64_data(3);
   const std::string threes = builder.node("ConstantOfShape", {dims}, {Attr::tensor("value", one)}, "threes");
@@ -89,7 +89,7 @@ TEST(Folding, FoldedWeightsCountAtTheirStoredSize) {
   const std::string x = builder.input("x", {1, 2, 4, 4});
   auto* w8 = builder.graph().add_initializer();
   w8->set_name("w8");
-  w8->set_data_type(onnx::TensorProto::INT8);
+  w8->set_data_type(::onnx::TensorProto::INT8);
   for (int64_t d : {3, 2, 1, 1}) w8->add_dims(d);
   w8->set_raw_data(std::string(6, '\1'));
   const std::string scale = builder.initializer("scale", {}, {0.1f});
@@ -275,4 +275,4 @@ TEST(ShapeRules, ReductionsKeepOrDropAxes) {
 }
 
 }  // namespace
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

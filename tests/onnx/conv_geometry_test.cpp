@@ -13,7 +13,7 @@
 #include "bufopt/onnx/import.h"
 #include "support/onnx_builder.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 namespace {
 
 using testing::Attr;
@@ -91,9 +91,9 @@ OnnxBuilder single_node_model(const WindowCase& c) {
 
 /// The output shape libonnx's InferShapes gives the single node of `builder`.
 std::vector<int64_t> libonnx_output_shape(OnnxBuilder builder) {
-  onnx::ModelProto model = builder.model();
-  onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
-                                     onnx::ShapeInferenceOptions(false, 1, false));
+  ::onnx::ModelProto model = builder.model();
+  ::onnx::shape_inference::InferShapes(model, ::onnx::OpSchemaRegistry::Instance(),
+                                     ::onnx::ShapeInferenceOptions(false, 1, false));
   std::vector<int64_t> shape;
   for (const auto& dim : model.graph().output(0).type().tensor_type().shape().dim()) shape.push_back(dim.dim_value());
   return shape;
@@ -194,4 +194,4 @@ TEST(WindowAttributes, WrongLengthsAreShapeErrors) {
 }
 
 }  // namespace
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

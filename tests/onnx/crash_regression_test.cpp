@@ -17,7 +17,7 @@
 #include "support/onnx_builder.h"
 #include "support/run_command.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 namespace {
 
 namespace fs = std::filesystem;
@@ -94,4 +94,4 @@ TEST(CrashRegressions, TheCliExitsZeroOrThreeWithOneLine) {
 }
 
 }  // namespace
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -9,7 +9,7 @@
 #include "bufopt/onnx/import.h"
 #include "support/onnx_builder.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 namespace {
 
 namespace fs = std::filesystem;
@@ -345,7 +345,7 @@ TEST(Unsupported, DeclaredShapeOfAnUnknownOperatorIsUsed) {
   auto* info = builder.graph().add_value_info();
   info->set_name(custom);
   auto* type = info->mutable_type()->mutable_tensor_type();
-  type->set_elem_type(onnx::TensorProto::FLOAT);
+  type->set_elem_type(::onnx::TensorProto::FLOAT);
   for (int64_t dim : {1, 2, 3, 3}) type->mutable_shape()->add_dim()->set_dim_value(dim);
   builder.output(builder.relu(custom, "after"));
   const graph::Graph graph = testing::import_unfused(builder);
@@ -354,9 +354,9 @@ TEST(Unsupported, DeclaredShapeOfAnUnknownOperatorIsUsed) {
 }
 
 }  // namespace
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 namespace {
 
 TEST(Versions, FailedOnnxInferenceFallsBackToOwnRules) {
@@ -377,4 +377,4 @@ TEST(Versions, FailedOnnxInferenceFallsBackToOwnRules) {
 }
 
 }  // namespace
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

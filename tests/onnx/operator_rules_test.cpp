@@ -11,7 +11,7 @@
 #include "bufopt/onnx/streaming_axis.h"
 #include "support/onnx_builder.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 namespace {
 
 using graph::BroadcastRow;
@@ -398,7 +398,7 @@ TEST(Operators, QuantisedConvolutionChainImports) {
   const std::string w = builder.initializer("w_float", {4, 2, 3, 3});
   const std::string wq = builder.node("QuantizeLinear", {w, scale}, {}, "wq");  // folded: constant
   const std::string conv = builder.node("ConvInteger", {quantized[0], wq, quantized[2]}, {}, "conv");
-  builder.output(builder.node("Cast", {conv}, {Attr::i("to", onnx::TensorProto::FLOAT)}, "cast"));
+  builder.output(builder.node("Cast", {conv}, {Attr::i("to", ::onnx::TensorProto::FLOAT)}, "cast"));
   const graph::Graph graph = testing::import_unfused(builder);
   EXPECT_FALSE(testing::has_actor(graph, "wq"));
   EXPECT_TRUE(actor_named(graph, "dq").barrier);  // its scale depends on the whole tensor
@@ -411,4 +411,4 @@ TEST(Operators, QuantisedConvolutionChainImports) {
 }
 
 }  // namespace
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

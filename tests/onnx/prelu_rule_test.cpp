@@ -7,7 +7,7 @@
 
 #include "support/onnx_builder.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 namespace {
 
 using testing::OnnxBuilder;
@@ -49,4 +49,4 @@ TEST(LegacyPrelu, ScalarLikeSlopeIsSharedAtEveryOpset) {
 }
 
 }  // namespace
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

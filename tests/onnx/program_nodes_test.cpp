@@ -12,68 +12,68 @@
 #include "bufopt/onnx/model_file.h"
 #include "support/onnx_builder.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 namespace {
 
 using graph::AttributeValue;
 using graph::ConstantTensor;
 using graph::DataType;
 
-onnx::TensorProto proto_of(DataType type, std::vector<int64_t> dims) {
-  onnx::TensorProto proto;
+::onnx::TensorProto proto_of(DataType type, std::vector<int64_t> dims) {
+  ::onnx::TensorProto proto;
   proto.set_name("t");
   proto.set_data_type(static_cast<int>(type));
   for (int64_t dim : dims) proto.add_dims(dim);
   return proto;
 }
 
-ConstantTensor decode(const onnx::TensorProto& proto) {
+ConstantTensor decode(const ::onnx::TensorProto& proto) {
   ExternalData external({}, 0);
   return to_constant_tensor(proto, external, ImportLimits{});
 }
 
 TEST(ProgramNodes, TypedFieldsDecodeToFloatsAndIntegers) {
-  onnx::TensorProto floats = proto_of(DataType::kFloat32, {2, 2});
+  ::onnx::TensorProto floats = proto_of(DataType::kFloat32, {2, 2});
   for (float v : {1.5f, -2.0f, 0.25f, 8.0f}) floats.add_float_data(v);
   EXPECT_EQ(decode(floats).reals, (std::vector<float>{1.5f, -2.0f, 0.25f, 8.0f}));
   EXPECT_EQ(decode(floats).shape, (std::vector<int64_t>{2, 2}));
 
-  onnx::TensorProto halves = proto_of(DataType::kFloat16, {3});
+  ::onnx::TensorProto halves = proto_of(DataType::kFloat16, {3});
   for (int bits : {0x3c00, 0xc000, 0x3800}) halves.add_int32_data(bits);  // 1, -2, 0.5
   EXPECT_EQ(decode(halves).reals, (std::vector<float>{1.0f, -2.0f, 0.5f}));
 
-  onnx::TensorProto doubles = proto_of(DataType::kFloat64, {2});
+  ::onnx::TensorProto doubles = proto_of(DataType::kFloat64, {2});
   doubles.add_double_data(0.1);
   doubles.add_double_data(-3.0);
   EXPECT_EQ(decode(doubles).reals, (std::vector<float>{0.1f, -3.0f}));
 
-  onnx::TensorProto bools = proto_of(DataType::kBool, {3});
+  ::onnx::TensorProto bools = proto_of(DataType::kBool, {3});
   for (int v : {1, 0, 1}) bools.add_int32_data(v);
   const ConstantTensor decoded_bools = decode(bools);
   EXPECT_EQ(decoded_bools.integers, (std::vector<int64_t>{1, 0, 1}));
   EXPECT_TRUE(decoded_bools.reals.empty());
 
-  onnx::TensorProto scalar = proto_of(DataType::kInt64, {});
+  ::onnx::TensorProto scalar = proto_of(DataType::kInt64, {});
   scalar.add_int64_data(-7);
   EXPECT_EQ(decode(scalar).integers, (std::vector<int64_t>{-7}));
   EXPECT_TRUE(decode(scalar).shape.empty());
 }
 
 TEST(ProgramNodes, RawDataOfEveryWidth) {
-  onnx::TensorProto int8 = proto_of(DataType::kInt8, {3});
+  ::onnx::TensorProto int8 = proto_of(DataType::kInt8, {3});
   int8.set_raw_data(std::string("\x01\xff\x80", 3));
   EXPECT_EQ(decode(int8).integers, (std::vector<int64_t>{1, -1, -128}));
-  onnx::TensorProto uint8 = proto_of(DataType::kUint8, {2});
+  ::onnx::TensorProto uint8 = proto_of(DataType::kUint8, {2});
   uint8.set_raw_data(std::string("\xff\x02", 2));
   EXPECT_EQ(decode(uint8).integers, (std::vector<int64_t>{255, 2}));
-  onnx::TensorProto bf16 = proto_of(DataType::kBfloat16, {1});
+  ::onnx::TensorProto bf16 = proto_of(DataType::kBfloat16, {1});
   bf16.set_raw_data(std::string("\x40\xc0", 2));  // 0xc040 = -3
   EXPECT_EQ(decode(bf16).reals, (std::vector<float>{-3.0f}));
 }
 
 TEST(ProgramNodes, LargeConstantsKeepAllTheirValues) {
   // The analysis decodes at most kMaxDecodedReals floats; the executor needs every weight.
-  onnx::TensorProto weights = proto_of(DataType::kFloat32, {64, 64});
+  ::onnx::TensorProto weights = proto_of(DataType::kFloat32, {64, 64});
   for (int i = 0; i < 64 * 64; ++i) weights.add_float_data(static_cast<float>(i % 97) - 48.0f);
   const ConstantTensor decoded = decode(weights);
   ASSERT_EQ(decoded.reals.size(), 4096u);
@@ -85,8 +85,8 @@ TEST(ProgramNodes, ExternalDataIsReadThroughTheModelDirectory) {
   std::string bytes;
   for (float v : {3.0f, -1.0f}) bytes.append(reinterpret_cast<const char*>(&v), 4);
   testing::write_file(dir.file("w.bin"), "pad" + bytes);
-  onnx::TensorProto proto = proto_of(DataType::kFloat32, {2});
-  proto.set_data_location(onnx::TensorProto::EXTERNAL);
+  ::onnx::TensorProto proto = proto_of(DataType::kFloat32, {2});
+  proto.set_data_location(::onnx::TensorProto::EXTERNAL);
   auto* location = proto.add_external_data();
   location->set_key("location");
   location->set_value("w.bin");
@@ -100,7 +100,7 @@ TEST(ProgramNodes, ExternalDataIsReadThroughTheModelDirectory) {
 }
 
 TEST(ProgramNodes, ShortDataIsAnError) {
-  onnx::TensorProto proto = proto_of(DataType::kFloat32, {4});
+  ::onnx::TensorProto proto = proto_of(DataType::kFloat32, {4});
   proto.add_float_data(1.0f);
   EXPECT_THROW(decode(proto), ImportError);
 }
@@ -139,13 +139,13 @@ TEST(ProgramNodes, OperatorNodeCopiesEveryField) {
 }
 
 TEST(ProgramNodes, NodeProtoOverloadDecodesTensorAttributesInFull) {
-  onnx::NodeProto proto;
+  ::onnx::NodeProto proto;
   proto.set_op_type("Constant");
   proto.add_output("c");
   auto* attribute = proto.add_attribute();
   attribute->set_name("value");
-  attribute->set_type(onnx::AttributeProto::TENSOR);
-  onnx::TensorProto& tensor = *attribute->mutable_t();
+  attribute->set_type(::onnx::AttributeProto::TENSOR);
+  ::onnx::TensorProto& tensor = *attribute->mutable_t();
   tensor = proto_of(DataType::kFloat32, {2000});
   for (int i = 0; i < 2000; ++i) tensor.add_float_data(static_cast<float>(i));
   OpNode node;
@@ -201,13 +201,13 @@ TEST(TensorFile, EveryTruncationIsAnError) {
 
 TEST(TensorFile, GarbageAndUnusableTensorsAreErrors) {
   EXPECT_THROW(parse_tensor_bytes(std::string("\xff\xff\xff\xff\xff", 5)), TensorFileError);
-  onnx::TensorProto strings = proto_of(DataType::kString, {1});
+  ::onnx::TensorProto strings = proto_of(DataType::kString, {1});
   strings.add_string_data("a");
   EXPECT_THROW(parse_tensor_bytes(strings.SerializeAsString()), TensorFileError);
-  onnx::TensorProto negative = proto_of(DataType::kFloat32, {-1});
+  ::onnx::TensorProto negative = proto_of(DataType::kFloat32, {-1});
   EXPECT_THROW(parse_tensor_bytes(negative.SerializeAsString()), TensorFileError);
-  onnx::TensorProto external = proto_of(DataType::kFloat32, {1});
-  external.set_data_location(onnx::TensorProto::EXTERNAL);
+  ::onnx::TensorProto external = proto_of(DataType::kFloat32, {1});
+  external.set_data_location(::onnx::TensorProto::EXTERNAL);
   EXPECT_THROW(parse_tensor_bytes(external.SerializeAsString()), TensorFileError);
   testing::TempDir dir;
   EXPECT_THROW(read_tensor_file(dir.file("missing.pb")), TensorFileError);
@@ -218,4 +218,4 @@ TEST(TensorFile, GarbageAndUnusableTensorsAreErrors) {
 }
 
 }  // namespace
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

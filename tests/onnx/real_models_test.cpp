@@ -13,7 +13,7 @@
 #include "support/onnx_builder.h"
 #include "support/real_models.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 namespace {
 
 namespace fs = std::filesystem;
@@ -126,4 +126,4 @@ TEST_F(RealModelFileTest, MelspectrogramStreamsAlongTimeAfterItsTranspose) {
 }
 
 }  // namespace
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -9,7 +9,7 @@
 #include "bufopt/onnx/import.h"
 #include "support/onnx_builder.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 namespace {
 
 using testing::actor_named;
@@ -77,7 +77,7 @@ TEST(StreamingReductions, ReduceOverHeightStreamsButNotOverChannelsOrWidthAlone)
 TEST(StreamingReductions, ReduceWithAxesFromAnActivationStaysABarrier) {
   OnnxBuilder builder;
   const std::string x = builder.input("x", {1, 4, 8, 6});
-  const std::string axes = builder.input("axes", {1}, onnx::TensorProto::INT64);
+  const std::string axes = builder.input("axes", {1}, ::onnx::TensorProto::INT64);
   builder.output(builder.node("ReduceSum", {x, axes}, {Attr::i("keepdims", 1)}, "dynamic"));
   const graph::Graph graph = testing::import_unfused(builder);
   EXPECT_FALSE(actor_named(graph, "dynamic").streaming_reduction);
@@ -127,4 +127,4 @@ TEST(StreamingReductions, SqueezeExciteGateReadsTheWholeTensorThroughTheMul) {
 }
 
 }  // namespace
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

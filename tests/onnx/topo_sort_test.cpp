@@ -8,7 +8,7 @@
 #include "bufopt/onnx/topo_sort.h"
 #include "support/onnx_builder.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 namespace {
 
 OpNode node(const std::string& name, std::vector<std::string> inputs, std::vector<std::string> outputs) {
@@ -90,4 +90,4 @@ TEST(TopologicalOrder, UnsortedModelImportsInDependencyOrder) {
 }
 
 }  // namespace
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -10,7 +10,7 @@
 #include "bufopt/graph/unknown_sizes.h"
 #include "support/onnx_builder.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 namespace {
 
 using graph::kUnknownDim;
@@ -30,7 +30,7 @@ TEST(UnknownShapes, NonZeroOfAnActivationIsTwoByUnknown) {
   OnnxBuilder builder;
   const std::string x = builder.input("x", {1, 3, 4, 4});
   const std::string nz = builder.node("NonZero", {builder.relu(x)}, {}, "nz");
-  builder.output(builder.node("Cast", {nz}, {testing::Attr::i("to", onnx::TensorProto::FLOAT)}, "cast"));
+  builder.output(builder.node("Cast", {nz}, {testing::Attr::i("to", ::onnx::TensorProto::FLOAT)}, "cast"));
   const graph::Graph graph = testing::import_unfused(builder);
   const graph::Buffer& indices = buffer_named(graph, "nz_out");
   EXPECT_FALSE(indices.shape_known());
@@ -53,10 +53,10 @@ TEST(UnknownShapes, NonZeroOfAnActivationIsTwoByUnknown) {
 
 TEST(UnknownShapes, RangeOfInputsHasUnknownLength) {
   OnnxBuilder builder(13);
-  const std::string start = builder.input("start", {}, onnx::TensorProto::INT64);
-  const std::string limit = builder.input("limit", {}, onnx::TensorProto::INT64);
-  const std::string delta = builder.input("delta", {}, onnx::TensorProto::INT64);
-  builder.output(builder.node("Range", {start, limit, delta}, {}, "range"), onnx::TensorProto::INT64);
+  const std::string start = builder.input("start", {}, ::onnx::TensorProto::INT64);
+  const std::string limit = builder.input("limit", {}, ::onnx::TensorProto::INT64);
+  const std::string delta = builder.input("delta", {}, ::onnx::TensorProto::INT64);
+  builder.output(builder.node("Range", {start, limit, delta}, {}, "range"), ::onnx::TensorProto::INT64);
   const graph::Graph graph = testing::import_unfused(builder);
   const graph::Buffer& out = buffer_named(graph, "range_out");
   EXPECT_FALSE(out.shape_known());
@@ -67,7 +67,7 @@ TEST(UnknownShapes, RangeOfInputsHasUnknownLength) {
 TEST(UnknownShapes, ExpandToAnInputShapeKeepsTheDimsItCannotChange) {
   OnnxBuilder builder;
   const std::string x = builder.input("x", {1, 3, 1});
-  const std::string shape = builder.input("shape", {4}, onnx::TensorProto::INT64);
+  const std::string shape = builder.input("shape", {4}, ::onnx::TensorProto::INT64);
   builder.output(builder.node("Expand", {x, shape}, {}, "expand"));
   const graph::Graph graph = testing::import_unfused(builder);
   const graph::Buffer& out = buffer_named(graph, "expand_out");
@@ -80,7 +80,7 @@ TEST(UnknownShapes, ExpandToAnInputShapeKeepsTheDimsItCannotChange) {
 TEST(UnknownShapes, ReduceOverInputAxesKeepsOnlyTheRank) {
   OnnxBuilder builder(18);
   const std::string x = builder.input("x", {2, 1, 5});
-  const std::string axes = builder.input("axes", {1}, onnx::TensorProto::INT64);
+  const std::string axes = builder.input("axes", {1}, ::onnx::TensorProto::INT64);
   builder.output(builder.node("ReduceSum", {x, axes}, {}, "sum"));
   const graph::Graph graph = testing::import_unfused(builder);
   const graph::Buffer& out = buffer_named(graph, "sum_out");
@@ -91,7 +91,7 @@ TEST(UnknownShapes, ReduceOverInputAxesKeepsOnlyTheRank) {
 TEST(UnknownShapes, UnknownIntermediateIsCountedAndNamed) {
   OnnxBuilder builder;
   const std::string x = builder.input("x", {1, 3, 8, 8});
-  const std::string k = builder.input("k", {1}, onnx::TensorProto::INT64);
+  const std::string k = builder.input("k", {1}, ::onnx::TensorProto::INT64);
   const auto topk = builder.node_outputs("TopK", {x, k}, {}, 2, "topk");
   builder.output(builder.relu(topk[0], "relu"));
   const graph::Graph graph = testing::import_unfused(builder);
@@ -116,4 +116,4 @@ TEST(UnknownShapes, ConstantArgumentsStillGiveKnownShapes) {
 }
 
 }  // namespace
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

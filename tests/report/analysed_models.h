@@ -42,11 +42,11 @@ struct AnalysedModel {
 };
 
 inline std::unique_ptr<AnalysedModel> analyse(const ModelFile& file, const analysis::AnalysisOptions& options) {
-  onnx_import::ImportOptions import_options;
+  onnx::ImportOptions import_options;
   import_options.input_shapes = file.input_shapes;
   auto model = std::make_unique<AnalysedModel>();
   model->path = file.path;
-  model->graph = onnx_import::import_model(file.path, import_options);
+  model->graph = onnx::import_model(file.path, import_options);
   model->result = analysis::analyze(model->graph, options);
   return model;
 }

@@ -74,7 +74,7 @@ PoolOptions PoolOptions::square(int64_t k, int64_t stride, int64_t pad) {
 Attr Attr::i(const std::string& name, int64_t value) {
   Attr attr;
   attr.proto.set_name(name);
-  attr.proto.set_type(onnx::AttributeProto::INT);
+  attr.proto.set_type(::onnx::AttributeProto::INT);
   attr.proto.set_i(value);
   return attr;
 }
@@ -82,7 +82,7 @@ Attr Attr::i(const std::string& name, int64_t value) {
 Attr Attr::f(const std::string& name, float value) {
   Attr attr;
   attr.proto.set_name(name);
-  attr.proto.set_type(onnx::AttributeProto::FLOAT);
+  attr.proto.set_type(::onnx::AttributeProto::FLOAT);
   attr.proto.set_f(value);
   return attr;
 }
@@ -90,7 +90,7 @@ Attr Attr::f(const std::string& name, float value) {
 Attr Attr::s(const std::string& name, const std::string& value) {
   Attr attr;
   attr.proto.set_name(name);
-  attr.proto.set_type(onnx::AttributeProto::STRING);
+  attr.proto.set_type(::onnx::AttributeProto::STRING);
   attr.proto.set_s(value);
   return attr;
 }
@@ -98,7 +98,7 @@ Attr Attr::s(const std::string& name, const std::string& value) {
 Attr Attr::ints(const std::string& name, const std::vector<int64_t>& values) {
   Attr attr;
   attr.proto.set_name(name);
-  attr.proto.set_type(onnx::AttributeProto::INTS);
+  attr.proto.set_type(::onnx::AttributeProto::INTS);
   for (int64_t value : values) attr.proto.add_ints(value);
   return attr;
 }
@@ -106,15 +106,15 @@ Attr Attr::ints(const std::string& name, const std::vector<int64_t>& values) {
 Attr Attr::floats(const std::string& name, const std::vector<float>& values) {
   Attr attr;
   attr.proto.set_name(name);
-  attr.proto.set_type(onnx::AttributeProto::FLOATS);
+  attr.proto.set_type(::onnx::AttributeProto::FLOATS);
   for (float value : values) attr.proto.add_floats(value);
   return attr;
 }
 
-Attr Attr::tensor(const std::string& name, const onnx::TensorProto& value) {
+Attr Attr::tensor(const std::string& name, const ::onnx::TensorProto& value) {
   Attr attr;
   attr.proto.set_name(name);
-  attr.proto.set_type(onnx::AttributeProto::TENSOR);
+  attr.proto.set_type(::onnx::AttributeProto::TENSOR);
   *attr.proto.mutable_t() = value;
   return attr;
 }
@@ -127,21 +127,21 @@ int64_t element_count(const std::vector<int64_t>& dims) {
   return count;
 }
 
-onnx::TensorProto float_tensor(const std::string& name, const std::vector<int64_t>& dims, std::vector<float> values) {
-  onnx::TensorProto tensor;
+::onnx::TensorProto float_tensor(const std::string& name, const std::vector<int64_t>& dims, std::vector<float> values) {
+  ::onnx::TensorProto tensor;
   tensor.set_name(name);
-  tensor.set_data_type(onnx::TensorProto::FLOAT);
+  tensor.set_data_type(::onnx::TensorProto::FLOAT);
   for (int64_t dim : dims) tensor.add_dims(dim);
   if (values.empty()) values.assign(static_cast<size_t>(element_count(dims)), 0.0f);
   tensor.set_raw_data(std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float)));
   return tensor;
 }
 
-onnx::TensorProto int64_tensor(const std::string& name, const std::vector<int64_t>& dims,
+::onnx::TensorProto int64_tensor(const std::string& name, const std::vector<int64_t>& dims,
                                const std::vector<int64_t>& values) {
-  onnx::TensorProto tensor;
+  ::onnx::TensorProto tensor;
   tensor.set_name(name);
-  tensor.set_data_type(onnx::TensorProto::INT64);
+  tensor.set_data_type(::onnx::TensorProto::INT64);
   for (int64_t dim : dims) tensor.add_dims(dim);
   for (int64_t value : values) tensor.add_int64_data(value);
   return tensor;
@@ -212,9 +212,9 @@ std::string OnnxBuilder::external_initializer(const std::string& name, const std
                                               const std::string& location, int64_t offset, int64_t length) {
   auto* tensor = graph().add_initializer();
   tensor->set_name(name);
-  tensor->set_data_type(onnx::TensorProto::FLOAT);
+  tensor->set_data_type(::onnx::TensorProto::FLOAT);
   for (int64_t dim : dims) tensor->add_dims(dim);
-  tensor->set_data_location(onnx::TensorProto::EXTERNAL);
+  tensor->set_data_location(::onnx::TensorProto::EXTERNAL);
   auto add_entry = [&](const std::string& key, const std::string& value) {
     auto* entry = tensor->add_external_data();
     entry->set_key(key);
@@ -393,21 +393,21 @@ std::string OnnxBuilder::save(const std::string& path) const {
   return path;
 }
 
-graph::Graph import_built(const OnnxBuilder& builder, const onnx_import::ImportOptions& options) {
+graph::Graph import_built(const OnnxBuilder& builder, const onnx::ImportOptions& options) {
   TempDir dir;
-  return onnx_import::import_model(builder.save(dir.file("model.onnx")), options);
+  return onnx::import_model(builder.save(dir.file("model.onnx")), options);
 }
 
 graph::Graph import_unfused(const OnnxBuilder& builder) {
-  onnx_import::ImportOptions options;
+  onnx::ImportOptions options;
   options.fuse = false;
   return import_built(builder, options);
 }
 
-std::string import_error(const OnnxBuilder& builder, const onnx_import::ImportOptions& options) {
+std::string import_error(const OnnxBuilder& builder, const onnx::ImportOptions& options) {
   try {
     import_built(builder, options);
-  } catch (const onnx_import::ImportError& error) {
+  } catch (const onnx::ImportError& error) {
     return error.what();
   }
   return "no error";

@@ -7,7 +7,7 @@
 ///   auto x = b.input("x", {1, 3, 32, 32});
 ///   auto y = b.relu(b.conv(x, 8, bufopt::testing::ConvOptions::square(3, 1, 1)));
 ///   b.output(y);
-///   auto graph = bufopt::onnx_import::import_model(b.save(dir.file("m.onnx")), {});
+///   auto graph = bufopt::onnx::import_model(b.save(dir.file("m.onnx")), {});
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -49,8 +49,8 @@ struct Attr {
   static Attr s(const std::string& name, const std::string& value);
   static Attr ints(const std::string& name, const std::vector<int64_t>& values);
   static Attr floats(const std::string& name, const std::vector<float>& values);
-  static Attr tensor(const std::string& name, const onnx::TensorProto& value);
-  onnx::AttributeProto proto;
+  static Attr tensor(const std::string& name, const ::onnx::TensorProto& value);
+  ::onnx::AttributeProto proto;
 };
 
 /// Conv / ConvTranspose attributes; an empty vector or string leaves the attribute out (ONNX's
@@ -157,16 +157,16 @@ class OnnxBuilder {
 
   /// A graph input of `dims`; a negative dim is symbolic (dim_param "N" for dim 0, "d<i>" else).
   std::string input(const std::string& name, const std::vector<int64_t>& dims,
-                    int elem_type = onnx::TensorProto::FLOAT);
+                    int elem_type = ::onnx::TensorProto::FLOAT);
   /// A graph input with explicit symbolic dims: entries of `params` that are non-empty replace
   /// the dim of the same index by that dim_param.
   std::string input(const std::string& name, const std::vector<int64_t>& dims, const std::vector<std::string>& params,
-                    int elem_type = onnx::TensorProto::FLOAT);
+                    int elem_type = ::onnx::TensorProto::FLOAT);
   /// Marks `name` as a graph output (type `elem_type`, shape left to inference; libonnx 1.12's
   /// checker then notes "Field 'shape' of 'type' is required", a warning bufopt passes on).
-  void output(const std::string& name, int elem_type = onnx::TensorProto::FLOAT);
+  void output(const std::string& name, int elem_type = ::onnx::TensorProto::FLOAT);
   /// Marks `name` as a graph output declared with shape `dims`.
-  void output(const std::string& name, const std::vector<int64_t>& dims, int elem_type = onnx::TensorProto::FLOAT);
+  void output(const std::string& name, const std::vector<int64_t>& dims, int elem_type = ::onnx::TensorProto::FLOAT);
 
   /// A float initializer (zeros unless `values` is given).
   std::string initializer(const std::string& name, const std::vector<int64_t>& dims, std::vector<float> values = {});
@@ -214,8 +214,8 @@ class OnnxBuilder {
   /// When false, nodes get no name (the importer then names them "<op_type>_<index>").
   void name_nodes(bool enabled) { name_nodes_ = enabled; }
 
-  onnx::ModelProto& model() { return model_; }
-  onnx::GraphProto& graph() { return *model_.mutable_graph(); }
+  ::onnx::ModelProto& model() { return model_; }
+  ::onnx::GraphProto& graph() { return *model_.mutable_graph(); }
   /// The serialised model.
   std::string bytes() const;
   /// Writes the model to `path`; returns `path`.
@@ -228,7 +228,7 @@ class OnnxBuilder {
                         const ConvOptions& options);
   std::string pool(const std::string& op_type, const std::string& x, const PoolOptions& options);
 
-  onnx::ModelProto model_;
+  ::onnx::ModelProto model_;
   std::map<std::string, int64_t> channels_;
   std::map<std::string, int> counters_;
   bool name_nodes_ = true;
@@ -242,11 +242,11 @@ OnnxBuilder cycle_model();
 OnnxBuilder missing_input_model();
 
 /// Saves the model of `builder` into a temporary directory and imports it with `options`.
-graph::Graph import_built(const OnnxBuilder& builder, const onnx_import::ImportOptions& options);
+graph::Graph import_built(const OnnxBuilder& builder, const onnx::ImportOptions& options);
 /// The same with fusion off (--no-fuse): every node is an actor.
 graph::Graph import_unfused(const OnnxBuilder& builder);
 /// The ImportError message importing `builder`'s model gives ("no error" when it imports).
-std::string import_error(const OnnxBuilder& builder, const onnx_import::ImportOptions& options = {});
+std::string import_error(const OnnxBuilder& builder, const onnx::ImportOptions& options = {});
 
 /// The buffer / actor of `graph` named `name`; throws std::out_of_range when there is none.
 const graph::Buffer& buffer_named(const graph::Graph& graph, const std::string& name);

@@ -22,7 +22,7 @@ TEST(MmsGa, SmallerArenaOnEveryModelAtTheSameTimeLoss) {
   double log_ratio_sum = 0;
   for (const zoo::MmsGaPoint& point : zoo::mms_ga_points()) {
     const auto model = zoo::write_model(dir.path(), zoo::parse_request(point.model));
-    const graph::Graph graph = onnx_import::import_model(model.model_path.string(), {});
+    const graph::Graph graph = onnx::import_model(model.model_path.string(), {});
     analysis::AnalysisOptions options;
     options.platform.firing_overhead_s = zoo::kMmsGaPhaseDelaySeconds;
     const double loss_s = point.loss_ms * 1e-3;

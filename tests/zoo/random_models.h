@@ -24,7 +24,7 @@ inline int random_model_count(int wanted) {
 /// The random model of `seed`, imported by bufopt's importer from its serialised bytes (weights
 /// inside the model: no file is written).
 inline graph::Graph import_random_model(const zoo::RandomModel& model) {
-  return onnx_import::import_model_from_bytes(model.model.SerializeAsString(), ".", {});
+  return onnx::import_model_from_bytes(model.model.SerializeAsString(), ".", {});
 }
 
 }  // namespace bufopt::testing

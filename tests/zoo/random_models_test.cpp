@@ -47,7 +47,7 @@ TEST(RandomModels, CommandLineWritesTheSameModels) {
     EXPECT_EQ(read_file(path), model.model.SerializeAsString()) << stem;
     EXPECT_EQ(static_cast<int64_t>(std::filesystem::file_size(dir.path() / (stem + ".weights"))), model.weight_bytes);
     // Written with external weights, the file imports to the same graph as the in-memory model.
-    const graph::Graph from_file = onnx_import::import_model(path.string(), {});
+    const graph::Graph from_file = onnx::import_model(path.string(), {});
     EXPECT_EQ(from_file.actors.size(), import_random_model(zoo::random_model(seed)).actors.size()) << stem;
   }
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "random_10.onnx"));

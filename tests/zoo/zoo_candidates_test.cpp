@@ -29,7 +29,7 @@ TEST_P(ZooCandidatesTest, AnswerNeverAboveACandidate) {
 #endif
   TempDir dir;
   const zoo::GeneratedModel generated = zoo::write_model(dir.path(), zoo::parse_request(GetParam()));
-  const graph::Graph graph = onnx_import::import_model(generated.model_path.string(), {});
+  const graph::Graph graph = onnx::import_model(generated.model_path.string(), {});
   for (const std::string& preset : analysis::platform_preset_names()) {
     for (double r : {1.05, 1.2, 2.0}) {
       analysis::AnalysisOptions options;

@@ -42,7 +42,7 @@ TEST_P(ZooExecution, ByPartsEqualsLayerByLayerWithRandomWeights) {
   TempDir dir;
   const std::optional<zoo::GeneratedModel> generated = smallest(dir, *architecture);
   ASSERT_TRUE(generated) << name << " takes none of the sizes tried";
-  const onnx_import::ExecutableModel model = executable(generated->model_path.string());
+  const onnx::ExecutableModel model = executable(generated->model_path.string());
   ASSERT_TRUE(execute::unsupported_operations(model.graph, model.program).empty());
   expect_by_parts_equals_layer_by_layer(model, {1.2, "mcu", false, PlanKind::kOptimized});
   if (kSanitized) return;

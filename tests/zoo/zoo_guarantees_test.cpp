@@ -79,7 +79,7 @@ TEST_P(ZooGuaranteesTest, AnswerBelowEveryCandidateVerifiedMonotone) {
 #endif
   TempDir dir;
   const zoo::GeneratedModel model = zoo::write_model(dir.path(), zoo::parse_request(GetParam()));
-  check_guarantees(onnx_import::import_model(model.model_path.string(), {}), GetParam());
+  check_guarantees(onnx::import_model(model.model_path.string(), {}), GetParam());
 }
 
 std::vector<std::string> every_architecture() {

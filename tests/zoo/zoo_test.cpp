@@ -30,7 +30,7 @@ struct ZooModel {
 ZooModel make(const TempDir& dir, const std::string& request) {
   ZooModel model;
   model.generated = zoo::write_model(dir.path(), zoo::parse_request(request));
-  model.graph = onnx_import::import_model(model.generated.model_path.string(), {});
+  model.graph = onnx::import_model(model.generated.model_path.string(), {});
   return model;
 }
 

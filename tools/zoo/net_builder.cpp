@@ -11,38 +11,38 @@ namespace bufopt::zoo {
 
 namespace {
 
-void add_ints(onnx::NodeProto* node, const std::string& name, const std::vector<int64_t>& values) {
+void add_ints(::onnx::NodeProto* node, const std::string& name, const std::vector<int64_t>& values) {
   auto* attribute = node->add_attribute();
   attribute->set_name(name);
-  attribute->set_type(onnx::AttributeProto::INTS);
+  attribute->set_type(::onnx::AttributeProto::INTS);
   for (int64_t v : values) attribute->add_ints(v);
 }
 
-void add_int(onnx::NodeProto* node, const std::string& name, int64_t value) {
+void add_int(::onnx::NodeProto* node, const std::string& name, int64_t value) {
   auto* attribute = node->add_attribute();
   attribute->set_name(name);
-  attribute->set_type(onnx::AttributeProto::INT);
+  attribute->set_type(::onnx::AttributeProto::INT);
   attribute->set_i(value);
 }
 
-void add_float(onnx::NodeProto* node, const std::string& name, float value) {
+void add_float(::onnx::NodeProto* node, const std::string& name, float value) {
   auto* attribute = node->add_attribute();
   attribute->set_name(name);
-  attribute->set_type(onnx::AttributeProto::FLOAT);
+  attribute->set_type(::onnx::AttributeProto::FLOAT);
   attribute->set_f(value);
 }
 
-void add_string(onnx::NodeProto* node, const std::string& name, const std::string& value) {
+void add_string(::onnx::NodeProto* node, const std::string& name, const std::string& value) {
   auto* attribute = node->add_attribute();
   attribute->set_name(name);
-  attribute->set_type(onnx::AttributeProto::STRING);
+  attribute->set_type(::onnx::AttributeProto::STRING);
   attribute->set_s(value);
 }
 
-void set_value_info(onnx::ValueInfoProto* value, const Tensor& t) {
+void set_value_info(::onnx::ValueInfoProto* value, const Tensor& t) {
   value->set_name(t.name);
   auto* tensor = value->mutable_type()->mutable_tensor_type();
-  tensor->set_elem_type(onnx::TensorProto::FLOAT);
+  tensor->set_elem_type(::onnx::TensorProto::FLOAT);
   const std::vector<int64_t> dims = t.flat   ? std::vector<int64_t>{1, t.channels}
                                    : t.nhwc ? std::vector<int64_t>{1, t.height, t.width, t.channels}
                                             : std::vector<int64_t>{1, t.channels, t.height, t.width};
@@ -311,7 +311,7 @@ void NetBuilder::output(const Tensor& t) { set_value_info(model_.mutable_graph()
 
 std::string NetBuilder::next(const std::string& prefix) { return prefix + std::to_string(++counters_[prefix]); }
 
-onnx::NodeProto* NetBuilder::add_node(const std::string& op, const std::string& name,
+::onnx::NodeProto* NetBuilder::add_node(const std::string& op, const std::string& name,
                                       const std::vector<std::string>& inputs, const std::string& output) {
   auto* node = model_.mutable_graph()->add_node();
   node->set_op_type(op);
@@ -324,7 +324,7 @@ onnx::NodeProto* NetBuilder::add_node(const std::string& op, const std::string& 
 std::string NetBuilder::add_weight(const std::string& name, const std::vector<int64_t>& dims) {
   auto* tensor = model_.mutable_graph()->add_initializer();
   tensor->set_name(name);
-  tensor->set_data_type(onnx::TensorProto::FLOAT);
+  tensor->set_data_type(::onnx::TensorProto::FLOAT);
   int64_t elements = 1;
   for (int64_t d : dims) {
     tensor->add_dims(d);
@@ -335,7 +335,7 @@ std::string NetBuilder::add_weight(const std::string& name, const std::vector<in
     weight_bytes_ += elements * 4;
     return name;
   }
-  tensor->set_data_location(onnx::TensorProto::EXTERNAL);
+  tensor->set_data_location(::onnx::TensorProto::EXTERNAL);
   auto add_entry = [&](const std::string& key, const std::string& value) {
     auto* entry = tensor->add_external_data();
     entry->set_key(key);
@@ -352,7 +352,7 @@ void NetBuilder::add_float_constant(const std::string& name, const std::vector<i
                                     const std::vector<float>& values) {
   auto* tensor = model_.mutable_graph()->add_initializer();
   tensor->set_name(name);
-  tensor->set_data_type(onnx::TensorProto::FLOAT);
+  tensor->set_data_type(::onnx::TensorProto::FLOAT);
   for (int64_t d : dims) tensor->add_dims(d);
   for (float v : values) tensor->add_float_data(v);
 }
@@ -360,7 +360,7 @@ void NetBuilder::add_float_constant(const std::string& name, const std::vector<i
 void NetBuilder::add_int64_constant(const std::string& name, const std::vector<int64_t>& values) {
   auto* tensor = model_.mutable_graph()->add_initializer();
   tensor->set_name(name);
-  tensor->set_data_type(onnx::TensorProto::INT64);
+  tensor->set_data_type(::onnx::TensorProto::INT64);
   tensor->add_dims(static_cast<int64_t>(values.size()));
   for (int64_t v : values) tensor->add_int64_data(v);
 }
@@ -406,7 +406,7 @@ Tensor NetBuilder::record(const std::string& node, const std::string& op, Tensor
   return out;
 }
 
-void write_model_files(const onnx::ModelProto& model, int64_t weight_bytes, const std::filesystem::path& model_path,
+void write_model_files(const ::onnx::ModelProto& model, int64_t weight_bytes, const std::filesystem::path& model_path,
                        const std::filesystem::path& weights_path) {
   {
     std::ofstream out(model_path, std::ios::binary | std::ios::trunc);

@@ -112,11 +112,11 @@ class NetBuilder {
   int64_t macs() const { return macs_; }
   int64_t weight_bytes() const { return weight_bytes_; }
   const std::vector<Layer>& layers() const { return layers_; }
-  const onnx::ModelProto& model() const { return model_; }
+  const ::onnx::ModelProto& model() const { return model_; }
 
  private:
   std::string next(const std::string& prefix);
-  onnx::NodeProto* add_node(const std::string& op, const std::string& name, const std::vector<std::string>& inputs,
+  ::onnx::NodeProto* add_node(const std::string& op, const std::string& name, const std::vector<std::string>& inputs,
                             const std::string& output);
   std::string add_weight(const std::string& name, const std::vector<int64_t>& dims);
   void add_float_constant(const std::string& name, const std::vector<int64_t>& dims, const std::vector<float>& values);
@@ -126,7 +126,7 @@ class NetBuilder {
   /// Records a layer and its MACs; checks the output is not empty.
   Tensor record(const std::string& node, const std::string& op, Tensor out, int64_t macs);
 
-  onnx::ModelProto model_;
+  ::onnx::ModelProto model_;
   std::string weights_file_;
   std::map<std::string, int> counters_;
   std::vector<Layer> layers_;
@@ -137,7 +137,7 @@ class NetBuilder {
 
 /// Writes `model` to `model_path` and a sparse file of `weight_bytes` (the right length, no data
 /// blocks) to `weights_path`. Throws std::runtime_error when a file cannot be written.
-void write_model_files(const onnx::ModelProto& model, int64_t weight_bytes, const std::filesystem::path& model_path,
+void write_model_files(const ::onnx::ModelProto& model, int64_t weight_bytes, const std::filesystem::path& model_path,
                        const std::filesystem::path& weights_path);
 
 }  // namespace bufopt::zoo

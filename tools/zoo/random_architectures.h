@@ -72,7 +72,7 @@ struct RandomModel {
   int64_t macs = 0;
   int64_t weight_bytes = 0;
   std::vector<Layer> layers;
-  onnx::ModelProto model;
+  ::onnx::ModelProto model;
 };
 
 /// Draws model `seed`. With an empty `weights_file` the weights are zeros inside the model (the

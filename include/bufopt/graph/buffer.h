@@ -14,7 +14,7 @@ namespace bufopt::graph {
 /// but counted in no figure unless --stream-io.
 enum class IoRole { kNone, kInput, kOutput };
 
-/// A dim of Buffer::partial_shape (and onnx_import::TensorInfo::partial_shape) whose size is
+/// A dim of Buffer::partial_shape (and onnx::TensorInfo::partial_shape) whose size is
 /// unknown: it depends on input values (NonZero's second dim, Range's length, ...).
 inline constexpr int64_t kUnknownDim = -1;
 

@@ -12,14 +12,14 @@
 ///     depend on where it is written. Values are never changed.
 ///  4. Serialise. The caller writes the bytes (atomically, never over the input).
 /// Guarantees: the copy differs from the input only in metadata_props (and, in case 3, in where
-/// tensor bytes are stored); it passes onnx::checker whenever the input does.
+/// tensor bytes are stored); it passes ::onnx::checker whenever the input does.
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "bufopt/onnx/import.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 /// Prefix of every metadata key bufopt writes (the importer reads these back into
 /// graph::Graph::annotations).
@@ -34,4 +34,4 @@ std::string annotated_model_bytes(const std::string& input_path, const std::stri
                                   const std::vector<std::pair<std::string, std::string>>& entries,
                                   const ImportLimits& limits = {});
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

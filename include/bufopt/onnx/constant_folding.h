@@ -9,7 +9,7 @@
 #include "bufopt/onnx/shape_rules.h"
 #include "bufopt/onnx/tensor_info.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 /// Largest constant the folder computes, in elements (shape arithmetic is tiny; weights are
 /// never needed as values).
@@ -30,4 +30,4 @@ bool is_foldable(const OpNode& node, const NodeInputs& inputs);
 /// by zero), or the operator is not one of these. `outputs` come from infer_output_shapes.
 void fold_values(const OpNode& node, const NodeInputs& inputs, std::vector<TensorInfo>& outputs);
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -7,7 +7,7 @@
 
 #include "bufopt/onnx/op_node.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 /// One spatial axis of a windowed operator.
 struct AxisGeometry {
@@ -58,4 +58,4 @@ std::vector<AxisGeometry> window_geometry(const WindowAttributes& attributes, co
 /// out = full - pad_begin - pad_end. Throws ShapeError for an output size below 1.
 std::vector<AxisGeometry> transposed_geometry(const WindowAttributes& attributes, const std::vector<int64_t>& input);
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

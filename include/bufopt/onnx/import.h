@@ -11,7 +11,7 @@
 #include "bufopt/graph/graph.h"
 #include "bufopt/graph/operator_program.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 /// Why an import failed; maps to the CLI's exit code 3 (MODEL 9).
 class ImportError : public std::runtime_error {
@@ -70,4 +70,4 @@ graph::Graph import_model(const std::string& path, const ImportOptions& options)
 graph::Graph import_model_from_bytes(std::string_view bytes, const std::string& model_dir,
                                      const ImportOptions& options);
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

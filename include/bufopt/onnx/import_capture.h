@@ -10,7 +10,7 @@
 #include "bufopt/onnx/op_node.h"
 #include "bufopt/onnx/streaming_axis.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 /// The importer's state at the end of an executable import.
 struct ImportCapture {
@@ -38,4 +38,4 @@ bool read_only_as_parameter(const std::string& name, const std::vector<OpNode>& 
 /// `value` as the importer's constant TensorInfo (values widened to double / int64).
 TensorInfo bound_input_tensor(const graph::ConstantTensor& value);
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

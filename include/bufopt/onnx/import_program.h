@@ -9,7 +9,7 @@
 #include "bufopt/graph/operator_program.h"
 #include "bufopt/onnx/import.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 /// A model as `bufopt run` needs it.
 struct ExecutableModel {
@@ -35,4 +35,4 @@ struct ExecutableModel {
 /// Throws as import_model (InputValueError for a bound value that does not fit its input).
 ExecutableModel import_executable_model(const std::string& path, const ImportOptions& options);
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -28,7 +28,7 @@
 
 #include <onnx/onnx_pb.h>
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 /// What libonnx's checker and shape inference say about a model.
 struct LibonnxFindings {
@@ -36,11 +36,11 @@ struct LibonnxFindings {
   /// findings are missing (it crashed, hung, or no process could be started).
   std::vector<std::string> warnings;
   /// value_info and outputs as ONNX's inference left them (empty when it did not complete).
-  onnx::GraphProto inferred;
+  ::onnx::GraphProto inferred;
 };
 
 /// Runs the checker and shape inference on `model` in a child process (see the steps above).
 /// `model_dir` is where its external data files are.
-LibonnxFindings run_libonnx_checks(const onnx::ModelProto& model, const std::filesystem::path& model_dir);
+LibonnxFindings run_libonnx_checks(const ::onnx::ModelProto& model, const std::filesystem::path& model_dir);
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

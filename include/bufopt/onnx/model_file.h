@@ -10,7 +10,7 @@
 
 #include "bufopt/onnx/import.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 /// Reads and parses the model at `path`.
 /// Steps: check that the file exists, is a regular file, is not empty and is within
@@ -18,11 +18,11 @@ namespace bufopt::onnx_import {
 /// limit is raised to the file size (protobuf's default stops at 64 MiB); check what every later
 /// step relies on (an IR version, a main graph, an opset import).
 /// Throws ImportError with a one-line message without the path.
-onnx::ModelProto read_model_file(const std::filesystem::path& path, const ImportLimits& limits);
+::onnx::ModelProto read_model_file(const std::filesystem::path& path, const ImportLimits& limits);
 
 /// Parses a model held in memory with read_model_file's checks (size limit, structure).
 /// Throws ImportError with a one-line message.
-onnx::ModelProto parse_model_bytes(std::string_view bytes, const ImportLimits& limits);
+::onnx::ModelProto parse_model_bytes(std::string_view bytes, const ImportLimits& limits);
 
 /// Where the bytes of one externally stored tensor are.
 struct ExternalLocation {
@@ -41,7 +41,7 @@ class ExternalData {
 
   /// Checks the external reference of `tensor` (which needs `expected_bytes` bytes) and returns
   /// where its bytes are. Throws ImportError when the reference is refused.
-  ExternalLocation locate(const onnx::TensorProto& tensor, int64_t expected_bytes);
+  ExternalLocation locate(const ::onnx::TensorProto& tensor, int64_t expected_bytes);
   /// Reads the bytes at `location`. Throws ImportError on a read failure.
   std::string read(const ExternalLocation& location) const;
 
@@ -51,4 +51,4 @@ class ExternalData {
   int64_t total_bytes_ = 0;
 };
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

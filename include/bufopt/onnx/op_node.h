@@ -8,7 +8,7 @@
 
 #include "bufopt/onnx/tensor_info.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 /// One attribute value of a node; the field in use follows `kind`.
 struct Attribute {
@@ -62,4 +62,4 @@ struct OpNode {
   const Attribute* find_attribute(const std::string& attribute, Attribute::Kind kind) const;
 };
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -10,7 +10,7 @@
 #include "bufopt/onnx/op_node.h"
 #include "bufopt/onnx/tensor_info.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 /// One input or output port of a node as the rules see it.
 struct PortView {
@@ -92,4 +92,4 @@ bool fusable_operator(const std::string& op_type);
 /// Every default-domain operator model_operator() models (for documentation and tests).
 std::vector<std::string> modelled_operators();
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -7,7 +7,7 @@
 
 #include <onnx/onnx_pb.h>
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 /// `text` with every byte that is not part of a valid UTF-8 sequence, and every control
 /// character (C0, DEL, C1), written as the four characters "\xNN". Valid printable text is
@@ -22,6 +22,6 @@ bool is_printable(std::string_view text);
 /// types, domains and attribute names, string attributes, input dim_params and metadata.
 /// The same rewriting everywhere keeps references consistent; two distinct unprintable names
 /// may collide, which ends in an ImportError or a renamed tensor, never in undefined behaviour.
-void make_names_printable(onnx::ModelProto& model);
+void make_names_printable(::onnx::ModelProto& model);
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

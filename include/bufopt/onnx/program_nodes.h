@@ -19,7 +19,7 @@ class NodeProto;
 class TensorProto;
 }  // namespace onnx
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 class ExternalData;
 
@@ -38,7 +38,7 @@ graph::OperatorNode to_operator_node(const OpNode& node);
 
 /// The same, with every tensor attribute re-decoded from `proto` (the node `node` was made
 /// from) with its full values (a Constant node holding a weight).
-graph::OperatorNode to_operator_node(const OpNode& node, const onnx::NodeProto& proto, ExternalData& external,
+graph::OperatorNode to_operator_node(const OpNode& node, const ::onnx::NodeProto& proto, ExternalData& external,
                                      const ImportLimits& limits);
 
 /// `tensor` with all its values: float16 / bfloat16 / float64 converted to float (in `reals`),
@@ -46,7 +46,7 @@ graph::OperatorNode to_operator_node(const OpNode& node, const onnx::NodeProto& 
 /// external data (read through `external`). A string or complex tensor keeps dtype and shape
 /// without values. Throws ImportError (as decode_tensor) for a negative dim, data shorter than
 /// the shape, a refused external reference or a limit exceeded.
-graph::ConstantTensor to_constant_tensor(const onnx::TensorProto& tensor, ExternalData& external,
+graph::ConstantTensor to_constant_tensor(const ::onnx::TensorProto& tensor, ExternalData& external,
                                          const ImportLimits& limits);
 
 /// A constant the importer computed (folded shape values, a decoded small initializer) as plain
@@ -80,4 +80,4 @@ std::string serialize_tensor(const std::string& name, const graph::ConstantTenso
 void write_tensor_file(const std::filesystem::path& path, const std::string& name,
                        const graph::ConstantTensor& tensor);
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -11,7 +11,7 @@
 #include "bufopt/onnx/op_node.h"
 #include "bufopt/onnx/tensor_info.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 /// The inputs of one node in port order; nullptr for an omitted optional input.
 using NodeInputs = std::vector<const TensorInfo*>;
@@ -75,4 +75,4 @@ struct ResizeScales {
 std::optional<ResizeScales> resolve_resize(const OpNode& node, const NodeInputs& inputs,
                                            const std::vector<int64_t>& shape);
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

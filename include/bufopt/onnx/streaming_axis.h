@@ -8,7 +8,7 @@
 #include "bufopt/onnx/op_node.h"
 #include "bufopt/onnx/tensor_info.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 /// Every tensor of the model by name.
 using TensorTable = std::unordered_map<std::string, TensorInfo>;
@@ -42,4 +42,4 @@ std::unordered_map<std::string, int> assign_streaming_axes(const std::vector<con
 /// `from` (same size, same product of the dims before it), or nullopt.
 std::optional<int> regrouped_axis(const std::vector<int64_t>& from, int axis, const std::vector<int64_t>& to);
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -10,7 +10,7 @@
 #include "bufopt/graph/buffer.h"
 #include "bufopt/graph/dtype.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 /// A node that cannot be valid for its input shapes (an impossible model: a kernel larger than
 /// the padded input, dims that do not broadcast, a Reshape changing the element count). The
@@ -79,4 +79,4 @@ std::optional<std::vector<double>> values_as_reals(const TensorInfo& tensor);
 /// "[1,3,224,224]" for messages; an unknown dim (graph::kUnknownDim) is "?".
 std::string shape_string(const std::vector<int64_t>& shape);
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx

@@ -6,7 +6,7 @@
 
 #include "bufopt/onnx/op_node.h"
 
-namespace bufopt::onnx_import {
+namespace bufopt::onnx {
 
 /// Returns the positions of `nodes` in an order where every node comes after the producers of
 /// everything it reads, as close to the model's order as possible: among the nodes whose inputs
@@ -20,4 +20,4 @@ namespace bufopt::onnx_import {
 /// "node 'y' reads 'z' which nothing produces", "graph has a cycle through node 'x'".
 std::vector<int> topological_order(const std::vector<OpNode>& nodes, const std::unordered_set<std::string>& available);
 
-}  // namespace bufopt::onnx_import
+}  // namespace bufopt::onnx
