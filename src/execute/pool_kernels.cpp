@@ -64,11 +64,17 @@ void run_pool(const KernelCall& call) {
   const float p = static_cast<float>(int_attribute(call.node, "p", 2));
   std::vector<Span> columns;
   for (int64_t ow = 0; ow < out_width; ++ow) columns.push_back(window_span(ow, w, in_width));
+  // Spans of this firing's output rows only: one per row of the whole height made a firing
+  // cost O(height), a streamed run O(height^2) (minutes for a 1-D input of 10^5 rows).
+  const bool rows_streamed = out.axis && *out.axis == 2;
+  const int64_t first_row = rows_streamed ? out.row_begin : 0;
+  const int64_t end_row = rows_streamed ? out.row_end : out.shape[2];
   std::vector<Span> row_spans;
-  for (int64_t oh = 0; oh < out.shape[2]; ++oh) row_spans.push_back(window_span(oh, h, x.shape()[2]));
+  row_spans.reserve(static_cast<size_t>(std::max<int64_t>(0, end_row - first_row)));
+  for (int64_t oh = first_row; oh < end_row; ++oh) row_spans.push_back(window_span(oh, h, x.shape()[2]));
 
   fill_output(out, [&](std::span<const int64_t> c) {
-    const Span& rows = row_spans[static_cast<size_t>(c[2])];
+    const Span& rows = row_spans[static_cast<size_t>(c[2] - first_row)];
     const Span& cols = columns[static_cast<size_t>(two_d ? c[3] : 0)];
     const int64_t base = x.index_offset(0, c[0]) + x.index_offset(1, c[1]);
     float result = kind == PoolKind::kMax ? -std::numeric_limits<float>::infinity() : 0.0f;

@@ -3,7 +3,10 @@
 // supports is planned with --stream-io and executed BY PARTS in its arena, with two plans: every
 // actor at one row per firing (the finest, most rings and partial windows) and the optimizer's
 // answer at R = 1.2 on mcu. Each by-parts result must equal layer by layer bit for bit and the
-// expected outputs at the backend tests' tolerance (rtol 1e-3, atol 1e-7). Unlike
+// expected outputs at the backend tests' tolerance (rtol 1e-3, atol 1e-7). float16 (and
+// bfloat16) outputs are widened to float32 and compared at that same tolerance: the kernels
+// compute in float32 and round once to the output's dtype, and one float16 rounding moves a value
+// by at most 2^-11 relative (half an ulp), well within 1e-3. Unlike
 // conformance_test.cpp (one node run whole), this goes through the importer (inputs in parameter
 // positions bound as constants, folding, fusion), the planner, the rings and the windows.
 // No supported case may fail; passes are pinned per operator (node cases) and per folder.
@@ -47,11 +50,7 @@ struct CaseOutcome {
   enum class Kind { kPassed, kFailed, kRefused, kSkipped } kind = Kind::kSkipped;
   std::string group;   ///< operator (node cases) or folder (the others)
   std::string detail;  ///< refusal reason or failure
-  int plans_skipped = 0;  ///< plans of more than kMaxFirings firings, not executed
 };
-
-/// Firings beyond which a plan is not executed.
-constexpr size_t kMaxFirings = 20'000;
 
 std::vector<float> as_floats(const ConstantTensor& tensor) {
   if (!tensor.reals.empty() || tensor.integers.empty()) return tensor.reals;
@@ -220,12 +219,6 @@ CaseOutcome run_case(const fs::path& dir, const std::string& folder) {
   try {
     const ExecutionResult layer_by_layer = run_layer_by_layer(model.graph, model.program, activations);
     for (const auto& [plan_name, evaluation] : plans_for(model.graph)) {
-      // A few 1-D cases stream 10^5 rows one per firing, each firing's kernel walking its whole
-      // width: minutes of kernel time that prove nothing more than a smaller case.
-      if (evaluation.schedule.firings.size() > kMaxFirings) {
-        ++outcome.plans_skipped;
-        continue;
-      }
       PlanExecutor executor(model.graph, model.program, evaluation);
       if (executor.arena_bytes() != evaluation.shared_bytes) failures.push_back(plan_name + ": arena size differs");
       const ExecutionResult by_parts = executor.run(activations);
@@ -261,7 +254,6 @@ TEST(PipelineConformance, EverySupportedModelRunsByPartsAsExpected) {
     int passed = 0;
     int run = 0;
     int refused = 0;
-    int plans_skipped = 0;
     std::map<std::string, int> reasons;
   };
   std::map<std::string, Tally> tally;
@@ -291,7 +283,6 @@ TEST(PipelineConformance, EverySupportedModelRunsByPartsAsExpected) {
         continue;
       }
       ++row.run;
-      row.plans_skipped += outcome.plans_skipped;
       if (outcome.kind == CaseOutcome::Kind::kPassed) {
         ++row.passed;
       } else {
@@ -300,22 +291,22 @@ TEST(PipelineConformance, EverySupportedModelRunsByPartsAsExpected) {
     }
   }
   std::ostringstream table;
-  table << "| operator or folder | passed | run | refused | plans not executed (> 20,000 firings) |\n"
-           "|---|---:|---:|---:|---:|\n";
+  table << "| operator or folder | passed | run | refused |\n"
+           "|---|---:|---:|---:|\n";
   int passed = 0;
   int run = 0;
   int refused = 0;
   std::map<std::string, int> reasons;
   std::ostringstream minimums;
   for (const auto& [group, row] : tally) {
-    table << fmt::format("| {} | {} | {} | {} | {} |\n", group, row.passed, row.run, row.refused, row.plans_skipped);
+    table << fmt::format("| {} | {} | {} | {} |\n", group, row.passed, row.run, row.refused);
     passed += row.passed;
     run += row.run;
     refused += row.refused;
     for (const auto& [reason, count] : row.reasons) reasons[reason] += count;
     if (row.passed > 0) minimums << fmt::format("{{\"{}\", {}}},\n", group, row.passed);
   }
-  table << fmt::format("| **all** | {} | {} | {} | |\n", passed, run, refused);
+  table << fmt::format("| **all** | {} | {} | {} |\n", passed, run, refused);
   std::cout << table.str() << "\nrefusal reasons:\n";
   for (const auto& [reason, count] : reasons) std::cout << "  " << count << "  " << reason << "\n";
   if (std::getenv("BUFOPT_PRINT_MINIMUMS")) std::cout << minimums.str();
