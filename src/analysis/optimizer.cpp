@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <iterator>
 #include <limits>
 #include <map>
@@ -38,14 +39,19 @@ constexpr int kThresholdRefinements = 16;
 /// Best plans of the search (by the quick score) evaluated in full at the end.
 constexpr size_t kFinalists = 4;
 
-/// Phase counts per actor; granularity is derived (g = ceil(H / P)).
+/// Phase counts per actor (the threshold family's and the large moves' unit; g = ceil(H / P)).
 using PhasePlan = std::vector<int64_t>;
 
-/// A candidate: phase counts and, optionally, segment cuts. cut_before[a] != 0 starts a new
-/// segment at actor a; empty: no cuts, the demand-driven order (pull_schedule).
+/// A candidate: rows per firing of every actor and, optionally, segment cuts. Granularities,
+/// not phase counts: several granularities share a phase count (H = 4: g = 2 and 3 both fire
+/// twice) and differ in what they buffer. cut_before[a] != 0 starts a new segment at actor a;
+/// empty: no cuts, the demand-driven order (pull_schedule).
 struct Plan {
-  PhasePlan phases;
+  std::vector<int64_t> rows;
   std::vector<char> cut_before;
+  /// With Moves::kPhaseCounts, the phase counts the search moves (rows = granularity of them;
+  /// the moves double and halve these, not the rounded counts); empty otherwise.
+  PhasePlan counts;
   friend auto operator<=>(const Plan&, const Plan&) = default;
 };
 
@@ -62,15 +68,22 @@ bool better(const Evaluation& a, const Evaluation& b) {
          std::tuple(b.shared_bytes, b.schedule.firings.size(), b.fifo_bytes);
 }
 
+/// The local search's moves of one actor.
+enum class Moves {
+  kGranularities,  ///< every granularity of a small actor; exchanges of firings between actors
+  kPhaseCounts,    ///< phase counts only (the smallest granularity of each), no exchanges
+};
+
 /// The search state shared by the steps: the graph, the options and the best plan so far.
 class Search {
  public:
   /// What the search minimises, in order: arena, extra firings (time), FIFO sum.
   using Cost = std::tuple<int64_t, int64_t, int64_t>;
 
-  Search(const graph::Graph& graph, const AnalysisOptions& options)
+  Search(const graph::Graph& graph, const AnalysisOptions& options, Moves moves = Moves::kGranularities)
       : graph_(graph),
         options_(options),
+        moves_(moves),
         budget_(extra_firing_budget(graph, options)),
         networks_(graph, {options.stream_io}) {
     // Per-plan evaluations are memoised across levels: the options differ only in R, which
@@ -91,7 +104,7 @@ class Search {
   /// it win", which is all the local search asks. The threshold family compares the costs of
   /// losing ranks too, so it scores every plan in full.
   std::optional<Cost> consider(const Plan& plan, bool drop_losers = false) {
-    const int64_t extra = extra_firings(plan.phases);
+    const int64_t extra = extra_firings(plan.rows);
     if (extra > budget_) return std::nullopt;
     const auto [seen, fresh] = scored_.try_emplace(plan);
     if (!fresh) return seen->second;
@@ -124,7 +137,7 @@ class Search {
   }
 
   /// Whether `plan` fits the current budget.
-  bool fits(const Plan& plan) const { return extra_firings(plan.phases) <= budget_; }
+  bool fits(const Plan& plan) const { return extra_firings(plan.rows) <= budget_; }
 
   /// The budget of extra firings of the level being searched (run_search raises it level by
   /// level; a plan that fitted before still fits).
@@ -144,26 +157,30 @@ class Search {
     return std::move(*winner);
   }
 
-  /// `plan` evaluated with every demand-driven variant (evaluate_plan) and, for a cut plan,
-  /// in its segment order too: the smaller arena (memoised).
+  /// `plan` evaluated with every demand-driven variant (evaluate_plan) and in the eager order
+  /// of its segments (one segment when it has no cuts): the smaller arena (memoised).
   const Evaluation& evaluate_in_full(const Plan& plan) {
     const auto [found, fresh] = evaluated_.try_emplace(plan);
     if (!fresh) return found->second;
-    const std::vector<int64_t> rows = granularity(plan.phases);
+    const std::vector<int64_t>& rows = plan.rows;
     Evaluation evaluation = evaluate_plan(graph_, rows, options_);
-    if (!plan.cut_before.empty()) {
-      const dataflow::Network& network = networks_.build(rows);
-      Evaluation segmented =
-          evaluate_schedule(graph_, rows, segment_schedule(network, segments_of(plan.cut_before)), options_);
-      if (better(segmented, evaluation)) evaluation = std::move(segmented);
-    }
+    // A plan without cuts is also tried in the eager order of one segment: it fires a reader
+    // as soon as it can (the demand-driven order can leave a whole buffer alive for longer).
+    const std::vector<int32_t> segment =
+        plan.cut_before.empty() ? std::vector<int32_t>(graph_.actors.size(), 0) : segments_of(plan.cut_before);
+    const dataflow::Network& network = networks_.build(rows);
+    Evaluation segmented = evaluate_schedule(graph_, rows, segment_schedule(network, segment), options_);
+    if (better(segmented, evaluation)) evaluation = std::move(segmented);
     found->second = std::move(evaluation);
     return found->second;
   }
 
-  /// The plan of an evaluation with the given cuts (none: empty).
+  /// The plan of an evaluation with the given cuts (none: empty), in this search's units
+  /// (a barrier at granularity 1, as granularity() gives it).
   Plan plan_of(const Evaluation& evaluation, std::vector<char> cut_before) const {
-    return {evaluation.phases, std::move(cut_before)};
+    std::vector<int64_t> rows = evaluation.granularity;
+    for (size_t a = 0; a < rows.size(); ++a) rows[a] = std::clamp<int64_t>(rows[a], 1, std::max<int64_t>(max_phases_[a], 1));
+    return {std::move(rows), std::move(cut_before), {}};
   }
 
   static Cost final_cost(const Evaluation& evaluation) {
@@ -187,7 +204,7 @@ class Search {
   /// whole (splitting a reduction next to a big tensor can spend the budget a split elsewhere
   /// would have used better).
   void threshold_family(const std::vector<graph::ActorId>& ranked) {
-    consider({PhasePlan(graph_.actors.size(), 1), {}});
+    consider(from_phases(PhasePlan(graph_.actors.size(), 1)));
     std::vector<graph::ActorId> splittable;
     std::vector<graph::ActorId> without_reductions;
     for (graph::ActorId actor : ranked) {
@@ -205,7 +222,9 @@ class Search {
     std::map<size_t, Cost> by_rank;  // k -> cost of splitting the k first
     auto score = [&](size_t k) {
       if (k == 0 || k > feasible || by_rank.count(k)) return;
-      by_rank[k] = consider({threshold_plan(splittable, k), {}}).value_or(Cost{kUnlimited, kUnlimited, kUnlimited});
+      const PhasePlan phases = threshold_plan(splittable, k);
+      by_rank[k] = phases.empty() ? Cost{kUnlimited, kUnlimited, kUnlimited}
+                                  : consider(from_phases(phases)).value_or(Cost{kUnlimited, kUnlimited, kUnlimited});
     };
     // The first ranks (the actors next to the largest tensors) one by one, the rest sampled.
     for (size_t k = 1; k <= std::min(feasible, kEveryThresholdUpTo); ++k) score(k);
@@ -236,12 +255,18 @@ class Search {
         for (const std::vector<graph::ActorId>& group : {std::vector<graph::ActorId>{actor}, with_readers(actor)}) {
           const auto a = static_cast<size_t>(actor);
           if (max_phases_[a] <= 1) continue;
-          for (int64_t phases : alternatives(best_plan_.phases[a], max_phases_[a])) {
+          const bool by_counts = moves_ == Moves::kPhaseCounts;
+          for (int64_t value : alternatives(by_counts ? best_plan_.counts[a] : best_plan_.rows[a], max_phases_[a])) {
             if (evaluations_ >= stop_at) return;
+            // The actor at `value` (a phase count or a granularity); its readers at the same
+            // phase count.
+            const int64_t phases = by_counts ? value : graph::ceil_div(max_phases_[a], value);
             Plan candidate = best_plan_;
             for (graph::ActorId member : group) {
               const auto m = static_cast<size_t>(member);
-              candidate.phases[m] = std::min(phases, max_phases_[m]);
+              const int64_t count = std::min(phases, max_phases_[m]);
+              if (by_counts) candidate.counts[m] = count;
+              candidate.rows[m] = member == actor && !by_counts ? value : graph::ceil_div(max_phases_[m], count);
             }
             if (candidate == best_plan_) continue;
             consider(candidate, true);
@@ -254,6 +279,43 @@ class Search {
         consider(candidate, true);
         improved = is_best(candidate) || improved;
       }
+      if (improved || moves_ == Moves::kPhaseCounts) continue;
+      // Stops at the first exchange that wins (or at the evaluation cap).
+      exchange_moves(ranked, [&](const Plan& candidate) {
+        if (evaluations_ >= stop_at) return false;
+        consider(candidate, true);
+        improved = is_best(candidate);
+        return !improved;
+      });
+    }
+  }
+
+  /// When no single move improves: moves that spend firings on one actor beyond the budget and
+  /// take them back from another (the budget binds and the best plan spends it on the wrong
+  /// actor; no single move can go from one to the other). For each actor and finer granularity
+  /// that does not fit, each other split actor made coarser by just the excess phases.
+  /// Each move goes to `visit` (generated one at a time: there are actors^2 of them) until it
+  /// returns false.
+  void exchange_moves(const std::vector<graph::ActorId>& ranked, const std::function<bool(const Plan&)>& visit) const {
+    const int64_t spent = extra_firings(best_plan_.rows);
+    auto phases_of = [&](size_t a, int64_t rows) { return graph::ceil_div(std::max<int64_t>(max_phases_[a], 1), rows); };
+    for (graph::ActorId actor : ranked) {
+      const auto a = static_cast<size_t>(actor);
+      if (max_phases_[a] <= 1) continue;
+      const int64_t now = phases_of(a, best_plan_.rows[a]);
+      for (int64_t rows : alternatives(best_plan_.rows[a], max_phases_[a])) {
+        const int64_t excess = spent + phases_of(a, rows) - now - budget_;
+        if (excess <= 0) continue;
+        for (graph::ActorId other : ranked) {
+          const auto b = static_cast<size_t>(other);
+          const int64_t phases = phases_of(b, best_plan_.rows[b]);
+          if (b == a || phases - excess < 1) continue;
+          Plan candidate = best_plan_;
+          candidate.rows[a] = rows;
+          candidate.rows[b] = graph::ceil_div(max_phases_[b], phases - excess);
+          if (extra_firings(candidate.rows) <= budget_ && !visit(candidate)) return;
+        }
+      }
     }
   }
 
@@ -263,7 +325,7 @@ class Search {
     std::vector<Plan> moves;
     const std::vector<char>& cuts = best_plan_.cut_before;
     if (cuts.empty()) return moves;
-    moves.push_back({best_plan_.phases, {}});
+    moves.push_back({best_plan_.rows, {}, best_plan_.counts});
     for (size_t a = 1; a < cuts.size(); ++a) {
       if (!cuts[a]) continue;
       Plan removed = best_plan_;
@@ -290,7 +352,7 @@ class Search {
   /// as the live bytes exceed `beat` (no placement can then be <= beat) and returns that lower
   /// bound as the arena, with an unknown (saturated) FIFO sum.
   Cost quick_cost(const Plan& plan, int64_t extra, int64_t beat) {
-    const dataflow::Network& network = networks_.build(granularity(plan.phases));
+    const dataflow::Network& network = networks_.build(plan.rows);
     UsageReplay replay(network);
     const FiringObserver observe = [&](dataflow::NodeId node) {
       replay.fire(node);
@@ -312,12 +374,12 @@ class Search {
     return result;
   }
 
-  /// Extra firings of `plan` after granularity rounding (saturating).
-  int64_t extra_firings(const PhasePlan& plan) const {
+  /// Extra firings of granularities `rows` (saturating).
+  int64_t extra_firings(const std::vector<int64_t>& rows) const {
     int64_t total = 0;
-    for (size_t a = 0; a < plan.size(); ++a) {
-      const int64_t rows = std::max<int64_t>(max_phases_[a], 1);
-      const int64_t phases = graph::ceil_div(rows, graph::ceil_div(rows, plan[a]));
+    for (size_t a = 0; a < rows.size(); ++a) {
+      const int64_t height = std::max<int64_t>(max_phases_[a], 1);
+      const int64_t phases = graph::ceil_div(height, std::clamp<int64_t>(rows[a], 1, height));
       total += phases - 1;
       if (total < 0) return kUnlimited;
     }
@@ -344,7 +406,7 @@ class Search {
     const std::vector<graph::ActorId> split(splittable.begin(), splittable.begin() + static_cast<ptrdiff_t>(k));
     PhasePlan plan(graph_.actors.size(), 1);
     for (graph::ActorId a : split) plan[static_cast<size_t>(a)] = max_phases_[static_cast<size_t>(a)];
-    return extra_firings(plan) > budget_ ? evenly_shared(split) : plan;
+    return extra_firings(granularity(plan)) > budget_ ? evenly_shared(split) : plan;
   }
 
   /// Ranks k in (kEveryThresholdUpTo, feasible] worth scoring when there are too many to score
@@ -395,9 +457,32 @@ class Search {
     return group;
   }
 
-  /// Phase counts to try for one actor: every count when there are few rows, otherwise whole,
-  /// one row per firing, and halving / doubling / quartering moves around the current count.
-  static std::vector<int64_t> alternatives(int64_t current, int64_t max_phases) {
+  /// Granularities to try for one actor of `height` rows now at `current` (phase counts with
+  /// kPhaseCounts: phase_count_alternatives): every one when there are few rows, otherwise whole, one row per firing, and halving / doubling / quartering
+  /// moves of the phase count (each at the smallest granularity of its phase count).
+  std::vector<int64_t> alternatives(int64_t current, int64_t height) const {
+    constexpr int64_t kTryEveryCountUpTo = 16;
+    if (moves_ == Moves::kPhaseCounts) return phase_count_alternatives(current, height);
+    std::vector<int64_t> options;
+    if (height <= kTryEveryCountUpTo) {
+      for (int64_t g = height; g >= 1; --g) options.push_back(g);
+    } else {
+      const int64_t phases = graph::ceil_div(height, current);
+      for (int64_t p : {int64_t{1}, height, phases * 2, phases / 2, height / 2, height / 4, phases + 1, phases - 1}) {
+        options.push_back(graph::ceil_div(height, std::clamp<int64_t>(p, 1, height)));
+      }
+    }
+    std::vector<int64_t> result;
+    for (int64_t g : options) {
+      if (g != current && std::find(result.begin(), result.end(), g) == result.end()) result.push_back(g);
+    }
+    return result;
+  }
+
+  /// Moves::kPhaseCounts: phase counts to try for an actor now at `current` phases: every count
+  /// when there are few rows, otherwise whole, one row per firing, and halving / doubling /
+  /// quartering moves around the current count.
+  static std::vector<int64_t> phase_count_alternatives(int64_t current, int64_t max_phases) {
     constexpr int64_t kTryEveryCountUpTo = 16;
     std::vector<int64_t> options;
     if (max_phases <= kTryEveryCountUpTo) {
@@ -413,6 +498,11 @@ class Search {
     return result;
   }
 
+  /// The plan of phase counts `phases` (kept as the moves' state with kPhaseCounts), no cuts.
+  Plan from_phases(const PhasePlan& phases) const {
+    return {granularity(phases), {}, moves_ == Moves::kPhaseCounts ? phases : PhasePlan{}};
+  }
+
   int64_t largest_tensor_touched(const graph::Actor& actor) const {
     int64_t largest = 0;
     for (graph::BufferId id : actor.inputs) largest = std::max(largest, graph_.buffers[static_cast<size_t>(id)].tensor_bytes());
@@ -422,6 +512,7 @@ class Search {
 
   const graph::Graph& graph_;
   const AnalysisOptions& options_;
+  Moves moves_;
   int64_t budget_;
   dataflow::NetworkBuilder networks_;  ///< the candidates' networks, rebuilt where they differ
   std::vector<int64_t> max_phases_;
@@ -439,6 +530,28 @@ std::vector<char> cuts_of(const std::vector<int32_t>& segment) {
   std::vector<char> cut_before(segment.size(), 0);
   for (size_t a = 1; a < segment.size(); ++a) cut_before[a] = segment[a] != segment[a - 1] ? 1 : 0;
   return cut_before;
+}
+
+/// The previous optimizer's path at `options.max_slowdown`, in a fresh state: the threshold
+/// family, then the local search over phase counts from its best, the finalists evaluated.
+struct ThresholdSearchResult {
+  Evaluation evaluation;
+  Plan plan;
+  int threshold_evaluations = 0;
+  int local_evaluations = 0;
+};
+
+ThresholdSearchResult threshold_search(const graph::Graph& graph, const AnalysisOptions& options,
+                                       const OptimizerLimits& limits, const std::vector<graph::ActorId>& ranked) {
+  Search search(graph, options, Moves::kPhaseCounts);
+  ThresholdSearchResult result;
+  search.threshold_family(ranked);
+  result.threshold_evaluations = search.evaluations();
+  search.local_search(ranked, limits.max_local_evaluations);
+  result.local_evaluations = search.evaluations() - result.threshold_evaluations;
+  result.evaluation = search.evaluate_best();
+  result.plan = search.best_plan();
+  return result;
 }
 
 /// Steps 1-6 of the header at every level of slowdown_levels(options.max_slowdown), one search
@@ -466,18 +579,20 @@ Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options,
     int before = search.evaluations();
     search.threshold_family(ranked);
     counted.threshold_evaluations += search.evaluations() - before;
-    // Step 3: a shorter local search from the threshold family's best (its local optimum can
-    // beat the one reached from the candidates); step 5 the full one from the best of all.
-    before = search.evaluations();
-    search.local_search(ranked, limits.max_local_evaluations / 3);
-    counted.local_evaluations += search.evaluations() - before;
+    // Step 3: the previous optimizer, a search of its own at this level (its local optimum can
+    // beat the one reached from the candidates): kept as a candidate, its best plan a start.
+    const ThresholdSearchResult previous = threshold_search(graph, at, limits, ranked);
+    keep(previous.evaluation);
+    counted.threshold_evaluations += previous.threshold_evaluations;
+    counted.local_evaluations += previous.local_evaluations;
+    search.consider({previous.plan.rows, previous.plan.cut_before, {}});
     before = search.evaluations();
     // Every plan the candidates evaluate (the DP's few best included) is also a start.
     const std::vector<StructuredCandidate> candidates = structured_candidates(
         graph, at, cuts, [&](const std::vector<int64_t>& granularity, const std::vector<int32_t>& segment) {
           const auto [found, fresh] = candidates_evaluated.try_emplace({granularity, segment});
           if (fresh) found->second = evaluate_candidate(graph, granularity, segment, at);
-          search.consider({found->second.phases, cuts_of(segment)});
+          search.consider(search.plan_of(found->second, cuts_of(segment)));
           return found->second;
         });
     for (const StructuredCandidate& candidate : candidates) keep(candidate.evaluation);
@@ -511,6 +626,11 @@ Evaluation optimize(const graph::Graph& graph, const AnalysisOptions& options, c
   return run_search(graph, options, limits, {}, nullptr, stats);
 }
 
+Evaluation threshold_search(const graph::Graph& graph, const AnalysisOptions& options,
+                            const OptimizerLimits& limits) {
+  return threshold_search(graph, options, limits, Search(graph, options).ranked_actors()).evaluation;
+}
+
 std::vector<double> slowdown_levels(double max_slowdown) {
   std::vector<double> levels;
   for (double level : kSlowdownGrid) {
@@ -530,7 +650,8 @@ std::vector<ParetoPoint> pareto_front(const graph::Graph& graph, const AnalysisO
     Plan chosen;
     const Evaluation evaluation = run_search(graph, at, {}, seeds, &chosen, nullptr);
     seeds.push_back(chosen);
-    front.push_back({slowdown, evaluation.slowdown, evaluation.shared_bytes, evaluation.fifo_bytes});
+    append_carried(front, ParetoPoint{slowdown, evaluation.slowdown, evaluation.shared_bytes, evaluation.fifo_bytes},
+                   slowdown);
   }
   return front;
 }

@@ -1,7 +1,8 @@
 // The optimizer's guarantees on random CNNs it was never tuned to (issue 13): on 300 fixed
 // seeds of tools/zoo/random_architectures.h, at three deployments and on a fixed grid of R,
 // optimize()'s answer is no larger than any structured candidate's arena
-// (structured_candidates.h: layer by layer, one row per firing, segment cuts), passes the
+// (structured_candidates.h: layer by layer, one row per firing, segment cuts) nor than the
+// previous optimizer's (analysis::threshold_search), passes the
 // independent verifier, meets R, never grows with R, and is never below the proven lower bound.
 //
 // Sharded: one gtest parameter per shard, so ctest runs the shards as separate entries in
@@ -50,9 +51,10 @@ constexpr Setting kSettings[] = {
 
 /// What the shards measured (ratios of the answer to a reference, over every answer).
 /// What a failed check was about.
-enum Kind { kVerifier, kSlowdown, kMonotone, kCandidate, kBound, kKinds };
+enum Kind { kVerifier, kSlowdown, kMonotone, kCandidate, kPrevious, kBound, kKinds };
 constexpr const char* kKindNames[kKinds] = {"verifier", "slowdown above R", "not monotone in R",
-                                            "above a structured candidate", "lower bound above an arena"};
+                                            "above a structured candidate", "above the previous optimizer",
+                                            "lower bound above an arena"};
 
 struct Statistics {
   int shards = 0;
@@ -165,6 +167,12 @@ TEST_P(RandomGuaranteesTest, AnswerVerifiedWithinRMonotoneAndAboveTheBound) {
           fail(kCandidate, model, setting, r,
                "arena " + std::to_string(answer.shared_bytes) + " B above candidate '" + best_name + "' " +
                    std::to_string(best_candidate) + " B");
+        }
+        const int64_t previous_optimizer = analysis::threshold_search(graph, options).shared_bytes;
+        if (answer.shared_bytes > previous_optimizer) {
+          fail(kPrevious, model, setting, r,
+               "arena " + std::to_string(answer.shared_bytes) + " B above the previous optimizer's " +
+                   std::to_string(previous_optimizer) + " B");
         }
         const int64_t bound = analysis::lower_bound_bytes(graph, options);
         if (bound > best_candidate) {

@@ -1,7 +1,9 @@
 // The optimizer's guarantees on every zoo model and every bundled real model (issue 13), at
-// the same deployments and R grid as the random CNNs (random_guarantees_test.cpp): the answer
-// is no larger than any structured candidate's arena, passes the verifier, meets R, never grows
-// with R, and is never below the lower bound. One ctest entry per model.
+// the same deployments and R grid as the random CNNs (random_guarantees_test.cpp) and at every
+// platform preset with the model's own types: every structured candidate passes the verifier;
+// the answer is no larger than any structured candidate's arena nor than the previous
+// optimizer's (analysis::threshold_search), passes the verifier, meets R, never grows with R,
+// and is never below the lower bound. One ctest entry per model.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -28,20 +30,30 @@ constexpr double kGrid[] = {1.05, 1.2, 2.0};
 
 /// One deployment the guarantees are checked at.
 struct Setting {
-  const char* name;
-  const char* platform;
+  std::string name;
+  std::string platform;
   int64_t activation_bytes;  ///< 0: the model's own
   bool stream_io;
 };
 
-constexpr Setting kSettings[] = {
-    {"int8 --stream-io mcu", "mcu", 1, true},
-    {"own types cpu", "cpu", 0, false},
-    {"own types gpu", "gpu", 0, false},
-};
+/// The random CNNs' deployments, then every other preset with the model's own types.
+std::vector<Setting> settings() {
+  std::vector<Setting> all = {
+      {"int8 --stream-io mcu", "mcu", 1, true},
+      {"own types cpu", "cpu", 0, false},
+      {"own types gpu", "gpu", 0, false},
+  };
+  for (const std::string& preset : analysis::platform_preset_names()) {
+    const bool listed = std::any_of(all.begin(), all.end(), [&](const Setting& setting) {
+      return setting.platform == preset && setting.activation_bytes == 0 && !setting.stream_io;
+    });
+    if (!listed) all.push_back({"own types " + preset, preset, 0, false});
+  }
+  return all;
+}
 
 void check_guarantees(const graph::Graph& imported, const std::string& name) {
-  for (const Setting& setting : kSettings) {
+  for (const Setting& setting : settings()) {
     graph::Graph graph = imported;
     graph::set_activation_bytes(graph, setting.activation_bytes);
     int64_t previous = std::numeric_limits<int64_t>::max();
@@ -51,6 +63,7 @@ void check_guarantees(const graph::Graph& imported, const std::string& name) {
       options.stream_io = setting.stream_io;
       options.max_slowdown = r;
       const std::string where = name + ", " + setting.name + ", R " + std::to_string(r);
+      const int64_t previous_optimizer = analysis::threshold_search(graph, options).shared_bytes;
       const analysis::Evaluation answer = analysis::optimize(graph, options);
       const analysis::VerifyReport report = analysis::verify(graph, answer, options);
       EXPECT_TRUE(report.ok) << where << ": " << (report.errors.empty() ? "" : report.errors.front());
@@ -58,7 +71,11 @@ void check_guarantees(const graph::Graph& imported, const std::string& name) {
       EXPECT_LE(answer.shared_bytes, previous) << where << ": the arena grew with R";
       previous = std::min(previous, answer.shared_bytes);
       int64_t smallest = answer.shared_bytes;
+      EXPECT_LE(answer.shared_bytes, previous_optimizer) << where << ": the previous optimizer's answer";
       for (const analysis::StructuredCandidate& candidate : analysis::structured_candidates(graph, options)) {
+        const analysis::VerifyReport checked = analysis::verify(graph, candidate.evaluation, options);
+        EXPECT_TRUE(checked.ok) << where << ", candidate '" << candidate.name
+                                << "': " << (checked.errors.empty() ? "" : checked.errors.front());
         EXPECT_LE(answer.shared_bytes, candidate.evaluation.shared_bytes) << where << ": candidate '" << candidate.name
                                                                            << "'";
         smallest = std::min(smallest, candidate.evaluation.shared_bytes);

@@ -18,27 +18,32 @@
 ///     whole (one row per firing, or the budget shared evenly). Every k up to 64, beyond a
 ///     bounded sample refined around the best k (at most ~130 plans; twice with streaming
 ///     reductions, split and whole).
-///  3. A first local search (step 5, a third of its plans) from the threshold family's best:
-///     its local optimum can beat the one reached from the candidates.
+///  3. The previous optimizer (threshold_search below), a search of its own at the level: the
+///     threshold family, then step 5's local search over phase counts only from its best, the
+///     finalists evaluated in full. Its answer is kept (so optimize never returns more than
+///     it) and its best plan is a start of step 5.
 ///  4. Structured candidates (structured_candidates.h): layer by layer, one row per firing (or
 ///     the even budget split), and the segment-cut programme's best plans within the level's
 ///     budget (segment_cuts.h, run once per optimize for every level). Each is evaluated
 ///     exactly and kept as a floor; each is also a start of the search.
-///  5. Local search from the best plan so far: visit actors in rank order and try other phase
-///     counts (whole, one row per firing, halving / doubling), for the actor alone and with its
-///     readers; then move each cut of the best plan (removed, shifted by one actor either way,
-///     or all cuts dropped). Keep a change when it fits the budget and shrinks the quick arena
-///     (one order, greedy placement); repeat while a pass improves, at most
-///     OptimizerLimits::max_local_evaluations new plans per level (and a third of that in
-///     step 3). A level whose predecessor could already afford every actor at one row per
-///     firing is skipped (nothing new fits).
+///  5. Local search from the best plan so far: visit actors in rank order and try other
+///     granularities (every one of an actor of at most 16 rows; otherwise whole, one row per
+///     firing, halving / doubling the phase count), for the actor alone and with its readers
+///     (at the same phase count); then move each cut of the best plan (removed, shifted by one
+///     actor either way, or all cuts dropped); when no such move wins, exchanges: one actor
+///     finer beyond the budget, another coarser by the excess. Keep a change when it fits the
+///     budget and shrinks the quick arena (one order, greedy placement); repeat while a pass
+///     improves, at most OptimizerLimits::max_local_evaluations new plans per level (and as
+///     many in step 3). A level whose predecessor could already afford every actor at one row
+///     per firing is skipped (nothing new fits).
 ///  6. The last four best plans are evaluated in full (every demand-driven variant, and the
-///     segment order for a cut plan); the smallest arena of them, of the structured candidates
-///     and of the earlier levels' answers is the level's answer.
+///     eager order of their segments, one segment without cuts); the smallest arena of them,
+///     of the structured candidates, of step 3 and of the earlier levels' answers is the
+///     level's answer.
 ///
 /// Cost: the segment-cut programme (polynomial: starts x granularities x firings of the
 /// segments it measures, bounded by its segment-length cap), then per level at most ~130
-/// threshold plans, a few candidates and 4/3 max_local_evaluations local plans, each one schedule
+/// threshold plans, a few candidates and 2 max_local_evaluations local plans, each one schedule
 /// replayed as it is built and one greedy placement, linear in its firings; only the nodes of
 /// actors whose granularity changed are rebuilt (dataflow::NetworkBuilder), and a local-search
 /// plan stops as soon as its live bytes exceed the best arena.
@@ -64,9 +69,9 @@ int64_t extra_firing_budget(const graph::Graph& graph, const AnalysisOptions& op
 
 /// Search effort.
 struct OptimizerLimits {
-  /// New plans the local search may score per level (step 5, and a third of that in step 3;
-  /// plans scored before do not count). A constant, so the search costs a fixed number of
-  /// schedule replays whatever the depth. 1500 (with 500 in step 3) keeps ResNet-152 and
+  /// New plans the local search may score per level (step 5, and as many in step 3's own
+  /// search; plans scored before do not count). A constant, so the search costs a fixed number
+  /// of schedule replays whatever the depth. 1500 keeps ResNet-152 and
   /// DenseNet-121 under 1 s and MobileNetV2 under 0.3 s with the segment-cut programme
   /// (BENCHMARKS.md); it was 3000 from the threshold family's best alone.
   int max_local_evaluations = 1500;
@@ -88,12 +93,21 @@ inline constexpr double kSlowdownGrid[] = {1, 1.05, 1.1, 1.2, 1.5, 2, 3, 5, 10, 
 /// The slowdown bounds optimize(R) searches, ascending: the grid values below R, then R.
 std::vector<double> slowdown_levels(double max_slowdown);
 
+/// The optimizer before the structured candidates (issue 13) at options.max_slowdown alone:
+/// steps 1-2, then the local search over phase counts (every granularity that is the smallest
+/// of its phase count, no exchanges, no cuts) from the threshold family's best, at most
+/// limits.max_local_evaluations plans, the last four best evaluated in full. optimize() runs it
+/// at every level and keeps its answer: optimize(R).shared_bytes <= threshold_search(R).
+Evaluation threshold_search(const graph::Graph& graph, const AnalysisOptions& options,
+                            const OptimizerLimits& limits = {});
+
 /// Runs steps 1-6 and returns the best plan found, evaluated; fills `stats` when given.
 Evaluation optimize(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits = {},
                     OptimizerStats* stats = nullptr);
 
 /// Optimises for each R in `slowdowns` (ascending) and returns the points, seeding each search
-/// with the previous answers so the arena never grows with R.
+/// with the previous answers and keeping the previous point where it is smaller
+/// (append_carried), so the arena never grows with R.
 std::vector<ParetoPoint> pareto_front(const graph::Graph& graph, const AnalysisOptions& options,
                                       const std::vector<double>& slowdowns);
 

@@ -68,7 +68,6 @@ std::optional<PipelinedPlan> optimize_pipelined(const graph::Graph& graph, const
 std::vector<ParetoPoint> pipelined_pareto_front(const graph::Graph& graph, const AnalysisOptions& options,
                                                 const std::vector<double>& slowdowns) {
   std::vector<ParetoPoint> points;
-  std::optional<ParetoPoint> carried;
   for (double max_slowdown : slowdowns) {
     AnalysisOptions at = options;
     at.max_slowdown = max_slowdown;
@@ -76,15 +75,7 @@ std::vector<ParetoPoint> pipelined_pareto_front(const graph::Graph& graph, const
     if (const std::optional<PipelinedPlan> plan = optimize_pipelined(graph, at)) {
       point = ParetoPoint{max_slowdown, plan->slowdown, plan->fifo_bytes, plan->fifo_bytes};
     }
-    // An answer for a smaller bound meets this one too.
-    if (carried && (!point || carried->fifo_bytes < point->fifo_bytes)) {
-      point = *carried;
-      point->max_slowdown = max_slowdown;
-    }
-    if (point) {
-      points.push_back(*point);
-      carried = point;
-    }
+    append_carried(points, point, max_slowdown);
   }
   return points;
 }
