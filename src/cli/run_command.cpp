@@ -217,6 +217,7 @@ int run_main(int argc, char** argv) {
   }
   const execute::OutputComparison comparison = execute::compare_outputs(by_parts, layer_by_layer);
   execution.firings = by_parts.firings;
+  execution.outside_arena = by_parts.outside_arena;
   execution.firings_layer_by_layer = layer_by_layer.firings;
   execution.bit_identical = comparison.bit_identical;
   execution.max_abs_diff = comparison.max_abs_diff;
