@@ -29,7 +29,9 @@ namespace fs = std::filesystem;
 /// Bytes in the scratch directory's weights.bin (what the seed models with external data name).
 constexpr int64_t kWeightsBytes = 4096;
 
-fs::path scratch_path() { return fs::temp_directory_path() / ("bufopt_fuzz_" + std::to_string(::getpid())); }
+fs::path scratch_path() {
+  return fs::temp_directory_path() / ("bufopt_fuzz_" + std::to_string(::getpid()));
+}
 
 void remove_scratch() {
   std::error_code ignored;
@@ -71,8 +73,6 @@ void analyse(const bufopt::graph::Graph& graph) {
   bufopt::report::ModelReport report;
   report.model_path = "fuzz.onnx";
   report.graph = &graph;
-  report.platform = options.platform;
-  report.baselines = result.baselines;
   report.analysis = &result;
   (void)bufopt::report::to_json(report);
   (void)bufopt::report::summary_text(report, {});

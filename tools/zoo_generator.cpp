@@ -1,8 +1,11 @@
 // bufopt-zoo: writes valid ONNX models of classic CNN architectures with their published layer
 // geometry, for tests and benchmarks (the architectures are in tools/zoo/).
 //
-//   bufopt-zoo OUT_DIR [NAME[@SIZE]...]   no NAME: every architecture at its usual size;
-//                                         NAME@SIZE: a square input of SIZE (file NAME_SIZE.onnx)
+//   bufopt-zoo OUT_DIR [NAME[@SIZE][,width=W]...]
+//                                         no NAME: every architecture at its usual size;
+//                                         NAME@SIZE: a square input of SIZE (file NAME_SIZE.onnx);
+//                                         ,width=W: every hidden layer's channels times W in (0, 1]
+//                                         (file NAME[_SIZE]_wW.onnx)
 //   bufopt-zoo --random SEED[,COUNT] OUT_DIR
 //                                         COUNT random CNNs (default 1) from seeds SEED, SEED+1, ...
 //                                         (tools/zoo/random_architectures.h), files random_SEED.onnx
@@ -48,13 +51,36 @@ int write_random(const std::string& seeds_text, const std::filesystem::path& dir
   return 0;
 }
 
-constexpr const char* kUsage = "usage: bufopt-zoo OUT_DIR [NAME[@SIZE]...] | --random SEED[,COUNT] OUT_DIR | --list\n";
+constexpr const char* kUsage =
+    "usage: bufopt-zoo OUT_DIR [NAME[@SIZE][,width=W]...] | --random SEED[,COUNT] OUT_DIR | --list | --help\n";
+
+constexpr const char* kHelp =
+    "Writes ONNX models of classic CNN architectures with their published layer geometry\n"
+    "(float32 weights in a sparse NAME.weights file beside each NAME.onnx).\n"
+    "\n"
+    "  bufopt-zoo OUT_DIR [NAME[@SIZE][,width=W]...]\n"
+    "      no NAME: every architecture at its usual size\n"
+    "      NAME@SIZE: a square input of SIZE pixels (file NAME_SIZE.onnx)\n"
+    "      ,width=W: a reduced-width model, same topology: every hidden layer's published channel\n"
+    "        count c becomes max(1, round(c * W)), W in (0, 1]; the input's channels and the output\n"
+    "        classes stay (file NAME[_SIZE]_wW.onnx), e.g. unet@188,width=0.25\n"
+    "  bufopt-zoo --random SEED[,COUNT] OUT_DIR\n"
+    "      COUNT random CNNs (default 1) from seeds SEED, SEED+1, ..., files random_SEED.onnx\n"
+    "  bufopt-zoo --list\n"
+    "      names, usual input sizes and descriptions\n"
+    "\n"
+    "Exit status: 0 written, 1 a file could not be written, 2 a bad request (unknown name, size the\n"
+    "architecture cannot take, bad width).\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] == "--list") return list();
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << kUsage << "\n" << kHelp;
+    return 0;
+  }
   if (!args.empty() && args[0] == "--random") {
     if (args.size() != 3) {
       std::cerr << kUsage;

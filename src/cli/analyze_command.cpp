@@ -1,8 +1,8 @@
 // `bufopt MODEL`: the optimised plan, verified, with its memory/throughput summary.
-#include <optional>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <optional>
 
 #include "bufopt/analysis/analyze.h"
 #include "bufopt/graph/unknown_sizes.h"
@@ -78,16 +78,13 @@ int analyze_main(int argc, char** argv) {
   const analysis::AnalysisResult result = analysis::analyze(graph, options);
   if (!result.verification.ok) {
     for (const std::string& error : result.verification.errors) spdlog::error("verifier: {}", error);
-    throw CliError{kExitInternal, fmt::format("{}: the answer failed independent verification (a bufopt bug)", flags.model)};
+    throw CliError{kExitInternal,
+                   fmt::format("{}: the answer failed independent verification (a bufopt bug)", flags.model)};
   }
   report::ModelReport model_report;
   model_report.model_path = flags.model;
   model_report.graph = &graph;
-  model_report.mode = analysis::mode_name(options.mode);
-  model_report.platform = options.platform;
-  model_report.stream_io = flags.stream_io;
   model_report.activation_bytes = flags.activation_bytes;
-  model_report.baselines = result.baselines;
   model_report.analysis = &result;
   const std::optional<report::ParetoFront> front = pareto_for_exports(export_flags, graph, options);
   model_report.pareto = front ? &*front : nullptr;

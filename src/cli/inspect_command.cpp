@@ -15,9 +15,9 @@ int inspect_main(int argc, char** argv) {
   report::ModelReport model_report;
   model_report.model_path = flags.model;
   model_report.graph = &graph;
-  model_report.stream_io = flags.stream_io;
   model_report.activation_bytes = flags.activation_bytes;
-  model_report.baselines = analysis::whole_tensor_baselines(graph, flags.stream_io);
+  model_report.inspect_stream_io = flags.stream_io;
+  model_report.inspect_baselines = analysis::whole_tensor_baselines(graph, flags.stream_io);
   emit(flags, model_report, report::inspect_text(model_report, text_options(flags)));
   return kExitOk;
 }

@@ -31,9 +31,10 @@ void add_pareto_flags(CLI::App& app, ParetoFlags& flags) {
 }  // namespace
 
 int pareto_main(int argc, char** argv) {
-  CLI::App app{"bufopt pareto: activation memory against the allowed slowdown, from R = 1 to every actor firing "
-               "once per row",
-               "bufopt pareto"};
+  CLI::App app{
+      "bufopt pareto: activation memory against the allowed slowdown, from R = 1 to every actor firing "
+      "once per row",
+      "bufopt pareto"};
   app.footer(kExitCodesHelp);
   ModelFlags flags;
   ParetoFlags pareto_flags;
@@ -52,17 +53,15 @@ int pareto_main(int argc, char** argv) {
   const analysis::AnalysisResult result = analysis::analyze(graph, options);
   if (!result.verification.ok) {
     for (const std::string& error : result.verification.errors) spdlog::error("verifier: {}", error);
-    throw CliError{kExitInternal, fmt::format("{}: the answer failed independent verification (a bufopt bug)", flags.model)};
+    throw CliError{kExitInternal,
+                   fmt::format("{}: the answer failed independent verification (a bufopt bug)", flags.model)};
   }
   const report::ParetoFront front =
       report::compute_pareto_front(graph, options, pareto_flags.samples, {options.max_slowdown});
   report::ModelReport model_report;
   model_report.model_path = flags.model;
   model_report.graph = &graph;
-  model_report.platform = options.platform;
-  model_report.stream_io = flags.stream_io;
   model_report.activation_bytes = flags.activation_bytes;
-  model_report.baselines = result.baselines;
   model_report.analysis = &result;
   model_report.pareto = &front;
   const std::string text =

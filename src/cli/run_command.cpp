@@ -1,12 +1,12 @@
 // `bufopt run MODEL`: plans as `bufopt MODEL` does, then computes one inference by parts in the
 // planned arena and layer by layer, and proves them bit-identical (execute/plan_executor.h).
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <cctype>
 #include <filesystem>
 #include <optional>
 #include <set>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "bufopt/analysis/analyze.h"
 #include "bufopt/execute/execution_check.h"
@@ -109,14 +109,14 @@ void check_activation_bytes(const ModelFlags& flags, const graph::Graph& graph) 
 }
 
 /// The activation inputs: the --input values of graph inputs, random ones for the rest.
-execute::TensorMap activation_inputs(const onnx::ExecutableModel& model,
-                                     const std::map<std::string, InputFile>& files, uint64_t seed) {
+execute::TensorMap activation_inputs(const onnx::ExecutableModel& model, const std::map<std::string, InputFile>& files,
+                                     uint64_t seed) {
   execute::TensorMap given;
   for (const auto& [name, file] : files) {
     if (std::find(model.bound_inputs.begin(), model.bound_inputs.end(), name) != model.bound_inputs.end()) continue;
-    const auto buffer = std::find_if(model.graph.buffers.begin(), model.graph.buffers.end(), [&](const graph::Buffer& b) {
-      return b.name == name && b.io == graph::IoRole::kInput;
-    });
+    const auto buffer =
+        std::find_if(model.graph.buffers.begin(), model.graph.buffers.end(),
+                     [&](const graph::Buffer& b) { return b.name == name && b.io == graph::IoRole::kInput; });
     if (buffer == model.graph.buffers.end()) {
       throw CliError{kExitUsage, fmt::format("--input {}: the model has no such input", name)};
     }
@@ -153,8 +153,8 @@ void write_outputs(const std::string& dir, bool protobuf, const execute::Executi
     taken.insert(stem);
     const std::string path = (fs::path(dir) / (stem + (protobuf ? ".pb" : ".npy"))).string();
     try {
-      write_file(path, protobuf ? onnx::serialize_tensor(output.name, output.tensor)
-                                : execute::serialize_npy(output.tensor));
+      write_file(path,
+                 protobuf ? onnx::serialize_tensor(output.name, output.tensor) : execute::serialize_npy(output.tensor));
     } catch (const std::runtime_error& failure) {
       throw CliError{kExitInternal, fmt::format("{}: {}", path, failure.what())};
     }
@@ -165,9 +165,10 @@ void write_outputs(const std::string& dir, bool protobuf, const execute::Executi
 }  // namespace
 
 int run_main(int argc, char** argv) {
-  CLI::App app{"bufopt run: plan as `bufopt MODEL` does, then compute one inference by parts inside the planned "
-               "arena and layer by layer, and prove them bit-identical",
-               "bufopt run"};
+  CLI::App app{
+      "bufopt run: plan as `bufopt MODEL` does, then compute one inference by parts inside the planned "
+      "arena and layer by layer, and prove them bit-identical",
+      "bufopt run"};
   app.footer(std::string("Inputs without --input get pseudo-random values from --seed.\n") + kExitCodesHelp);
   ModelFlags flags;
   RunFlags run_flags;
@@ -198,7 +199,8 @@ int run_main(int argc, char** argv) {
   const analysis::AnalysisResult result = analysis::analyze(model.graph, options);
   if (!result.verification.ok) {
     for (const std::string& error : result.verification.errors) spdlog::error("verifier: {}", error);
-    throw CliError{kExitInternal, fmt::format("{}: the answer failed independent verification (a bufopt bug)", flags.model)};
+    throw CliError{kExitInternal,
+                   fmt::format("{}: the answer failed independent verification (a bufopt bug)", flags.model)};
   }
 
   execute::ExecutionReport execution;
@@ -210,10 +212,12 @@ int run_main(int argc, char** argv) {
     by_parts = executor.run(inputs);
     layer_by_layer = execute::run_layer_by_layer(model.graph, model.program, inputs);
   } catch (const execute::ExecutionError& error) {
-    throw CliError{kExitInternal, fmt::format("{}: the plan failed in execution (a bufopt bug): {}", flags.model, error.what())};
+    throw CliError{kExitInternal,
+                   fmt::format("{}: the plan failed in execution (a bufopt bug): {}", flags.model, error.what())};
   }
   const execute::OutputComparison comparison = execute::compare_outputs(by_parts, layer_by_layer);
   execution.firings = by_parts.firings;
+  execution.outside_arena = by_parts.outside_arena;
   execution.firings_layer_by_layer = layer_by_layer.firings;
   execution.bit_identical = comparison.bit_identical;
   execution.max_abs_diff = comparison.max_abs_diff;
@@ -223,23 +227,19 @@ int run_main(int argc, char** argv) {
     execution.outputs.push_back({output.name, output.tensor.shape, output.tensor.dtype, ""});
   }
   if (!run_flags.outputs_dir.empty()) {
-    const bool protobuf = !files.empty() && std::all_of(files.begin(), files.end(), [](const auto& entry) {
-      return entry.second.protobuf;
-    });
+    const bool protobuf = !files.empty() && std::all_of(files.begin(), files.end(),
+                                                        [](const auto& entry) { return entry.second.protobuf; });
     write_outputs(run_flags.outputs_dir, protobuf, by_parts, execution);
   }
 
   report::ModelReport model_report;
   model_report.model_path = flags.model;
   model_report.graph = &model.graph;
-  model_report.mode = analysis::mode_name(options.mode);
-  model_report.platform = options.platform;
-  model_report.stream_io = flags.stream_io;
   model_report.activation_bytes = flags.activation_bytes;
-  model_report.baselines = result.baselines;
   model_report.analysis = &result;
   model_report.execution = &execution;
-  emit(flags, model_report, report::summary_text(model_report, text_options(flags)) + report::execution_text(execution));
+  emit(flags, model_report,
+       report::summary_text(model_report, text_options(flags)) + report::execution_text(execution));
   if (!comparison.bit_identical) {
     throw CliError{kExitInternal, fmt::format("{}: by parts and layer by layer differ (a bufopt bug): {}", flags.model,
                                               comparison.first_difference)};

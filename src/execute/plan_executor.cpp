@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 #include <limits>
+#include <set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -229,6 +230,7 @@ class PlanExecutor::State {
     }
     ExecutionResult result = collect_outputs();
     result.firings = index;
+    result.outside_arena = outside_;
     result.seconds = std::chrono::duration<double>(stop - start).count();
     return result;
   }
@@ -313,9 +315,43 @@ class PlanExecutor::State {
     }
   }
 
+  /// The float32 bytes of a window.
+  static int64_t window_bytes(const TensorWindow& window) {
+    return static_cast<int64_t>(window.data.size() * sizeof(float));
+  }
+
+  /// The accumulators and collected rows of the reductions in progress.
+  int64_t live_accumulator_bytes() const {
+    int64_t bytes = 0;
+    for (const ReductionState& state : reductions_) bytes += static_cast<int64_t>(state.accumulator.size() * sizeof(float));
+    for (const TensorWindow& whole : collected_) bytes += window_bytes(whole);
+    return bytes;
+  }
+
+  /// The constants the actors' nodes read, each once.
+  int64_t constant_bytes() const {
+    std::set<std::string> read;
+    int64_t bytes = 0;
+    for (const graph::ActorProgram& actor : program_.actors) {
+      for (const graph::OperatorNode& node : actor.nodes) {
+        for (const std::string& name : node.inputs) {
+          const auto constant = program_.constants.find(name);
+          if (name.empty() || constant == program_.constants.end() || !read.insert(name).second) continue;
+          bytes += static_cast<int64_t>(constant->second.reals.size() * sizeof(float) +
+                                        constant->second.integers.size() * sizeof(int64_t));
+        }
+      }
+    }
+    return bytes;
+  }
+
   void reset(const TensorMap& inputs) {
     std::fill(fired_.begin(), fired_.end(), 0);
+    outside_ = OutsideArena{};
+    outside_.weight_bytes = constant_bytes();
+    for (const Ring& ring : rings_) outside_.io_bytes += static_cast<int64_t>(ring.own.size());
     for (auto& reduction : reductions_) reduction = ReductionState{};
+    for (auto& whole : collected_) whole = TensorWindow{};
     source_rows_.clear();
     sink_rows_.clear();
     for (Ring& ring : rings_) {
@@ -343,6 +379,17 @@ class PlanExecutor::State {
         sink_rows_[static_cast<int32_t>(c)].assign(static_cast<size_t>(ring.rows * ring.row_bytes), std::byte{0});
       }
     }
+    for (const auto& [channel, rows] : source_rows_) outside_.stream_staging_bytes += static_cast<int64_t>(rows.size());
+    for (const auto& [channel, rows] : sink_rows_) outside_.stream_staging_bytes += static_cast<int64_t>(rows.size());
+  }
+
+  /// Takes the peaks after a firing's reduction step and at the end of its computation, when
+  /// `windows` holds every window the firing made.
+  void note_accumulators() { outside_.accumulator_bytes = std::max(outside_.accumulator_bytes, live_accumulator_bytes()); }
+  void note_scratch(const WindowMap& windows, int64_t extra = 0) {
+    int64_t bytes = extra;
+    for (const auto& [name, window] : windows) bytes += window_bytes(window);
+    outside_.scratch_peak_bytes = std::max(outside_.scratch_peak_bytes, bytes);
   }
 
   // ---- bookkeeping ---------------------------------------------------------------------------
@@ -514,8 +561,13 @@ class PlanExecutor::State {
         whole.data.assign(static_cast<size_t>(input.elements()), 0.0f);
       }
       copy_rows(windows.at(input.name), whole);
-      if (end <= begin) return;
+      note_accumulators();
+      if (end <= begin) {
+        note_scratch(windows);
+        return;
+      }
       windows[input.name] = std::move(whole);
+      whole = TensorWindow{};  // released: the rows now are the firing's window
       run_actor_nodes(actor_program, program_, 0, begin, end, windows, label);
     } else if (actor.streaming_reduction) {
       const graph::OperatorNode& reduction = actor_program.nodes.front();
@@ -523,14 +575,22 @@ class PlanExecutor::State {
       ReductionState& state = reductions_[static_cast<size_t>(id)];
       if (phase == 0) state = start_reduction(reduction, program_, input.shape, input.streaming_axis.value_or(0));
       add_reduction_rows(reduction, windows.at(input.name), state);
-      if (end <= begin) return;  // the output row comes with the last firing
+      note_accumulators();
+      if (end <= begin) {  // the output row comes with the last firing
+        note_scratch(windows);
+        return;
+      }
       TensorWindow output = output_window(program_, reduction.outputs.front(), begin, end);
       finish_reduction(reduction, state, output);
+      // The accumulator lives on while the firing computes, then is released.
+      note_scratch(windows, window_bytes(output));
+      state = ReductionState{};
       windows[reduction.outputs.front()] = std::move(output);
       run_actor_nodes(actor_program, program_, 1, begin, end, windows, label);
     } else {
       run_actor_nodes(actor_program, program_, 0, begin, end, windows, label);
     }
+    note_scratch(windows);
     for (const dataflow::OutputPort& port : node.outputs) {
       const Ring& ring = rings_[static_cast<size_t>(port.channel)];
       const TensorWindow& rows = windows.at(ring.tensor->name);
@@ -589,6 +649,8 @@ class PlanExecutor::State {
   std::map<int32_t, std::vector<std::byte>> source_rows_;
   /// --stream-io: the rows each sink drained, by channel.
   std::map<int32_t, std::vector<std::byte>> sink_rows_;
+  /// What the run holds outside the arena, peaks so far.
+  OutsideArena outside_;
 };
 
 PlanExecutor::PlanExecutor(const graph::Graph& graph, const graph::ModelProgram& program,

@@ -1,7 +1,6 @@
 #include "bufopt/onnx/operator_rules.h"
 
 #include <algorithm>
-#include <set>
 #include <string_view>
 #include <unordered_map>
 
@@ -9,6 +8,7 @@
 
 #include "bufopt/graph/checked_math.h"
 #include "bufopt/onnx/conv_geometry.h"
+#include "bufopt/onnx/operator_table.h"
 #include "bufopt/onnx/shape_rules.h"
 #include "bufopt/onnx/streaming_axis.h"
 
@@ -19,102 +19,12 @@ namespace {
 using graph::RowMap;
 using Shape = std::vector<int64_t>;
 
-/// How bufopt treats an operator along the streaming axis.
-enum class Kind {
-  kElementwise,       ///< unary / binary / variadic element-wise with numpy broadcasting
-  kWindow,            ///< Conv, ConvInteger, QLinearConv, MaxPool, AveragePool, LpPool
-  kTransposedWindow,  ///< ConvTranspose
-  kGlobalPool,        ///< GlobalAveragePool, GlobalMaxPool, GlobalLpPool: read every row
-  kConcat,
-  kSplit,
-  kSlice,
-  kPad,
-  kResize,  ///< Resize, Upsample
-  kDepthToSpace,
-  kSpaceToDepth,
-  kRegroup,  ///< Reshape, Flatten, Squeeze, Unsqueeze: row-major regrouping
-  kTranspose,
-  kMatMul,  ///< MatMul, MatMulInteger, QLinearMatMul
-  kGemm,
-  kReduction,   ///< Reduce*, ArgMax, ArgMin
-  kAxisMixing,  ///< Softmax, normalisations, CumSum, TopK, Trilu: mix along some axes
-  kGather,
-  kExpand,
-  kTile,
-  kWholeTensor,  ///< known operators that need the whole tensor (DynamicQuantizeLinear, ...)
-  kShapeOf,      ///< Shape / Size of a tensor of unknown shape
-  kUnsupported,  ///< known but not modelled (control flow, recurrent, scatter, ...)
-  kUnknown,      ///< not an operator bufopt knows
-};
-
-const std::unordered_map<std::string_view, Kind>& kind_table() {
-  static const std::unordered_map<std::string_view, Kind> table = [] {
-    std::unordered_map<std::string_view, Kind> t;
-    // clang-format off
-    for (std::string_view op : {"Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Sqrt", "Log",
-                                "Exp", "Erf", "Abs", "Neg", "Floor", "Ceil", "Round", "Reciprocal", "Sin", "Cos", "Tan",
-                                "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Softplus",
-                                "Softsign", "Elu", "Selu", "Celu", "ThresholdedRelu", "Gelu", "Mish", "Identity",
-                                "Sign", "Not", "IsNaN", "IsInf", "Shrink", "BitwiseNot", "Cast", "CastLike", "Dropout",
-                                "QuantizeLinear", "DequantizeLinear", "Clip", "BatchNormalization", "LRN", "Add", "Sub",
-                                "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean", "BitShift", "BitwiseAnd",
-                                "BitwiseOr", "BitwiseXor", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
-                                "And", "Or", "Xor", "Where", "PRelu"}) {
-    // clang-format on
-      t[op] = Kind::kElementwise;
-    }
-    for (std::string_view op : {"Conv", "ConvInteger", "QLinearConv", "MaxPool", "AveragePool", "LpPool"}) {
-      t[op] = Kind::kWindow;
-    }
-    t["ConvTranspose"] = Kind::kTransposedWindow;
-    for (std::string_view op : {"GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool"}) t[op] = Kind::kGlobalPool;
-    t["Concat"] = Kind::kConcat;
-    t["Split"] = Kind::kSplit;
-    t["Slice"] = Kind::kSlice;
-    t["Pad"] = Kind::kPad;
-    t["Resize"] = Kind::kResize;
-    t["Upsample"] = Kind::kResize;
-    t["DepthToSpace"] = Kind::kDepthToSpace;
-    t["SpaceToDepth"] = Kind::kSpaceToDepth;
-    for (std::string_view op : {"Reshape", "Flatten", "Squeeze", "Unsqueeze"}) t[op] = Kind::kRegroup;
-    t["Transpose"] = Kind::kTranspose;
-    for (std::string_view op : {"MatMul", "MatMulInteger", "QLinearMatMul"}) t[op] = Kind::kMatMul;
-    t["Gemm"] = Kind::kGemm;
-    for (std::string_view op : {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum", "ReduceProd", "ReduceL1",
-                                "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin"}) {
-      t[op] = Kind::kReduction;
-    }
-    for (std::string_view op :
-         {"Softmax", "LogSoftmax", "Hardmax", "LayerNormalization", "LpNormalization", "MeanVarianceNormalization",
-          "InstanceNormalization", "GroupNormalization", "CumSum", "TopK", "Trilu"}) {
-      t[op] = Kind::kAxisMixing;
-    }
-    t["Gather"] = Kind::kGather;
-    t["Expand"] = Kind::kExpand;
-    t["Tile"] = Kind::kTile;
-    for (std::string_view op : {"DynamicQuantizeLinear", "NonZero", "Compress", "Unique", "GatherElements", "GatherND",
-                                "OneHot", "ReverseSequence", "EyeLike", "ConstantOfShape", "Range"}) {
-      t[op] = Kind::kWholeTensor;
-    }
-    t["Shape"] = Kind::kShapeOf;
-    t["Size"] = Kind::kShapeOf;
-    // clang-format off
-    for (std::string_view op : {"If", "Loop", "Scan", "LSTM", "GRU", "RNN", "Einsum", "ScatterND", "ScatterElements",
-                                "Scatter", "NonMaxSuppression", "RoiAlign", "MaxRoiPool", "MaxUnpool", "Col2Im",
-                                "GridSample", "DFT", "STFT", "SequenceConstruct", "SplitToSequence",
-                                "ConcatFromSequence"}) {
-    // clang-format on
-      t[op] = Kind::kUnsupported;
-    }
-    return t;
-  }();
-  return table;
-}
+using Kind = OperatorKind;
 
 Kind kind_of(const OpNode& node) {
   if (!node.domain.empty()) return Kind::kUnknown;
-  const auto found = kind_table().find(node.op_type);
-  return found == kind_table().end() ? Kind::kUnknown : found->second;
+  const OperatorRow* row = find_operator(node.op_type);
+  return row == nullptr ? Kind::kUnknown : row->kind;
 }
 
 const Shape& shape_of(const PortView& port) {
@@ -613,7 +523,9 @@ std::string disagreeing_ports(const NodeView& view, const OperatorModel& model) 
 /// MODEL 2.1: a fusable operator reading exactly one activation (at one port, of the output's
 /// shape, so not a broadcast) and otherwise only constants.
 bool is_fusable(const NodeView& view) {
-  if (!view.node->domain.empty() || !fusable_operator(view.node->op_type)) return false;
+  if (!view.node->domain.empty()) return false;
+  const OperatorRow* row = find_operator(view.node->op_type);
+  if (row == nullptr || !row->fusable) return false;
   const PortView* activation = nullptr;
   for (const PortView& port : view.inputs) {
     if (!port.activation()) continue;
@@ -699,22 +611,6 @@ int64_t PortView::rows() const {
 bool spatial_operator(const OpNode& node) {
   const Kind kind = kind_of(node);
   return kind == Kind::kWindow || kind == Kind::kTransposedWindow || kind == Kind::kGlobalPool;
-}
-
-bool fusable_operator(const std::string& op_type) {
-  // clang-format off
-  static const std::set<std::string, std::less<>> fusable = {"Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid",
-                                                             "HardSwish", "Tanh", "Cast", "Identity", "Dropout",
-                                                             "QuantizeLinear", "DequantizeLinear", "BatchNormalization",
-                                                             "Sqrt", "Log", "Exp", "Erf", "Abs", "Neg", "Floor", "Ceil",
-                                                             "Round", "Reciprocal", "Sign", "Sin", "Cos", "Softplus",
-                                                             "Softsign", "Elu", "Selu", "Celu", "ThresholdedRelu",
-                                                             "Gelu", "Mish", "Shrink", "Not", "Add", "Sub", "Mul",
-                                                             "Div", "Pow", "Max", "Min", "Mod", "PRelu", "Sum", "Mean",
-                                                             "Equal", "Less", "Greater", "LessOrEqual",
-                                                             "GreaterOrEqual", "And", "Or", "Xor"};
-  // clang-format on
-  return fusable.count(op_type) != 0;
 }
 
 std::vector<AxisLink> axis_links(const NodeView& view, size_t port) {
@@ -886,8 +782,8 @@ OperatorModel model_operator(const NodeView& view) {
 
 std::vector<std::string> modelled_operators() {
   std::vector<std::string> names;
-  for (const auto& [name, kind] : kind_table()) {
-    if (kind != Kind::kUnsupported) names.emplace_back(name);
+  for (const OperatorRow& row : operator_table()) {
+    if (row.kind != Kind::kUnsupported && row.kind != Kind::kUnknown) names.emplace_back(row.op_type);
   }
   std::sort(names.begin(), names.end());
   return names;

@@ -1,12 +1,12 @@
 #include "bufopt/onnx/program_nodes.h"
 
+#include <fmt/format.h>
+#include <onnx/onnx_pb.h>
+
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <limits>
-
-#include <fmt/format.h>
-#include <onnx/onnx_pb.h>
 
 #include "bufopt/graph/checked_math.h"
 #include "bufopt/graph/float16.h"
@@ -21,27 +21,6 @@ namespace {
 using graph::AttributeValue;
 using graph::ConstantTensor;
 using graph::DataType;
-
-AttributeValue::Kind attribute_kind(Attribute::Kind kind) {
-  switch (kind) {
-    case Attribute::Kind::kInt:
-      return AttributeValue::Kind::kInt;
-    case Attribute::Kind::kFloat:
-      return AttributeValue::Kind::kFloat;
-    case Attribute::Kind::kString:
-      return AttributeValue::Kind::kString;
-    case Attribute::Kind::kInts:
-      return AttributeValue::Kind::kInts;
-    case Attribute::Kind::kFloats:
-      return AttributeValue::Kind::kFloats;
-    case Attribute::Kind::kStrings:
-      return AttributeValue::Kind::kStrings;
-    case Attribute::Kind::kTensor:
-      return AttributeValue::Kind::kTensor;
-    default:
-      return AttributeValue::Kind::kOther;
-  }
-}
 
 /// A TensorInfo with values as a ConstantTensor; without values only dtype and shape.
 ConstantTensor plain_constant(const TensorInfo& tensor) {
@@ -58,7 +37,7 @@ ConstantTensor plain_constant(const TensorInfo& tensor) {
 
 AttributeValue convert_attribute(const Attribute& attribute) {
   AttributeValue result;
-  result.kind = attribute_kind(attribute.kind);
+  result.kind = attribute.kind;
   result.i = attribute.i;
   result.f = attribute.f;
   result.s = attribute.s;
@@ -199,7 +178,8 @@ NamedTensor parse_tensor_bytes(std::string_view bytes, const ImportLimits& limit
   } catch (const ImportError& error) {
     throw TensorFileError(error.what());
   }
-  const auto held = static_cast<int64_t>(is_floating(type) ? result.tensor.reals.size() : result.tensor.integers.size());
+  const auto held =
+      static_cast<int64_t>(is_floating(type) ? result.tensor.reals.size() : result.tensor.integers.size());
   if (held != result.tensor.elements()) {
     throw TensorFileError(fmt::format("tensor '{}' holds {} elements, its shape needs {}", printable(proto.name()),
                                       held, result.tensor.elements()));
@@ -213,8 +193,9 @@ NamedTensor read_tensor_file(const std::filesystem::path& path, const ImportLimi
   const auto size = std::filesystem::file_size(path, error);
   if (error) throw TensorFileError("cannot be read");
   if (static_cast<int64_t>(size) > limits.max_file_bytes) {
-    throw TensorFileError(fmt::format("file of {} bytes is larger than the limit of {} (raise it with --max-file-bytes)",
-                                      size, limits.max_file_bytes));
+    throw TensorFileError(
+        fmt::format("file of {} bytes is larger than the limit of {} (raise it with --max-file-bytes)", size,
+                    limits.max_file_bytes));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw TensorFileError("cannot be opened");

@@ -2,16 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <numeric>
 #include <stdexcept>
-#include <string_view>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "bufopt/graph/checked_math.h"
 #include "bufopt/onnx/conv_geometry.h"
+#include "bufopt/onnx/operator_table.h"
 
 namespace bufopt::onnx {
 
@@ -99,7 +97,7 @@ class Context {
 };
 
 using Outputs = std::vector<TensorInfo>;
-using Rule = std::function<Outputs(const Context&)>;
+using Rule = Outputs (*)(const Context&);
 
 Outputs one(DataType type, Shape shape) {
   return {known_tensor(type, std::move(shape))};
@@ -814,92 +812,123 @@ Outputs nll_loss_rule(const Context& c) {
   return one(c.dtype(0), none ? target : Shape{});
 }
 
-const std::unordered_map<std::string_view, Rule>& rule_table() {
-  static const std::unordered_map<std::string_view, Rule> table = [] {
-    std::unordered_map<std::string_view, Rule> t;
-    // clang-format off
-    for (std::string_view op : {"Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Sqrt", "Log",
-                                "Exp", "Erf", "Abs", "Neg", "Floor", "Ceil", "Round", "Reciprocal", "Sin", "Cos", "Tan",
-                                "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Softplus",
-                                "Softsign", "Elu", "Selu", "Celu", "ThresholdedRelu", "Gelu", "Mish", "Identity",
-                                "Clip", "Sign", "Not", "Softmax", "LogSoftmax", "Hardmax", "LpNormalization",
-                                "MeanVarianceNormalization", "InstanceNormalization", "LRN", "Shrink", "CumSum",
-                                "Trilu", "BitwiseNot", "ScatterND", "ScatterElements", "Scatter", "ReverseSequence"}) {
-    // clang-format on
-      t[op] = same_as_input;
-    }
-    for (std::string_view op : {"Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean", "BitShift",
-                                "BitwiseAnd", "BitwiseOr", "BitwiseXor"}) {
-      t[op] = broadcast_rule;
-    }
-    for (std::string_view op : {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor"}) {
-      t[op] = comparison_rule;
-    }
-    t["IsNaN"] = bool_like_input;
-    t["IsInf"] = bool_like_input;
-    t["Where"] = where_rule;
-    t["PRelu"] = prelu_rule;
-    t["Cast"] = cast_rule;
-    t["CastLike"] = cast_like_rule;
-    t["Dropout"] = dropout_rule;
-    t["BatchNormalization"] = batch_norm_rule;
-    t["LayerNormalization"] = layer_norm_rule;
-    t["QuantizeLinear"] = quantize_rule;
-    t["DequantizeLinear"] = dequantize_rule;
-    t["DynamicQuantizeLinear"] = dynamic_quantize_rule;
-    t["Conv"] = conv_rule;
-    t["ConvInteger"] = conv_integer_rule;
-    t["QLinearConv"] = qlinear_conv_rule;
-    t["ConvTranspose"] = conv_transpose_rule;
-    t["MaxPool"] = pool_rule;
-    t["AveragePool"] = pool_rule;
-    t["LpPool"] = pool_rule;
-    t["GlobalAveragePool"] = global_pool_rule;
-    t["GlobalMaxPool"] = global_pool_rule;
-    t["GlobalLpPool"] = global_pool_rule;
-    t["DepthToSpace"] = depth_to_space_rule;
-    t["SpaceToDepth"] = space_to_depth_rule;
-    t["Concat"] = concat_rule;
-    t["Split"] = split_rule;
-    t["Slice"] = slice_rule;
-    t["Pad"] = pad_rule;
-    t["Reshape"] = reshape_rule;
-    t["Flatten"] = flatten_rule;
-    t["Transpose"] = transpose_rule;
-    t["Squeeze"] = squeeze_rule;
-    t["Unsqueeze"] = unsqueeze_rule;
-    t["Expand"] = expand_rule;
-    t["Tile"] = tile_rule;
-    t["Gather"] = gather_rule;
-    t["GatherElements"] = gather_elements_rule;
-    t["GatherND"] = gather_nd_rule;
-    t["Shape"] = shape_rule;
-    t["Size"] = size_rule;
-    t["ConstantOfShape"] = constant_of_shape_rule;
-    t["Range"] = range_rule;
-    t["EyeLike"] = eye_like_rule;
-    t["NonZero"] = nonzero_rule;
-    t["TopK"] = topk_rule;
-    t["OneHot"] = one_hot_rule;
-    t["Gemm"] = gemm_rule;
-    t["MatMul"] = matmul_rule;
-    t["MatMulInteger"] = matmul_integer_rule;
-    t["QLinearMatMul"] = qlinear_matmul_rule;
-    for (std::string_view op : {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum", "ReduceProd", "ReduceL1",
-                                "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"}) {
-      t[op] = reduce_rule;
-    }
-    t["ArgMax"] = arg_reduce_rule;
-    t["ArgMin"] = arg_reduce_rule;
-    t["Resize"] = resize_rule;
-    t["Upsample"] = resize_rule;
-    t["NonMaxSuppression"] = non_max_suppression_rule;
-    t["Compress"] = compress_rule;
-    t["Unique"] = unique_rule;
-    t["NegativeLogLikelihoodLoss"] = nll_loss_rule;
-    return t;
-  }();
-  return table;
+/// The function of a shape rule the operator table names; nullptr for ShapeRule::kNone.
+Rule rule_function(ShapeRule rule) {
+  switch (rule) {
+    case ShapeRule::kNone:
+      return nullptr;
+    case ShapeRule::kSameAsInput:
+      return same_as_input;
+    case ShapeRule::kBroadcast:
+      return broadcast_rule;
+    case ShapeRule::kComparison:
+      return comparison_rule;
+    case ShapeRule::kReduce:
+      return reduce_rule;
+    case ShapeRule::kBoolLikeInput:
+      return bool_like_input;
+    case ShapeRule::kWhere:
+      return where_rule;
+    case ShapeRule::kPRelu:
+      return prelu_rule;
+    case ShapeRule::kCast:
+      return cast_rule;
+    case ShapeRule::kCastLike:
+      return cast_like_rule;
+    case ShapeRule::kDropout:
+      return dropout_rule;
+    case ShapeRule::kBatchNorm:
+      return batch_norm_rule;
+    case ShapeRule::kLayerNorm:
+      return layer_norm_rule;
+    case ShapeRule::kQuantize:
+      return quantize_rule;
+    case ShapeRule::kDequantize:
+      return dequantize_rule;
+    case ShapeRule::kDynamicQuantize:
+      return dynamic_quantize_rule;
+    case ShapeRule::kConv:
+      return conv_rule;
+    case ShapeRule::kConvInteger:
+      return conv_integer_rule;
+    case ShapeRule::kQLinearConv:
+      return qlinear_conv_rule;
+    case ShapeRule::kConvTranspose:
+      return conv_transpose_rule;
+    case ShapeRule::kPool:
+      return pool_rule;
+    case ShapeRule::kGlobalPool:
+      return global_pool_rule;
+    case ShapeRule::kDepthToSpace:
+      return depth_to_space_rule;
+    case ShapeRule::kSpaceToDepth:
+      return space_to_depth_rule;
+    case ShapeRule::kConcat:
+      return concat_rule;
+    case ShapeRule::kSplit:
+      return split_rule;
+    case ShapeRule::kSlice:
+      return slice_rule;
+    case ShapeRule::kPad:
+      return pad_rule;
+    case ShapeRule::kReshape:
+      return reshape_rule;
+    case ShapeRule::kFlatten:
+      return flatten_rule;
+    case ShapeRule::kTranspose:
+      return transpose_rule;
+    case ShapeRule::kSqueeze:
+      return squeeze_rule;
+    case ShapeRule::kUnsqueeze:
+      return unsqueeze_rule;
+    case ShapeRule::kExpand:
+      return expand_rule;
+    case ShapeRule::kTile:
+      return tile_rule;
+    case ShapeRule::kGather:
+      return gather_rule;
+    case ShapeRule::kGatherElements:
+      return gather_elements_rule;
+    case ShapeRule::kGatherND:
+      return gather_nd_rule;
+    case ShapeRule::kShape:
+      return shape_rule;
+    case ShapeRule::kSize:
+      return size_rule;
+    case ShapeRule::kConstantOfShape:
+      return constant_of_shape_rule;
+    case ShapeRule::kRange:
+      return range_rule;
+    case ShapeRule::kEyeLike:
+      return eye_like_rule;
+    case ShapeRule::kNonZero:
+      return nonzero_rule;
+    case ShapeRule::kTopK:
+      return topk_rule;
+    case ShapeRule::kOneHot:
+      return one_hot_rule;
+    case ShapeRule::kGemm:
+      return gemm_rule;
+    case ShapeRule::kMatMul:
+      return matmul_rule;
+    case ShapeRule::kMatMulInteger:
+      return matmul_integer_rule;
+    case ShapeRule::kQLinearMatMul:
+      return qlinear_matmul_rule;
+    case ShapeRule::kArgReduce:
+      return arg_reduce_rule;
+    case ShapeRule::kResize:
+      return resize_rule;
+    case ShapeRule::kNonMaxSuppression:
+      return non_max_suppression_rule;
+    case ShapeRule::kCompress:
+      return compress_rule;
+    case ShapeRule::kUnique:
+      return unique_rule;
+    case ShapeRule::kNegativeLogLikelihoodLoss:
+      return nll_loss_rule;
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -1123,15 +1152,16 @@ std::optional<ResizeScales> resolve_resize(const OpNode& node, const NodeInputs&
 }
 
 bool has_shape_rule(const OpNode& node) {
-  return node.domain.empty() && rule_table().count(node.op_type) != 0;
+  if (!node.domain.empty()) return false;
+  const OperatorRow* row = find_operator(node.op_type);
+  return row != nullptr && row->shape_rule != ShapeRule::kNone;
 }
 
 std::vector<TensorInfo> infer_output_shapes(const OpNode& node, const NodeInputs& inputs) {
-  const auto& table = rule_table();
-  const auto rule = table.find(node.op_type);
+  const Rule rule = rule_function(find_operator(node.op_type)->shape_rule);
   Outputs outputs;
   try {
-    outputs = rule->second(Context(node, inputs));
+    outputs = rule(Context(node, inputs));
   } catch (const Unknown& unknown) {
     outputs.clear();
     for (size_t i = 0; i < node.outputs.size(); ++i) {

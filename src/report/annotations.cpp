@@ -1,18 +1,20 @@
 // The "bufopt.*" metadata of an annotated model (keys documented in annotations.h).
 #include "bufopt/report/annotations.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <charconv>
 #include <map>
 #include <stdexcept>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 namespace bufopt::report {
 
 namespace {
 
-std::string number(double value) { return fmt::format("{}", value); }
+std::string number(double value) {
+  return fmt::format("{}", value);
+}
 
 BufferAnnotation buffer_annotation(const ModelReport& report, size_t b) {
   const graph::Buffer& buffer = report.graph->buffers[b];
@@ -23,34 +25,36 @@ BufferAnnotation buffer_annotation(const ModelReport& report, size_t b) {
   out.row_bytes = buffer.row_bytes();
   out.capacity_rows = out.counted ? evaluation.usage.capacity_rows[b] : out.rows;
   out.bytes = out.capacity_rows * out.row_bytes;
-  out.granularity = buffer.producer == graph::kNoActor ? 0 : evaluation.granularity[static_cast<size_t>(buffer.producer)];
+  out.granularity =
+      buffer.producer == graph::kNoActor ? 0 : evaluation.granularity[static_cast<size_t>(buffer.producer)];
   out.offset = out.counted ? evaluation.arena.offsets[b] : -1;
   return out;
 }
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> annotation_entries(const ModelReport& report, std::string_view version) {
+std::vector<std::pair<std::string, std::string>> annotation_entries(const ModelReport& report,
+                                                                    std::string_view version) {
   if (!report.analysis) throw std::invalid_argument("annotation_entries: the report has no analysis");
   const analysis::AnalysisResult& result = *report.analysis;
-  const analysis::Platform& platform = report.platform;
+  const analysis::Platform& platform = report.platform();
   std::vector<std::pair<std::string, std::string>> out = {
       {"bufopt.version", std::string(version)},
       {"bufopt.annotation_format", std::to_string(kAnnotationFormat)},
-      {"bufopt.mode", report.mode},
+      {"bufopt.mode", report.mode()},
       {"bufopt.max_slowdown", number(result.options.max_slowdown)},
       {"bufopt.slowdown", number(result.evaluation.slowdown)},
       {"bufopt.time_s", number(result.evaluation.time_s)},
       {"bufopt.platform", platform.name},
-      {"bufopt.platform_params", fmt::format("macs_per_s={};elems_per_s={};firing_overhead_s={};processors={}",
-                                             platform.macs_per_s, platform.elems_per_s, platform.firing_overhead_s,
-                                             platform.processors)},
-      {"bufopt.stream_io", report.stream_io ? "true" : "false"},
+      {"bufopt.platform_params",
+       fmt::format("macs_per_s={};elems_per_s={};firing_overhead_s={};processors={}", platform.macs_per_s,
+                   platform.elems_per_s, platform.firing_overhead_s, platform.processors)},
+      {"bufopt.stream_io", report.stream_io() ? "true" : "false"},
       {"bufopt.activation_bytes", std::to_string(report.activation_bytes)},
       {"bufopt.shared_bytes", std::to_string(result.evaluation.shared_bytes)},
       {"bufopt.fifo_bytes", std::to_string(result.evaluation.fifo_bytes)},
-      {"bufopt.baseline_bytes", std::to_string(report.baselines.baseline_bytes)},
-      {"bufopt.baseline_shared_bytes", std::to_string(report.baselines.baseline_shared_bytes)},
+      {"bufopt.baseline_bytes", std::to_string(report.baselines().baseline_bytes)},
+      {"bufopt.baseline_shared_bytes", std::to_string(report.baselines().baseline_shared_bytes)},
       {"bufopt.lower_bound_bytes", std::to_string(result.lower_bound_bytes)},
       {"bufopt.verified", result.verification.ok ? "true" : "false"},
   };

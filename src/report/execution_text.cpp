@@ -17,6 +17,15 @@ std::string execution_text(const execute::ExecutionReport& execution) {
     out += fmt::format("; {:.2f} us per extra firing", execution.seconds_per_extra_firing() * 1e6);
   }
   out += ")\n";
+  const execute::OutsideArena& outside = execution.outside_arena;
+  out += fmt::format("Outside the arena: {} application-held I/O, {} weights (float32), {} reduction accumulators, {} "
+                     "peak firing scratch",
+                     format_bytes(outside.io_bytes), format_bytes(outside.weight_bytes),
+                     format_bytes(outside.accumulator_bytes), format_bytes(outside.scratch_peak_bytes));
+  if (outside.stream_staging_bytes > 0) {
+    out += fmt::format(", {} --stream-io staging", format_bytes(outside.stream_staging_bytes));
+  }
+  out += "\n";
   for (const execute::ReportedOutput& output : execution.outputs) {
     if (!output.file.empty()) out += fmt::format("  output '{}' -> {}\n", output.name, output.file);
   }

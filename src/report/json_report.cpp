@@ -1,10 +1,10 @@
 // The JSON document of MODEL 9 and the per-buffer CSV.
-#include <cmath>
-#include <string>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "bufopt/execute/execution_check.h"
 #include "bufopt/graph/unknown_sizes.h"
@@ -20,9 +20,12 @@ using nlohmann::ordered_json;
 
 const char* io_name(graph::IoRole io) {
   switch (io) {
-    case graph::IoRole::kInput: return "input";
-    case graph::IoRole::kOutput: return "output";
-    case graph::IoRole::kNone: break;
+    case graph::IoRole::kInput:
+      return "input";
+    case graph::IoRole::kOutput:
+      return "output";
+    case graph::IoRole::kNone:
+      break;
   }
   return nullptr;
 }
@@ -42,7 +45,8 @@ ordered_json platform_json(const analysis::Platform& platform) {
 /// A partly known shape, null where a dim is unknown ([2, null]).
 ordered_json partial_shape_json(const graph::Buffer& buffer) {
   ordered_json dims = ordered_json::array();
-  for (int64_t dim : buffer.partial_shape) dims.push_back(dim == graph::kUnknownDim ? ordered_json(nullptr) : ordered_json(dim));
+  for (int64_t dim : buffer.partial_shape)
+    dims.push_back(dim == graph::kUnknownDim ? ordered_json(nullptr) : ordered_json(dim));
   return dims;
 }
 
@@ -51,7 +55,8 @@ ordered_json buffer_json(const ModelReport& report, graph::BufferId id) {
   const graph::Buffer& buffer = graph.buffers[static_cast<size_t>(id)];
   ordered_json out;
   out["name"] = buffer.name;
-  out["producer"] = buffer.producer == graph::kNoActor ? ordered_json(nullptr) : ordered_json(actor_name(graph, buffer.producer));
+  out["producer"] =
+      buffer.producer == graph::kNoActor ? ordered_json(nullptr) : ordered_json(actor_name(graph, buffer.producer));
   ordered_json consumers = ordered_json::array();
   for (graph::ActorId consumer : buffer.consumers) consumers.push_back(actor_name(graph, consumer));
   out["consumers"] = consumers;
@@ -72,10 +77,13 @@ ordered_json buffer_json(const ModelReport& report, graph::BufferId id) {
     const int64_t capacity = evaluation.usage.capacity_rows[index];
     const bool counted = evaluation.network.channels[index].counted;
     out["capacity_rows"] = counted ? ordered_json(capacity) : ordered_json(nullptr);
-    out["bytes"] = !known ? ordered_json(nullptr) : counted ? ordered_json(capacity * buffer.row_bytes()) : ordered_json(0);
+    out["bytes"] = !known    ? ordered_json(nullptr)
+                   : counted ? ordered_json(capacity * buffer.row_bytes())
+                             : ordered_json(0);
     out["offset"] = counted && known ? ordered_json(evaluation.arena.offsets[index]) : ordered_json(nullptr);
     const analysis::Lifetime& lifetime = evaluation.usage.lifetimes[index];
-    out["lifetime"] = lifetime.first >= 0 ? ordered_json::array({lifetime.first, lifetime.last}) : ordered_json(nullptr);
+    out["lifetime"] =
+        lifetime.first >= 0 ? ordered_json::array({lifetime.first, lifetime.last}) : ordered_json(nullptr);
   }
   return out;
 }
@@ -109,9 +117,9 @@ ordered_json summary_json(const ModelReport& report) {
     out["time_s"] = result.evaluation.time_s;
     out["baseline_time_s"] = result.evaluation.baseline_time_s;
   }
-  out["baseline_bytes"] = report.baselines.baseline_bytes;
-  out["baseline_shared_bytes"] = report.baselines.baseline_shared_bytes;
-  out["live_peak_bytes"] = report.baselines.live_peak_bytes;
+  out["baseline_bytes"] = report.baselines().baseline_bytes;
+  out["baseline_shared_bytes"] = report.baselines().baseline_shared_bytes;
+  out["live_peak_bytes"] = report.baselines().live_peak_bytes;
   if (report.analysis) {
     const analysis::AnalysisResult& result = *report.analysis;
     out["fifo_bytes"] = result.evaluation.fifo_bytes;
@@ -135,11 +143,11 @@ ordered_json summary_json(const ModelReport& report) {
   out["macs"] = macs;
   out["actors"] = graph.actors.size();
   out["buffers"] = graph.buffers.size();
-  out["stream_io"] = report.stream_io;
+  out["stream_io"] = report.stream_io();
   out["activation_bytes"] = report.activation_bytes > 0 ? ordered_json(report.activation_bytes) : ordered_json(nullptr);
   // MODEL 9: tensors of unknown size the figures above exclude (then --budget cannot hold).
   ordered_json unknown = ordered_json::array();
-  for (graph::BufferId id : graph::unknown_size_buffers(graph, report.stream_io)) {
+  for (graph::BufferId id : graph::unknown_size_buffers(graph, report.stream_io())) {
     unknown.push_back(graph.buffers[static_cast<size_t>(id)].name);
   }
   out["unknown_size_buffers"] = unknown;
@@ -171,6 +179,12 @@ ordered_json execution_json(const execute::ExecutionReport& execution) {
           {"firings", execution.firings},
           {"bit_identical", execution.bit_identical},
           {"max_abs_diff", execution.max_abs_diff},
+          {"outside_arena",
+           {{"io_bytes", execution.outside_arena.io_bytes},
+            {"weight_bytes", execution.outside_arena.weight_bytes},
+            {"accumulator_bytes", execution.outside_arena.accumulator_bytes},
+            {"scratch_peak_bytes", execution.outside_arena.scratch_peak_bytes},
+            {"stream_staging_bytes", execution.outside_arena.stream_staging_bytes}}},
           {"outputs", outputs},
           {"timing",
            {{"seconds_by_parts", execution.seconds_by_parts},
@@ -191,14 +205,15 @@ std::string to_json(const ModelReport& report) {
   ordered_json doc;
   doc["schema_version"] = kJsonSchemaVersion;
   doc["model"] = {{"path", report.model_path}, {"name", graph.name}};
-  doc["platform"] = platform_json(report.platform);
-  doc["mode"] = report.mode;
+  doc["platform"] = platform_json(report.platform());
+  doc["mode"] = report.mode();
   doc["summary"] = summary_json(report);
   ordered_json actors = ordered_json::array();
   for (size_t i = 0; i < graph.actors.size(); ++i) actors.push_back(actor_json(report, static_cast<graph::ActorId>(i)));
   doc["actors"] = actors;
   ordered_json buffers = ordered_json::array();
-  for (size_t i = 0; i < graph.buffers.size(); ++i) buffers.push_back(buffer_json(report, static_cast<graph::BufferId>(i)));
+  for (size_t i = 0; i < graph.buffers.size(); ++i)
+    buffers.push_back(buffer_json(report, static_cast<graph::BufferId>(i)));
   doc["buffers"] = buffers;
   ordered_json unsupported = ordered_json::array();
   for (const graph::UnsupportedOp& op : graph.unsupported) {
@@ -206,20 +221,23 @@ std::string to_json(const ModelReport& report) {
   }
   doc["unsupported"] = unsupported;
   ordered_json fused = ordered_json::array();
-  for (const graph::FusedOp& op : graph.fused) fused.push_back({{"node", op.node}, {"op_type", op.op_type}, {"into", op.into}});
+  for (const graph::FusedOp& op : graph.fused)
+    fused.push_back({{"node", op.node}, {"op_type", op.op_type}, {"into", op.into}});
   doc["fused"] = fused;
   doc["warnings"] = graph.warnings;
   doc["annotations"] = annotations_json(graph);
   if (report.pareto) doc["pareto"] = pareto_json(*report.pareto);
   if (report.execution) doc["execution"] = execution_json(*report.execution);
-  if (report.analysis && !report.analysis->verification.ok) doc["verification_errors"] = report.analysis->verification.errors;
+  if (report.analysis && !report.analysis->verification.ok)
+    doc["verification_errors"] = report.analysis->verification.errors;
   // A file name need not be valid UTF-8: replace invalid bytes rather than throw.
   return doc.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }
 
 std::string to_csv(const ModelReport& report) {
   const graph::Graph& graph = *report.graph;
-  std::string out = "name,producer,consumers,shape,dtype,streaming_axis,row_bytes,tensor_bytes,io,capacity_rows,bytes,offset\n";
+  std::string out =
+      "name,producer,consumers,shape,dtype,streaming_axis,row_bytes,tensor_bytes,io,capacity_rows,bytes,offset\n";
   for (size_t i = 0; i < graph.buffers.size(); ++i) {
     const graph::Buffer& buffer = graph.buffers[i];
     std::string consumers;
@@ -234,13 +252,15 @@ std::string to_csv(const ModelReport& report) {
       analysed = fmt::format("{},?,", report.analysis->evaluation.usage.capacity_rows[i]);
     } else if (report.analysis && report.analysis->evaluation.network.channels[i].counted) {
       const int64_t capacity = report.analysis->evaluation.usage.capacity_rows[i];
-      analysed = fmt::format("{},{},{}", capacity, capacity * buffer.row_bytes(), report.analysis->evaluation.arena.offsets[i]);
+      analysed = fmt::format("{},{},{}", capacity, capacity * buffer.row_bytes(),
+                             report.analysis->evaluation.arena.offsets[i]);
     }
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", csv_field(buffer.name), csv_field(actor_name(graph, buffer.producer)),
-                       csv_field(consumers), graph::shape_text(buffer), graph::dtype_name(buffer.dtype),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", csv_field(buffer.name),
+                       csv_field(actor_name(graph, buffer.producer)), csv_field(consumers), graph::shape_text(buffer),
+                       graph::dtype_name(buffer.dtype),
                        buffer.streaming_axis ? std::to_string(*buffer.streaming_axis) : std::string(),
-                       known ? std::to_string(buffer.row_bytes()) : "?", known ? std::to_string(buffer.tensor_bytes()) : "?",
-                       io ? io : "", analysed);
+                       known ? std::to_string(buffer.row_bytes()) : "?",
+                       known ? std::to_string(buffer.tensor_bytes()) : "?", io ? io : "", analysed);
   }
   return out;
 }

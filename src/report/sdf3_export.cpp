@@ -1,15 +1,15 @@
 // SDF3 CSDF export of an analysed plan (modelling and its differences in sdf3_export.h).
 #include "bufopt/report/sdf3_export.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <cmath>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "bufopt/analysis/pipelined.h"
 #include "bufopt/report/text_escape.h"
@@ -119,9 +119,12 @@ class Exporter {
  private:
   std::string node_type(const dataflow::Node& node) const {
     switch (node.kind) {
-      case dataflow::NodeKind::kActor: return graph_.actors[static_cast<size_t>(node.actor)].op_type;
-      case dataflow::NodeKind::kSource: return "source";
-      case dataflow::NodeKind::kSink: return "sink";
+      case dataflow::NodeKind::kActor:
+        return graph_.actors[static_cast<size_t>(node.actor)].op_type;
+      case dataflow::NodeKind::kSource:
+        return "source";
+      case dataflow::NodeKind::kSink:
+        return "sink";
     }
     return "actor";
   }
@@ -202,7 +205,8 @@ class Exporter {
       connect(consumer, rates.kept, consumer, taken_back, "overlap:" + name, 0, channel.row_bytes, 0);
     }
     if (channel.counted) {
-      connect(consumer, rates.consumed, producer, produced, "space:" + name, space_tokens(capacity, rates, produced), 0, 0);
+      connect(consumer, rates.consumed, producer, produced, "space:" + name, space_tokens(capacity, rates, produced), 0,
+              0);
     }
   }
 
@@ -228,7 +232,9 @@ class Exporter {
   std::set<std::string> used_names_;
 };
 
-std::string attr(const std::string& text) { return xml_escape(text); }
+std::string attr(const std::string& text) {
+  return xml_escape(text);
+}
 
 /// Valid comment text: UTF-8, and no "--".
 std::string comment_safe(std::string_view raw) {
@@ -244,9 +250,10 @@ std::string to_xml(const CsdfGraph& csdf, const ModelReport& report) {
       "<!-- bufopt plan of {} at max slowdown {}, platform {}: one token = one row of a tensor, times in ns.\n"
       "     Channels named after buffers; space:* back-edges hold the chosen capacities, overlap:* self-loops the\n"
       "     rows a reader keeps between firings, sequence:* self-loops forbid auto-concurrency. -->\n",
-      comment_safe(report.model_path), report.analysis->options.max_slowdown, comment_safe(report.platform.name));
-  out += "<sdf3 type=\"csdf\" version=\"1.0\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-         "xsi:noNamespaceSchemaLocation=\"http://www.es.ele.tue.nl/sdf3/xsd/sdf3-csdf.xsd\">\n";
+      comment_safe(report.model_path), report.analysis->options.max_slowdown, comment_safe(report.platform().name));
+  out +=
+      "<sdf3 type=\"csdf\" version=\"1.0\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+      "xsi:noNamespaceSchemaLocation=\"http://www.es.ele.tue.nl/sdf3/xsd/sdf3-csdf.xsd\">\n";
   out += fmt::format("  <applicationGraph name=\"{}\">\n    <csdf name=\"{}\" type=\"bufopt\">\n", name, name);
   for (const CsdfActor& actor : csdf.actors) {
     out += fmt::format("      <actor name=\"{}\" type=\"{}\">\n", attr(actor.name), attr(actor.type));
@@ -258,7 +265,8 @@ std::string to_xml(const CsdfGraph& csdf, const ModelReport& report) {
   }
   for (const CsdfChannel& channel : csdf.channels) {
     out += fmt::format(
-        "      <channel name=\"{}\" srcActor=\"{}\" srcPort=\"{}\" dstActor=\"{}\" dstPort=\"{}\" initialTokens=\"{}\"/>\n",
+        "      <channel name=\"{}\" srcActor=\"{}\" srcPort=\"{}\" dstActor=\"{}\" dstPort=\"{}\" "
+        "initialTokens=\"{}\"/>\n",
         attr(channel.name), attr(csdf.actors[channel.src_actor].name), channel.src_port,
         attr(csdf.actors[channel.dst_actor].name), channel.dst_port, channel.initial_tokens);
   }
@@ -267,7 +275,7 @@ std::string to_xml(const CsdfGraph& csdf, const ModelReport& report) {
     out += fmt::format(
         "      <actorProperties actor=\"{}\">\n        <processor type=\"{}\" default=\"true\">\n"
         "          <executionTime time=\"{}\"/>\n        </processor>\n      </actorProperties>\n",
-        attr(actor.name), attr(report.platform.name), fmt::join(actor.time_ns, ","));
+        attr(actor.name), attr(report.platform().name), fmt::join(actor.time_ns, ","));
   }
   for (const CsdfChannel& channel : csdf.channels) {
     if (channel.token_bytes <= 0 && channel.buffer_size <= 0) continue;

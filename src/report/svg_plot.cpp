@@ -1,13 +1,13 @@
 // The analysis figure, written by hand as SVG 1.1 (layout and guarantees in svg_plot.h).
 #include "bufopt/report/svg_plot.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "bufopt/report/units.h"
 
@@ -38,7 +38,9 @@ constexpr const char* kChosenColor = "#2ca02c";
 constexpr const char* kGridColor = "#e6e6e6";
 constexpr const char* kWholeBarColor = "#d9d9d9";
 
-std::string num(double value) { return fmt::format("{:.1f}", value); }
+std::string num(double value) {
+  return fmt::format("{:.1f}", value);
+}
 
 /// A value mapped onto pixels on a log scale; pixel0 is where `lo` lands (bottom for y axes).
 struct LogScale {
@@ -138,8 +140,8 @@ void draw_byte_axis(Svg& svg, const LogScale& scale, double left, double right, 
 std::vector<double> excess_ticks(const LogScale& excess) {
   std::vector<double> all;
   std::vector<double> decades;
-  for (int k = static_cast<int>(std::floor(std::log10(excess.lo))); k <= static_cast<int>(std::ceil(std::log10(excess.hi)));
-       ++k) {
+  for (int k = static_cast<int>(std::floor(std::log10(excess.lo)));
+       k <= static_cast<int>(std::ceil(std::log10(excess.hi))); ++k) {
     for (double mantissa : {1.0, 2.0, 5.0}) {
       const double value = mantissa * std::pow(10.0, k);
       if (value < excess.lo * (1 - 1e-9) || value > excess.hi * (1 + 1e-9)) continue;
@@ -150,7 +152,9 @@ std::vector<double> excess_ticks(const LogScale& excess) {
   return all.size() <= 9 || decades.size() < 2 ? all : decades;
 }
 
-std::string slowdown_label(double slowdown) { return fmt::format("{:.6g}", slowdown); }
+std::string slowdown_label(double slowdown) {
+  return fmt::format("{:.6g}", slowdown);
+}
 
 SlowdownScale slowdown_scale(const ParetoFront& front, double chosen) {
   std::vector<double> excesses;
@@ -228,21 +232,22 @@ void draw_legend(Svg& svg, double top, const std::vector<LegendEntry>& entries) 
 }
 
 void draw_diamond(Svg& svg, double x, double y, const char* color, const std::string& tooltip) {
-  svg.add(fmt::format(R"(<path d="M {} {} l 8 8 l -8 8 l -8 -8 z" fill="{}" stroke="black" stroke-width="1"><title>{}</title></path>)",
-                      num(x), num(y - 8), color, xml_escape(tooltip)));
+  svg.add(fmt::format(
+      R"(<path d="M {} {} l 8 8 l -8 8 l -8 -8 z" fill="{}" stroke="black" stroke-width="1"><title>{}</title></path>)",
+      num(x), num(y - 8), color, xml_escape(tooltip)));
 }
 
 void draw_front_panel(Svg& svg, const ModelReport& report, const ParetoFront& front) {
   const analysis::AnalysisResult* chosen = report.analysis;
   const double chosen_r = chosen ? chosen->options.max_slowdown : 1;
-  int64_t smallest = std::max<int64_t>(1, report.baselines.baseline_bytes);
-  int64_t largest = std::max(report.baselines.baseline_bytes, report.baselines.baseline_shared_bytes);
+  int64_t smallest = std::max<int64_t>(1, report.baselines().baseline_bytes);
+  int64_t largest = std::max(report.baselines().baseline_bytes, report.baselines().baseline_shared_bytes);
   auto include = [&](int64_t bytes) {
     if (bytes <= 0) return;
     smallest = std::min(smallest, bytes);
     largest = std::max(largest, bytes);
   };
-  include(report.baselines.baseline_shared_bytes);
+  include(report.baselines().baseline_shared_bytes);
   for (const ParetoSample& sample : front.samples) {
     include(sample.point.shared_bytes);
     include(sample.point.fifo_bytes);
@@ -252,16 +257,19 @@ void draw_front_panel(Svg& svg, const ModelReport& report, const ParetoFront& fr
   const LogScale bytes = byte_scale(smallest, largest, kFrontBottom, kFrontTop);
   const SlowdownScale slowdown = slowdown_scale(front, chosen_r);
 
-  svg.text(kPlotLeft, kFrontTop - 14, "Activation memory vs allowed slowdown", "start", R"( font-size="14" font-weight="bold")");
+  svg.text(kPlotLeft, kFrontTop - 14, "Activation memory vs allowed slowdown", "start",
+           R"( font-size="14" font-weight="bold")");
   draw_byte_axis(svg, bytes, kPlotLeft, kPlotRight, "activation memory (bytes, log scale)");
-  draw_slowdown_axis(svg, slowdown, report.mode);
+  draw_slowdown_axis(svg, slowdown, report.mode());
   svg.rect(kPlotLeft, kFrontTop, kPlotRight - kPlotLeft, kFrontBottom - kFrontTop, "none", R"( stroke="black")");
 
   auto baseline = [&](int64_t value, const char* color, const char* dash) {
-    if (value > 0) svg.line(kPlotLeft, bytes.map(static_cast<double>(value)), kPlotRight, bytes.map(static_cast<double>(value)), color, 1.8, dash);
+    if (value > 0)
+      svg.line(kPlotLeft, bytes.map(static_cast<double>(value)), kPlotRight, bytes.map(static_cast<double>(value)),
+               color, 1.8, dash);
   };
-  baseline(report.baselines.baseline_bytes, kWholeColor, "7 4");
-  baseline(report.baselines.baseline_shared_bytes, kWholeSharedColor, "");
+  baseline(report.baselines().baseline_bytes, kWholeColor, "7 4");
+  baseline(report.baselines().baseline_shared_bytes, kWholeSharedColor, "");
 
   std::vector<std::pair<double, double>> arena, fifo, bound;
   for (const ParetoSample& sample : front.samples) {
@@ -275,9 +283,10 @@ void draw_front_panel(Svg& svg, const ModelReport& report, const ParetoFront& fr
   svg.polyline(steps(arena), kArenaColor, 2.4);
   for (size_t i = 0; i < front.samples.size(); ++i) {
     const analysis::ParetoPoint& p = front.samples[i].point;
-    svg.add(fmt::format(R"(<circle cx="{}" cy="{}" r="3.5" fill="{}"><title>R ≤ {}: arena {}, FIFO sum {}, slowdown {:.4f}</title></circle>)",
-                        num(arena[i].first), num(arena[i].second), kArenaColor, slowdown_label(p.max_slowdown),
-                        format_bytes(p.shared_bytes), format_bytes(p.fifo_bytes), p.slowdown));
+    svg.add(fmt::format(
+        R"(<circle cx="{}" cy="{}" r="3.5" fill="{}"><title>R ≤ {}: arena {}, FIFO sum {}, slowdown {:.4f}</title></circle>)",
+        num(arena[i].first), num(arena[i].second), kArenaColor, slowdown_label(p.max_slowdown),
+        format_bytes(p.shared_bytes), format_bytes(p.fifo_bytes), p.slowdown));
   }
   std::vector<LegendEntry> legend;
   if (!front.samples.empty()) {
@@ -290,8 +299,8 @@ void draw_front_panel(Svg& svg, const ModelReport& report, const ParetoFront& fr
   if (chosen) {
     const double x = slowdown.map(chosen_r);
     const double y = bytes.map(static_cast<double>(std::max<int64_t>(1, chosen->evaluation.shared_bytes)));
-    const std::string label = fmt::format("chosen plan: R ≤ {}, {}", slowdown_label(chosen_r),
-                                          format_bytes(chosen->evaluation.shared_bytes));
+    const std::string label =
+        fmt::format("chosen plan: R ≤ {}, {}", slowdown_label(chosen_r), format_bytes(chosen->evaluation.shared_bytes));
     draw_diamond(svg, x, y, kChosenColor, label + fmt::format(", slowdown {:.4f}", chosen->evaluation.slowdown));
     legend.push_back({label, kChosenColor, "", true});
   }
@@ -381,7 +390,7 @@ std::string analysis_svg(const ModelReport& report, const ParetoFront& front) {
   svg.text(kPlotLeft, 26,
            fmt::format("bufopt: {}{} ({} actors), platform {}, {}", model_file_name(report.model_path),
                        graph.name.size() <= 24 ? " / " + graph.name : std::string(), graph.actors.size(),
-                       report.platform.name, report.mode),
+                       report.platform().name, report.mode()),
            "start", R"( font-size="16" font-weight="bold")");
   draw_front_panel(svg, report, front);
   if (!report.analysis) return svg.document(kHeightFrontOnly);

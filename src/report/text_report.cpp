@@ -1,12 +1,12 @@
 // Terminal views: `inspect` tables and the analysis summary, readable in 80 columns.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <numeric>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "bufopt/graph/checked_math.h"
 #include "bufopt/graph/unknown_sizes.h"
@@ -49,12 +49,13 @@ std::string bytes_label(const graph::Buffer& buffer, int64_t bytes) {
 
 /// MODEL 9: the figures exclude tensors of unknown size; say so, naming them.
 void append_unknown_sizes(std::string& out, const ModelReport& report, const TextOptions& options) {
-  const std::vector<graph::BufferId> unknown = graph::unknown_size_buffers(*report.graph, report.stream_io);
+  const std::vector<graph::BufferId> unknown = graph::unknown_size_buffers(*report.graph, report.stream_io());
   if (unknown.empty()) return;
   std::vector<std::string> names;
   for (graph::BufferId id : unknown) names.push_back(report.graph->buffers[static_cast<size_t>(id)].name);
-  out += paint(options, "33", fmt::format("  the figures exclude {} tensor(s) of unknown size: {}", unknown.size(),
-                                          fit(fmt::format("{}", fmt::join(names, ", ")), 60))) +
+  out += paint(options, "33",
+               fmt::format("  the figures exclude {} tensor(s) of unknown size: {}", unknown.size(),
+                           fit(fmt::format("{}", fmt::join(names, ", ")), 60))) +
          "\n";
 }
 
@@ -64,10 +65,10 @@ std::string ratio(int64_t whole, int64_t part) {
 }
 
 std::string platform_line(const ModelReport& report) {
-  const analysis::Platform& p = report.platform;
+  const analysis::Platform& p = report.platform();
   return fmt::format("platform {} ({:.3g} MAC/s, {:.3g} elem/s, {} per firing), {}{}", p.name, p.macs_per_s,
-                     p.elems_per_s, format_seconds(p.firing_overhead_s), report.mode,
-                     report.stream_io ? ", streamed I/O" : "");
+                     p.elems_per_s, format_seconds(p.firing_overhead_s), report.mode(),
+                     report.stream_io() ? ", streamed I/O" : "");
 }
 
 void append_notes(std::string& out, const graph::Graph& graph, const TextOptions& options) {
@@ -97,9 +98,9 @@ std::string actor_note(const graph::Actor& actor) {
 
 std::string inspect_text(const ModelReport& report, const TextOptions& options) {
   const graph::Graph& graph = *report.graph;
-  std::string out = fmt::format("{} ({}): {} actors, {} buffers, {} fused, parameters {}\n", report.model_path, graph.name,
-                                graph.actors.size(), graph.buffers.size(), graph.fused.size(),
-                                format_bytes(graph.parameter_bytes));
+  std::string out =
+      fmt::format("{} ({}): {} actors, {} buffers, {} fused, parameters {}\n", report.model_path, graph.name,
+                  graph.actors.size(), graph.buffers.size(), graph.fused.size(), format_bytes(graph.parameter_bytes));
   out += "\nactors\n";
   out += fmt::format("  {:<28} {:<18} {:>14} {:>6}  {}\n", "name", "op", "MACs", "fused", "note");
   for (const graph::Actor& actor : graph.actors) {
@@ -112,10 +113,11 @@ std::string inspect_text(const ModelReport& report, const TextOptions& options) 
   for (const graph::Buffer& buffer : graph.buffers) {
     const std::string flow = actor_label(graph, buffer.producer) + " -> " + consumers_label(graph, buffer);
     out += fmt::format("  {:<24} {:<30} {:<16} {:<7} {:>9} {:>10}{}\n", fit(buffer.name, 24), fit(flow, 30),
-                       fit(shape_label(buffer), 16), graph::dtype_name(buffer.dtype), bytes_label(buffer, buffer.row_bytes()),
-                       bytes_label(buffer, buffer.tensor_bytes()), buffer.io == graph::IoRole::kNone ? "" : " (I/O)");
+                       fit(shape_label(buffer), 16), graph::dtype_name(buffer.dtype),
+                       bytes_label(buffer, buffer.row_bytes()), bytes_label(buffer, buffer.tensor_bytes()),
+                       buffer.io == graph::IoRole::kNone ? "" : " (I/O)");
   }
-  const analysis::Baselines& b = report.baselines;
+  const analysis::Baselines& b = report.baselines();
   out += fmt::format("\nwhole tensors {}, shared layer by layer {} (live peak {})\n", format_bytes(b.baseline_bytes),
                      format_bytes(b.baseline_shared_bytes), format_bytes(b.live_peak_bytes));
   append_unknown_sizes(out, report, options);
@@ -128,7 +130,7 @@ namespace {
 
 void append_lineup(std::string& out, const ModelReport& report, const TextOptions& options) {
   const analysis::AnalysisResult& result = *report.analysis;
-  const int64_t whole = report.baselines.baseline_bytes;
+  const int64_t whole = report.baselines().baseline_bytes;
   const int64_t bound = result.lower_bound_bytes;
   const int64_t arena = result.evaluation.shared_bytes;
   /// One line of the table: label, bytes, and whether it is bufopt's answer (highlighted).
@@ -139,11 +141,12 @@ void append_lineup(std::string& out, const ModelReport& report, const TextOption
   };
   const std::vector<Line> lines = {
       {"whole tensors (no sharing)", whole, false},
-      {"whole tensors, shared (layer by layer)", report.baselines.baseline_shared_bytes, false},
+      {"whole tensors, shared (layer by layer)", report.baselines().baseline_shared_bytes, false},
       {"bufopt FIFOs (sum)", result.evaluation.fifo_bytes, false},
       {"bufopt shared arena", arena, true},
-      {bound > 0 ? fmt::format("lower bound (arena within {:.2f}x)", static_cast<double>(arena) / static_cast<double>(bound))
-                 : std::string("lower bound"),
+      {bound > 0
+           ? fmt::format("lower bound (arena within {:.2f}x)", static_cast<double>(arena) / static_cast<double>(bound))
+           : std::string("lower bound"),
        bound, false},
   };
   // The label column is as wide as its longest label, so the numbers always line up.
@@ -171,7 +174,8 @@ void append_top_buffers(std::string& out, const ModelReport& report, const TextO
     const graph::Buffer& buffer = graph.buffers[i];
     const std::string flow = actor_label(graph, buffer.producer) + " -> " + consumers_label(graph, buffer);
     out += fmt::format("  {:<26} {:<26} {:>9} {:>10}\n", fit(buffer.name, 26), fit(flow, 26),
-                       fmt::format("{}/{}", evaluation.usage.capacity_rows[i], buffer.rows()), bytes_label(buffer, bytes(i)));
+                       fmt::format("{}/{}", evaluation.usage.capacity_rows[i], buffer.rows()),
+                       bytes_label(buffer, bytes(i)));
     ++listed;
   }
 }
@@ -186,7 +190,8 @@ std::string pipelined_line(const analysis::AnalysisResult& result, const std::st
       p.throughput_per_s, format_seconds(p.period_s), p.baseline_throughput_per_s, result.evaluation.slowdown,
       result.options.max_slowdown, format_seconds(p.first_image_latency_s), verdict);
   if (p.critical_buffers.empty()) {
-    out += fmt::format("  limited by actor {} (its own firings)\n", p.critical_nodes.empty() ? "-" : p.critical_nodes.front());
+    out += fmt::format("  limited by actor {} (its own firings)\n",
+                       p.critical_nodes.empty() ? "-" : p.critical_nodes.front());
   } else {
     out += fmt::format("  limited by a cycle through {} actor(s) and the FIFO(s) {}\n", p.critical_nodes.size(),
                        fit(fmt::format("{}", fmt::join(p.critical_buffers, ", ")), 60));
@@ -239,8 +244,9 @@ void append_arena_map(std::string& out, const ModelReport& report) {
   const int64_t arena = std::max<int64_t>(evaluation.arena.size, 1);
   std::vector<analysis::Lifetime> lifetimes;
   for (size_t i : placed) lifetimes.push_back(evaluation.usage.lifetimes[i]);
-  out += fmt::format("arena map: {} across {} columns ({} per column), down: the firings where live buffers change\n", format_bytes(evaluation.arena.size),
-                     kMapColumns, format_bytes(graph::ceil_div(arena, kMapColumns)));
+  out +=
+      fmt::format("arena map: {} across {} columns ({} per column), down: the firings where live buffers change\n",
+                  format_bytes(evaluation.arena.size), kMapColumns, format_bytes(graph::ceil_div(arena, kMapColumns)));
   for (const int64_t firing : map_moments(lifetimes, kMapLines)) {
     std::string picture(static_cast<size_t>(kMapColumns), '.');
     for (size_t k = 0; k < placed.size(); ++k) {
@@ -272,7 +278,8 @@ void append_schedule(std::string& out, const ModelReport& report) {
   for (size_t i = 0; i < firings.size();) {
     size_t j = i;
     while (j < firings.size() && firings[j] == firings[i]) ++j;
-    const std::string item = fmt::format("{}x{} ", evaluation.network.nodes[static_cast<size_t>(firings[i])].name, j - i);
+    const std::string item =
+        fmt::format("{}x{} ", evaluation.network.nodes[static_cast<size_t>(firings[i])].name, j - i);
     if (column + item.size() > 78) {
       out += "\n  ";
       column = 2;
@@ -290,13 +297,15 @@ void append_schedule(std::string& out, const ModelReport& report) {
 std::string summary_text(const ModelReport& report, const TextOptions& options) {
   const analysis::AnalysisResult& result = *report.analysis;
   const analysis::Evaluation& evaluation = result.evaluation;
-  const std::string verdict = result.verification.ok ? paint(options, "32", "verified") : paint(options, "31", "NOT VERIFIED");
+  const std::string verdict =
+      result.verification.ok ? paint(options, "32", "verified") : paint(options, "31", "NOT VERIFIED");
   if (options.quiet) {
-    const size_t unknown = graph::unknown_size_buffers(*report.graph, report.stream_io).size();
-    return fmt::format("{}: arena {} (whole tensors shared {}), slowdown {:.3f} <= {:.3f}, {}{}\n", report.model_path,
-                       format_bytes(evaluation.shared_bytes), format_bytes(report.baselines.baseline_shared_bytes),
-                       evaluation.slowdown, result.options.max_slowdown, verdict,
-                       unknown == 0 ? std::string() : fmt::format(" (excluding {} tensor(s) of unknown size)", unknown));
+    const size_t unknown = graph::unknown_size_buffers(*report.graph, report.stream_io()).size();
+    return fmt::format(
+        "{}: arena {} (whole tensors shared {}), slowdown {:.3f} <= {:.3f}, {}{}\n", report.model_path,
+        format_bytes(evaluation.shared_bytes), format_bytes(report.baselines().baseline_shared_bytes),
+        evaluation.slowdown, result.options.max_slowdown, verdict,
+        unknown == 0 ? std::string() : fmt::format(" (excluding {} tensor(s) of unknown size)", unknown));
   }
   const graph::Graph& graph = *report.graph;
   std::string out = fmt::format("{} ({}): {} actors, {} buffers\n", report.model_path, graph.name, graph.actors.size(),
@@ -308,8 +317,8 @@ std::string summary_text(const ModelReport& report, const TextOptions& options) 
     out += pipelined_line(result, verdict);
   } else {
     out += fmt::format("\n  time per inference {} (layer by layer {}), slowdown {:.3f} (max {:.3f}), {} firings, {}\n",
-                       format_seconds(evaluation.time_s), format_seconds(evaluation.baseline_time_s), evaluation.slowdown,
-                       result.options.max_slowdown, evaluation.schedule.firings.size(), verdict);
+                       format_seconds(evaluation.time_s), format_seconds(evaluation.baseline_time_s),
+                       evaluation.slowdown, result.options.max_slowdown, evaluation.schedule.firings.size(), verdict);
   }
   append_top_buffers(out, report, options);
   if (options.verbose) append_schedule(out, report);

@@ -41,6 +41,35 @@ TEST(RunCli, ProvesByPartsEqualsLayerByLayerInTheJson) {
   }
 }
 
+TEST(RunCli, MemoryOutsideTheArenaIsReported) {
+  // x [1,2,6,4] -> Conv1x1 to 3 (with bias) -> GlobalAveragePool -> y [1,3,1,1]: the figures
+  // derived as in PlanExecutor.OutsideArenaIsWhatTheExecutorHolds; the scratch depends on the
+  // plan's rows per firing, between one row and the whole tensors.
+  OnnxBuilder b;
+  const std::string x = b.input("x", {1, 2, 6, 4});
+  b.output(b.global_average_pool(b.conv(x, 3, ConvOptions::square(1))));
+  TempDir dir;
+  const std::string model = shell_quote(b.save(dir.file("m.onnx")));
+  const CommandResult result = run_bufopt("run " + model + " --random-weights 1 --json -");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto outside = nlohmann::json::parse(result.out).at("execution").at("outside_arena");
+  EXPECT_EQ(outside.at("io_bytes"), 48 * 4 + 3 * 4);      // x and y, held by the application
+  EXPECT_EQ(outside.at("weight_bytes"), 9 * 4);           // W [3,2,1,1] and the bias [3]
+  EXPECT_EQ(outside.at("accumulator_bytes"), 3 * 4);      // one float per channel
+  EXPECT_EQ(outside.at("stream_staging_bytes"), 0);
+  EXPECT_GE(outside.at("scratch_peak_bytes"), 20 * 4);    // at least one Conv row in and out
+  EXPECT_LE(outside.at("scratch_peak_bytes"), 120 * 4);   // at most all of x and the Conv's output
+  const CommandResult streamed = run_bufopt("run " + model + " --random-weights 1 --stream-io --json -");
+  ASSERT_EQ(streamed.exit_code, 0) << streamed.err;
+  const auto streamed_outside = nlohmann::json::parse(streamed.out).at("execution").at("outside_arena");
+  EXPECT_EQ(streamed_outside.at("io_bytes"), 0);
+  EXPECT_EQ(streamed_outside.at("stream_staging_bytes"), 48 * 4 + 3 * 4);
+  const CommandResult text = run_bufopt("run " + model + " --random-weights 1");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("Outside the arena: 204 B application-held I/O, 36 B weights"), std::string::npos)
+      << text.out;
+}
+
 TEST(RunCli, JsonApartFromTimingIsDeterministic) {
   auto without_timing = [](const std::string& out) {
     auto doc = nlohmann::json::parse(out);

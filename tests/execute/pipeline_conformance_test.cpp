@@ -3,16 +3,17 @@
 // supports is planned with --stream-io and executed BY PARTS in its arena, with two plans: every
 // actor at one row per firing (the finest, most rings and partial windows) and the optimizer's
 // answer at R = 1.2 on mcu. Each by-parts result must equal layer by layer bit for bit and the
-// expected outputs at the backend tests' tolerance (rtol 1e-3, atol 1e-7). float16 (and
-// bfloat16) outputs are widened to float32 and compared at that same tolerance: the kernels
-// compute in float32 and round once to the output's dtype, and one float16 rounding moves a value
-// by at most 2^-11 relative (half an ulp), well within 1e-3. Unlike
+// expected outputs at the backend tests' tolerance (rtol 1e-3, atol 1e-7). float16 and bfloat16
+// outputs are widened to float32: float16 is compared at that same tolerance (adjacent float16
+// values are at most 2^-10 relative apart, inside 1e-3), bfloat16 at rtol 1e-3 + 2^-7 (one
+// bfloat16 ulp more: adjacent values are up to 2^-7 apart); the argument is in
+// conformance_support.h, which also holds the case walking and reading shared with
+// conformance_test.cpp. Unlike
 // conformance_test.cpp (one node run whole), this goes through the importer (inputs in parameter
 // positions bound as constants, folding, fusion), the planner, the rings and the windows.
 // No supported case may fail; passes are pinned per operator (node cases) and per folder.
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -29,21 +30,21 @@
 #include "bufopt/analysis/platform.h"
 #include "bufopt/execute/execution_check.h"
 #include "bufopt/execute/plan_executor.h"
-#include "bufopt/graph/float16.h"
 #include "bufopt/onnx/import.h"
 #include "bufopt/onnx/import_program.h"
 #include "bufopt/onnx/model_file.h"
 #include "bufopt/onnx/program_nodes.h"
+#include "conformance_support.h"
 #include "support/real_models.h"
 
 namespace bufopt::execute {
 namespace {
 
 namespace fs = std::filesystem;
+using conformance::declared_type;
+using conformance::kTestData;
+using conformance::read_declared;
 using graph::ConstantTensor;
-using graph::DataType;
-
-const fs::path kTestData = "/usr/share/libonnx-testdata/data";
 
 /// What one model gave.
 struct CaseOutcome {
@@ -51,27 +52,6 @@ struct CaseOutcome {
   std::string group;   ///< operator (node cases) or folder (the others)
   std::string detail;  ///< refusal reason or failure
 };
-
-std::vector<float> as_floats(const ConstantTensor& tensor) {
-  if (!tensor.reals.empty() || tensor.integers.empty()) return tensor.reals;
-  std::vector<float> values;
-  for (int64_t value : tensor.integers) values.push_back(static_cast<float>(value));
-  return values;
-}
-
-/// The first element of `got` outside rtol 1e-3 / atol 1e-7 of `want`, or an empty string.
-std::string tolerance_failure(const std::vector<float>& got, const std::vector<float>& want) {
-  if (got.size() != want.size()) return fmt::format("{} values, expected {}", got.size(), want.size());
-  for (size_t k = 0; k < want.size(); ++k) {
-    if (std::isnan(want[k]) && std::isnan(got[k])) continue;
-    if (want[k] == got[k]) continue;  // infinities
-    const double diff = std::fabs(static_cast<double>(got[k]) - want[k]);
-    if (!(diff <= 1e-7 + 1e-3 * std::fabs(static_cast<double>(want[k])))) {
-      return fmt::format("element {} is {}, expected {}", k, got[k], want[k]);
-    }
-  }
-  return {};
-}
 
 /// The graph's non-initializer inputs and its outputs, by name, in model order.
 struct GraphInterface {
@@ -82,28 +62,12 @@ struct GraphInterface {
   std::string single_op;  ///< the op type when the graph has one node
 };
 
-/// The element type a graph input or output declares, or -1 when it is not a tensor.
-int declared_type(const ::onnx::ValueInfoProto& value) {
-  return value.type().has_tensor_type() ? value.type().tensor_type().elem_type() : -1;
-}
-
 /// Why the values of a graph input or output declared `type` cannot be given to the executor,
 /// or an empty string: the test data holds them, but they are no numeric tensor.
 std::string non_numeric_reason(int type) {
   if (type < 0) return "a graph input or output that is a sequence, map or optional";
   if (type == ::onnx::TensorProto::STRING) return "a graph input or output of strings";
   return {};
-}
-
-/// The tensor in `file`, with bfloat16 values (stored as their uint16 bits) made real.
-ConstantTensor read_declared(const fs::path& file, int declared) {
-  ConstantTensor tensor = onnx::read_tensor_file(file).tensor;
-  if (declared == ::onnx::TensorProto::BFLOAT16 && tensor.dtype == DataType::kUint16) {
-    for (int64_t bits : tensor.integers) tensor.reals.push_back(graph::bfloat16_to_float(static_cast<uint16_t>(bits)));
-    tensor.integers.clear();
-    tensor.dtype = DataType::kBfloat16;
-  }
-  return tensor;
 }
 
 GraphInterface graph_interface(const fs::path& model_path) {
@@ -156,7 +120,7 @@ std::vector<std::string> expected_output_failures(const ExecutionResult& result,
                                      fmt::join(got->tensor.shape, "x"), fmt::join(want.shape, "x")));
       continue;
     }
-    const std::string failure = tolerance_failure(as_floats(got->tensor), as_floats(want));
+    const std::string failure = conformance::tolerance_failure(conformance::as_floats(got->tensor), want);
     if (!failure.empty()) failures.push_back(fmt::format("output '{}': {}", interface.outputs[j], failure));
   }
   return failures;
@@ -250,21 +214,10 @@ TEST(PipelineConformance, EverySupportedModelRunsByPartsAsExpected) {
     if (testing::models_required()) FAIL() << "libonnx-testdata is not installed (" << kTestData << ")";
     GTEST_SKIP() << "libonnx-testdata is not installed (" << kTestData << "); scripts/setup.sh installs it";
   }
-  struct Tally {
-    int passed = 0;
-    int run = 0;
-    int refused = 0;
-    std::map<std::string, int> reasons;
-  };
-  std::map<std::string, Tally> tally;
+  std::map<std::string, conformance::Tally> tally;
   std::vector<std::string> failures;
   for (const std::string folder : {"node", "pytorch-converted", "pytorch-operator", "simple"}) {
-    std::vector<fs::path> cases;
-    for (const auto& entry : fs::directory_iterator(kTestData / folder)) {
-      if (fs::exists(entry.path() / "model.onnx")) cases.push_back(entry.path());
-    }
-    std::sort(cases.begin(), cases.end());
-    for (const fs::path& dir : cases) {
+    for (const fs::path& dir : conformance::case_dirs(kTestData / folder)) {
       CaseOutcome outcome;
       const auto start = std::chrono::steady_clock::now();
       try {
@@ -276,7 +229,7 @@ TEST(PipelineConformance, EverySupportedModelRunsByPartsAsExpected) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (seconds > 2) std::cout << folder << "/" << dir.filename().string() << " took " << seconds << " s\n";
       if (outcome.kind == CaseOutcome::Kind::kSkipped) continue;
-      Tally& row = tally[outcome.group];
+      conformance::Tally& row = tally[outcome.group];
       if (outcome.kind == CaseOutcome::Kind::kRefused) {
         ++row.refused;
         ++row.reasons[outcome.detail];
@@ -290,32 +243,17 @@ TEST(PipelineConformance, EverySupportedModelRunsByPartsAsExpected) {
       }
     }
   }
-  std::ostringstream table;
-  table << "| operator or folder | passed | run | refused |\n"
-           "|---|---:|---:|---:|\n";
-  int passed = 0;
-  int run = 0;
-  int refused = 0;
   std::map<std::string, int> reasons;
   std::ostringstream minimums;
   for (const auto& [group, row] : tally) {
-    table << fmt::format("| {} | {} | {} | {} |\n", group, row.passed, row.run, row.refused);
-    passed += row.passed;
-    run += row.run;
-    refused += row.refused;
     for (const auto& [reason, count] : row.reasons) reasons[reason] += count;
     if (row.passed > 0) minimums << fmt::format("{{\"{}\", {}}},\n", group, row.passed);
   }
-  table << fmt::format("| **all** | {} | {} | {} |\n", passed, run, refused);
-  std::cout << table.str() << "\nrefusal reasons:\n";
+  std::cout << conformance::tally_table(tally, "operator or folder", false) << "\nrefusal reasons:\n";
   for (const auto& [reason, count] : reasons) std::cout << "  " << count << "  " << reason << "\n";
   if (std::getenv("BUFOPT_PRINT_MINIMUMS")) std::cout << minimums.str();
   for (const std::string& failure : failures) ADD_FAILURE() << failure;
-  for (const auto& [group, minimum] : minimum_passes()) {
-    const auto found = tally.find(group);
-    const int got = found == tally.end() ? 0 : found->second.passed;
-    EXPECT_GE(got, minimum) << group << " passes fewer models than pinned";
-  }
+  conformance::expect_minimum_passes(tally, minimum_passes());
 }
 
 }  // namespace

@@ -126,6 +126,50 @@ TEST(PlanExecutor, OneRowPlanNeedsLessArenaThanLayerByLayer) {
             execute::PlanExecutor(model.graph, model.program, whole).arena_bytes());
 }
 
+/// x [1,2,6,4] -> Conv1x1 to 3 channels (with bias) -> GlobalAveragePool -> y [1,3,1,1]: every
+/// figure outside the arena follows from the shapes (OutsideArenaIsWhatTheExecutorHolds).
+OnnxBuilder pooled_projection() {
+  OnnxBuilder b;
+  const std::string x = b.input("x", {1, 2, 6, 4});
+  b.output(b.global_average_pool(b.conv(x, 3, ConvOptions::square(1))));
+  return b;
+}
+
+TEST(PlanExecutor, OutsideArenaIsWhatTheExecutorHolds) {
+  TempDir dir;
+  const onnx::ExecutableModel model = executable(pooled_projection().save(dir.file("m.onnx")));
+  ASSERT_EQ(model.graph.actors.size(), 2u);  // the Conv and the GlobalAveragePool (a streaming reduction)
+  const execute::TensorMap inputs = execute::random_inputs(model.graph, {}, 3);
+  auto outside = [&](bool stream_io) {
+    const analysis::Evaluation plan = plan_for(model.graph, {1.0, "cpu", stream_io, PlanKind::kOneRowEach});
+    return execute::PlanExecutor(model.graph, model.program, plan).run(inputs).outside_arena;
+  };
+  const execute::OutsideArena held = outside(false);
+  // x: 2*6*4 floats = 192 B, y: 3 floats = 12 B, both held by the application.
+  EXPECT_EQ(held.io_bytes, 192 + 12);
+  // W [3,2,1,1] and bias [3]: 9 floats.
+  EXPECT_EQ(held.weight_bytes, 9 * 4);
+  // The GlobalAveragePool's accumulator: one float per channel.
+  EXPECT_EQ(held.accumulator_bytes, 3 * 4);
+  // The largest firing is the Conv's, one row: its x window (2 channels x 4 columns) and its
+  // output rows (3 x 4) = 20 floats; a pooling firing holds its 12-float window (+3 at the end).
+  EXPECT_EQ(held.scratch_peak_bytes, 20 * 4);
+  EXPECT_EQ(held.stream_staging_bytes, 0);
+  // --stream-io: nothing application-held; x and y are staged for the source and the sink.
+  const execute::OutsideArena streamed = outside(true);
+  EXPECT_EQ(streamed.io_bytes, 0);
+  EXPECT_EQ(streamed.stream_staging_bytes, 192 + 12);
+  EXPECT_EQ(streamed.weight_bytes, 9 * 4);
+  EXPECT_EQ(streamed.accumulator_bytes, 3 * 4);
+  EXPECT_EQ(streamed.scratch_peak_bytes, 20 * 4);
+  // Layer by layer the Conv's one firing holds all of x (48 floats) and y (72 floats).
+  const analysis::Evaluation whole = plan_for(model.graph, {1.0, "mcu", false, PlanKind::kOptimized});
+  ASSERT_EQ(static_cast<int64_t>(whole.schedule.firings.size()), 2);
+  const execute::OutsideArena at_once = execute::PlanExecutor(model.graph, model.program, whole).run(inputs).outside_arena;
+  EXPECT_EQ(at_once.scratch_peak_bytes, (48 + 72) * 4);
+  EXPECT_EQ(at_once.accumulator_bytes, 3 * 4);
+}
+
 /// The message of the ExecutionError running `evaluation` throws ("" if none).
 std::string execution_error(const onnx::ExecutableModel& model, const analysis::Evaluation& evaluation) {
   try {

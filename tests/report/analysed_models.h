@@ -1,13 +1,13 @@
 #pragma once
 /// Real models analysed for the report tests, and the external tools some tests run.
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "bufopt/analysis/analyze.h"
 #include "bufopt/onnx/import.h"
@@ -33,9 +33,6 @@ struct AnalysedModel {
     report::ModelReport out;
     out.model_path = path;
     out.graph = &graph;
-    out.platform = result.options.platform;
-    out.stream_io = result.options.stream_io;
-    out.baselines = result.baselines;
     out.analysis = &result;
     return out;
   }
@@ -78,7 +75,8 @@ inline std::vector<ModelFile> zoo_models() {
   struct ZooDir {
     std::string path = fresh_temp_dir("report_zoo");
     ZooDir() {
-      const std::string command = shell_quote(BUFOPT_ZOO) + " " + shell_quote(path) + " resnet18 mobilenetv2 >/dev/null";
+      const std::string command =
+          shell_quote(BUFOPT_ZOO) + " " + shell_quote(path) + " resnet18 mobilenetv2 >/dev/null";
       if (std::system(command.c_str()) != 0) ADD_FAILURE() << "bufopt-zoo failed: " << command;
     }
     ZooDir(const ZooDir&) = delete;
@@ -101,12 +99,12 @@ inline bool tools_required() {
 }
 
 /// Skips the current test when `tool` is missing, unless tools are required (then fails).
-#define BUFOPT_REQUIRE_TOOL(tool)                                                        \
-  do {                                                                                   \
-    if (!::bufopt::testing::tool_available(tool)) {                                      \
+#define BUFOPT_REQUIRE_TOOL(tool)                                                       \
+  do {                                                                                  \
+    if (!::bufopt::testing::tool_available(tool)) {                                     \
       if (::bufopt::testing::tools_required()) FAIL() << (tool) << " is not installed"; \
       GTEST_SKIP() << (tool) << " is not installed";                                    \
-    }                                                                                    \
+    }                                                                                   \
   } while (0)
 
 }  // namespace bufopt::testing

@@ -46,8 +46,6 @@ struct ChainReport {
     result.lower_bound_bytes = 64;  // set by the test: the report prints what it is given
     report.model_path = "chain.onnx";
     report.graph = &graph;
-    report.platform = result.options.platform;
-    report.baselines = result.baselines;
     report.analysis = &result;
   }
 };
@@ -97,9 +95,14 @@ TEST(TextReport, VerboseShowsTheScheduleAndTheArenaAsAPicture) {
   // starts), 23 (conv1_out ended at 22).
   const std::string map =
       "arena map: 160 B across 64 columns (3 B per column), down: the firings where live buffers change\n"
-      "         0 |" + only_a + "|\n"
-      "         2 |" + both + "|\n"
-      "        23 |" + only_b + "|\n\n";
+      "         0 |" +
+      only_a +
+      "|\n"
+      "         2 |" +
+      both +
+      "|\n"
+      "        23 |" +
+      only_b + "|\n\n";
   EXPECT_NE(text.find(map), std::string::npos) << text;
   const std::string legend =
       "         offset      bytes  lifetime         buffer\n"

@@ -273,7 +273,38 @@ TEST(ZooRequests, SizeSuffixScalesTheInput) {
   EXPECT_EQ(zoo::parse_request("resnet50@224").stem, "resnet50");
 }
 
+TEST(ZooRequests, WidthOptionScalesEveryHiddenLayersChannels) {
+  TempDir dir;
+  const ZooModel published = make(dir, "unet@188");
+  const ZooModel quarter = make(dir, "unet@188,width=0.25");
+  EXPECT_EQ(quarter.generated.stem, "unet_188_w0.25");
+  EXPECT_EQ(zoo::parse_request("unet@188,width=0.250").stem, "unet_188_w0.25");
+  EXPECT_EQ(zoo::parse_request("unet,width=1").stem, "unet");
+  // Same topology and feature-map sizes; every layer's channels a quarter of the published ones
+  // (64 -> 16 ... 1024 -> 256) but the two output classes.
+  ASSERT_EQ(quarter.generated.layers.size(), published.generated.layers.size());
+  for (size_t i = 0; i < published.generated.layers.size(); ++i) {
+    const zoo::Layer& full = published.generated.layers[i];
+    const zoo::Layer& reduced = quarter.generated.layers[i];
+    EXPECT_EQ(reduced.op_type, full.op_type) << full.node;
+    ASSERT_EQ(reduced.output_shape.size(), 4u) << full.node;
+    EXPECT_EQ(reduced.output_shape[2], full.output_shape[2]) << full.node;
+    EXPECT_EQ(reduced.output_shape[3], full.output_shape[3]) << full.node;
+    const bool classes = i + 1 == published.generated.layers.size();
+    EXPECT_EQ(reduced.output_shape[1], classes ? 2 : full.output_shape[1] / 4) << full.node;
+  }
+  // The importer reads the same graph; the MACs drop about 16x (the 1-channel input conv only 4x).
+  EXPECT_EQ(quarter.graph.actors.size(), published.graph.actors.size());
+  EXPECT_LT(quarter.generated.macs, published.generated.macs / 10);
+  EXPECT_GT(published.generated.macs, 2'000'000'000);
+}
+
 TEST(ZooRequests, BadRequestsAreRefused) {
+  EXPECT_THROW(zoo::parse_request("unet,width=0"), std::invalid_argument);
+  EXPECT_THROW(zoo::parse_request("unet,width=1.5"), std::invalid_argument);
+  EXPECT_THROW(zoo::parse_request("unet,width=abc"), std::invalid_argument);
+  EXPECT_THROW(zoo::parse_request("unet,depth=2"), std::invalid_argument);
+  EXPECT_THROW(zoo::parse_request("unet@188,"), std::invalid_argument);
   EXPECT_THROW(zoo::parse_request("nosuchnet"), std::invalid_argument);
   EXPECT_THROW(zoo::parse_request("resnet50@"), std::invalid_argument);
   EXPECT_THROW(zoo::parse_request("resnet50@12x"), std::invalid_argument);
@@ -282,6 +313,8 @@ TEST(ZooRequests, BadRequestsAreRefused) {
   EXPECT_THROW(zoo::write_model(dir.path(), zoo::parse_request("unet@500")), std::invalid_argument);
   EXPECT_THROW(zoo::write_model(dir.path(), zoo::parse_request("yolov3_tiny@400")), std::invalid_argument);
   EXPECT_THROW(zoo::write_model(dir.path(), zoo::parse_request("alexnet@32")), std::invalid_argument);
+  // AlexNet's two groups cannot split 96 * 0.3 = 29 channels.
+  EXPECT_THROW(zoo::write_model(dir.path(), zoo::parse_request("alexnet,width=0.3")), std::invalid_argument);
 }
 
 TEST(ZooRequests, WeightsFileIsSparseAndSized) {

@@ -28,7 +28,7 @@ void unet(NetBuilder& b, int64_t size) {
   std::vector<Tensor> skips;
   int64_t channels = 64;
   for (int level = 0; level < 4; ++level, channels *= 2) {
-    x = valid_conv_relu(b, valid_conv_relu(b, x, channels), channels);
+    x = valid_conv_relu(b, valid_conv_relu(b, x, b.width(channels)), b.width(channels));
     if (x.height % 2 != 0) {
       throw std::invalid_argument("U-Net needs an even size before every pool; " + std::to_string(size) +
                                   " gives " + std::to_string(x.height));
@@ -36,12 +36,12 @@ void unet(NetBuilder& b, int64_t size) {
     skips.push_back(x);
     x = b.pool("MaxPool", x, 2, 2, 0);
   }
-  x = valid_conv_relu(b, valid_conv_relu(b, x, channels), channels);
+  x = valid_conv_relu(b, valid_conv_relu(b, x, b.width(channels)), b.width(channels));
   for (int level = 3; level >= 0; --level) {
     channels /= 2;
-    x = b.conv_transpose(x, channels, 2);
+    x = b.conv_transpose(x, b.width(channels), 2);
     x = b.concat({b.crop(skips[static_cast<size_t>(level)], x.height, x.width), x});
-    x = valid_conv_relu(b, valid_conv_relu(b, x, channels), channels);
+    x = valid_conv_relu(b, valid_conv_relu(b, x, b.width(channels)), b.width(channels));
   }
   b.output(b.conv(x, 2, 1, 1, 0, 1, false));
 }
@@ -56,17 +56,17 @@ void yolov3_tiny(NetBuilder& b, int64_t size) {
   Tensor route_26;
   int64_t channels = 16;
   for (int i = 0; i < 5; ++i, channels *= 2) {
-    x = darknet_conv(b, x, channels, 3);
+    x = darknet_conv(b, x, b.width(channels), 3);
     if (i == 4) route_26 = x;
     x = b.pool("MaxPool", x, 2, 2, 0);
   }
-  x = darknet_conv(b, x, 512, 3);
+  x = darknet_conv(b, x, b.width(512), 3);
   x = b.pool("MaxPool", x, 2, 1, Pads{0, 0, 1, 1});
-  x = darknet_conv(b, x, 1024, 3);
-  const Tensor route_13 = darknet_conv(b, x, 256, 1);
-  b.output(b.conv(darknet_conv(b, route_13, 512, 3), 255, 1, 1, 0, 1, false));
-  x = b.upsample2x(darknet_conv(b, route_13, 128, 1));
-  x = darknet_conv(b, b.concat({x, route_26}), 256, 3);
+  x = darknet_conv(b, x, b.width(1024), 3);
+  const Tensor route_13 = darknet_conv(b, x, b.width(256), 1);
+  b.output(b.conv(darknet_conv(b, route_13, b.width(512), 3), 255, 1, 1, 0, 1, false));
+  x = b.upsample2x(darknet_conv(b, route_13, b.width(128), 1));
+  x = darknet_conv(b, b.concat({x, route_26}), b.width(256), 3);
   b.output(b.conv(x, 255, 1, 1, 0, 1, false));
 }
 

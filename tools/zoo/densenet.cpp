@@ -18,8 +18,8 @@ Tensor joined(NetBuilder& b, const std::vector<Tensor>& features) {
 /// Pre-activation dense layer: BN, ReLU, 1x1 conv to 128, BN, ReLU, 3x3 conv to 32.
 Tensor dense_layer(NetBuilder& b, const Tensor& in) {
   Tensor y = b.relu(b.batch_norm(in));
-  y = b.relu(b.conv(y, kBottleneckWidth, 1, 1, 0));
-  return b.conv(y, kGrowthRate, 3, 1, 1, 1, false);
+  y = b.relu(b.conv(y, b.width(kBottleneckWidth), 1, 1, 0));
+  return b.conv(y, b.width(kGrowthRate), 3, 1, 1, 1, false);
 }
 
 }  // namespace
@@ -28,7 +28,7 @@ Tensor dense_layer(NetBuilder& b, const Tensor& in) {
 /// layers, growth rate 32, transitions halving the channels with a 2x2 average pool; 2.87G MACs
 /// at 224x224.
 void densenet121(NetBuilder& b, int64_t size) {
-  Tensor x = b.relu(b.conv(b.input(3, size, size), 64, 7, 2, 3));
+  Tensor x = b.relu(b.conv(b.input(3, size, size), b.width(64), 7, 2, 3));
   x = b.pool("MaxPool", x, 3, 2, 1);
   const int layers_per_block[] = {6, 12, 24, 16};
   for (size_t block = 0; block < 4; ++block) {

@@ -12,7 +12,7 @@ namespace {
 /// "SAME" way for even inputs: one row and column at the bottom/right only.
 void mobilenetv2_network(NetBuilder& b, int64_t size, bool tf_padding) {
   auto pads = [&](int64_t stride) { return (tf_padding && stride == 2) ? Pads{0, 0, 1, 1} : Pads::same(1); };
-  Tensor x = b.relu6(b.conv(b.input(3, size, size), 32, 3, 2, pads(2), 1, true));
+  Tensor x = b.relu6(b.conv(b.input(3, size, size), b.width(32), 3, 2, pads(2), 1, true));
   /// One row of the paper's Table 2: expansion t, channels c, repeats n, first stride s.
   struct Stage { int64_t expand, channels, repeats, stride; };
   const Stage stages[] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
@@ -24,11 +24,11 @@ void mobilenetv2_network(NetBuilder& b, int64_t size, bool tf_padding) {
       Tensor y = x;
       if (stage.expand != 1) y = b.relu6(b.conv(y, hidden, 1, 1, 0));
       y = b.relu6(b.conv(y, hidden, 3, stride, pads(stride), hidden, true));
-      y = b.conv(y, stage.channels, 1, 1, 0);
-      x = (stride == 1 && x.channels == stage.channels) ? b.add(x, y) : y;
+      y = b.conv(y, b.width(stage.channels), 1, 1, 0);
+      x = (stride == 1 && x.channels == y.channels) ? b.add(x, y) : y;
     }
   }
-  x = b.relu6(b.conv(x, 1280, 1, 1, 0));
+  x = b.relu6(b.conv(x, b.width(1280), 1, 1, 0));
   b.classifier(x, 1000);
 }
 
@@ -48,12 +48,12 @@ Tensor mbconv(NetBuilder& b, const Tensor& in, int64_t expand, int64_t kernel, i
 /// MobileNetV1 1.0-224 (Howard et al. 2017, Table 1): a 3x3/2 conv then 13 depthwise-separable
 /// pairs, BN + ReLU after each conv; 569M MACs at 224x224.
 void mobilenetv1(NetBuilder& b, int64_t size) {
-  Tensor x = b.relu(b.conv(b.input(3, size, size), 32, 3, 2, 1));
+  Tensor x = b.relu(b.conv(b.input(3, size, size), b.width(32), 3, 2, 1));
   const int64_t pairs[][2] = {{64, 1},  {128, 2}, {128, 1}, {256, 2}, {256, 1}, {512, 2},  {512, 1},
                               {512, 1}, {512, 1}, {512, 1}, {512, 1}, {1024, 2}, {1024, 1}};
   for (const auto& [channels, stride] : pairs) {
     x = b.relu(b.conv(x, x.channels, 3, stride, 1, x.channels));
-    x = b.relu(b.conv(x, channels, 1, 1, 0));
+    x = b.relu(b.conv(x, b.width(channels), 1, 1, 0));
   }
   b.classifier(x, 1000);
 }
@@ -68,17 +68,17 @@ void mobilenetv2_tf(NetBuilder& b, int64_t size) { mobilenetv2_network(b, size, 
 /// EfficientNet-B0 (Tan & Le 2019, Table 1; torchvision efficientnet_b0): MBConv blocks with
 /// squeeze-and-excitation and SiLU; 0.39G MACs at 224x224.
 void efficientnet_b0(NetBuilder& b, int64_t size) {
-  Tensor x = b.silu(b.conv(b.input(3, size, size), 32, 3, 2, 1));
+  Tensor x = b.silu(b.conv(b.input(3, size, size), b.width(32), 3, 2, 1));
   /// One row of the paper's Table 1: MBConv expansion, kernel, first stride, channels, layers.
   struct Stage { int64_t expand, kernel, stride, channels, repeats; };
   const Stage stages[] = {{1, 3, 1, 16, 1}, {6, 3, 2, 24, 2}, {6, 5, 2, 40, 2}, {6, 3, 2, 80, 3},
                           {6, 5, 1, 112, 3}, {6, 5, 2, 192, 4}, {6, 3, 1, 320, 1}};
   for (const Stage& stage : stages) {
     for (int64_t i = 0; i < stage.repeats; ++i) {
-      x = mbconv(b, x, stage.expand, stage.kernel, i == 0 ? stage.stride : 1, stage.channels);
+      x = mbconv(b, x, stage.expand, stage.kernel, i == 0 ? stage.stride : 1, b.width(stage.channels));
     }
   }
-  x = b.silu(b.conv(x, 1280, 1, 1, 0));
+  x = b.silu(b.conv(x, b.width(1280), 1, 1, 0));
   b.classifier(x, 1000);
 }
 

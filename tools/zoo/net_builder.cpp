@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <stdexcept>
 
@@ -58,13 +60,19 @@ int64_t window_output(int64_t size, int64_t kernel, int64_t stride, int64_t pad_
 
 }  // namespace
 
-NetBuilder::NetBuilder(std::string name, std::string weights_file) : weights_file_(std::move(weights_file)) {
+NetBuilder::NetBuilder(std::string name, std::string weights_file, double width)
+    : weights_file_(std::move(weights_file)), width_(width) {
   model_.set_ir_version(8);
   model_.set_producer_name("bufopt-zoo");
   auto* opset = model_.add_opset_import();
   opset->set_domain("");
   opset->set_version(13);
   model_.mutable_graph()->set_name(std::move(name));
+}
+
+int64_t NetBuilder::width(int64_t published) const {
+  if (width_ == 1.0) return published;
+  return std::max<int64_t>(1, std::llround(static_cast<double>(published) * width_));
 }
 
 Tensor NetBuilder::input(int64_t channels, int64_t height, int64_t width) {
@@ -86,6 +94,11 @@ Tensor NetBuilder::conv(const Tensor& in, int64_t out_channels, int64_t kernel, 
 Tensor NetBuilder::conv(const Tensor& in, int64_t out_channels, int64_t kernel, int64_t stride, int64_t dilation,
                         Pads pads, int64_t groups, bool batch_norm) {
   if (in.nhwc || in.flat) throw std::invalid_argument("conv needs an NCHW input");
+  // A width multiplier can make grouped channels indivisible (AlexNet's two groups at an odd width).
+  if (in.channels % groups != 0 || out_channels % groups != 0) {
+    throw std::invalid_argument("conv of " + std::to_string(in.channels) + " -> " + std::to_string(out_channels) +
+                                " channels cannot have " + std::to_string(groups) + " groups");
+  }
   const std::string name = next("conv");
   const std::string weight = add_weight(name + ".weight", {out_channels, in.channels / groups, kernel, kernel});
   const std::string bias = add_weight(name + ".bias", {out_channels});

@@ -41,7 +41,13 @@ struct Pads {
 /// Throws std::invalid_argument when a layer's geometry is impossible (an empty output).
 class NetBuilder {
  public:
-  NetBuilder(std::string name, std::string weights_file);
+  /// `width` is the channel multiplier of ModelRequest::width (1: the published widths).
+  NetBuilder(std::string name, std::string weights_file, double width = 1.0);
+
+  /// A hidden layer's channel count: `published` scaled by the width, max(1, round(published *
+  /// width)). Architectures write their published counts through it (never the input's channels
+  /// nor the classes); counts derived from a tensor's channels are already scaled.
+  int64_t width(int64_t published) const;
 
   /// The graph input "input" of shape [1, channels, height, width].
   Tensor input(int64_t channels, int64_t height, int64_t width);
@@ -132,6 +138,7 @@ class NetBuilder {
   std::vector<Layer> layers_;
   int64_t macs_ = 0;
   int64_t weight_bytes_ = 0;
+  double width_ = 1.0;
   bool clip_bounds_ = false;
 };
 

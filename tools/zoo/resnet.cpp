@@ -9,7 +9,7 @@ namespace {
 
 /// The stem: 7x7/2 conv with `stem_pad` rows of padding, BN, ReLU, 3x3/2 max pool.
 Tensor stem(NetBuilder& b, int64_t size, int64_t stem_pad) {
-  Tensor x = b.relu(b.conv(b.input(3, size, size), 64, 7, 2, stem_pad));
+  Tensor x = b.relu(b.conv(b.input(3, size, size), b.width(64), 7, 2, stem_pad));
   return b.pool("MaxPool", x, 3, 2, 1);
 }
 
@@ -21,10 +21,10 @@ void bottleneck_network(NetBuilder& b, const std::vector<int>& blocks, bool v1_5
   for (size_t stage = 0; stage < blocks.size(); ++stage, width *= 2) {
     for (int i = 0; i < blocks[stage]; ++i) {
       const int64_t stride = (i == 0 && stage > 0) ? 2 : 1;
-      Tensor y = b.relu(b.conv(x, width, 1, v1_5 ? 1 : stride, 0));
-      y = b.relu(b.conv(y, width, 3, v1_5 ? stride : 1, 1));
-      y = b.conv(y, width * 4, 1, 1, 0);
-      const Tensor skip = (i == 0) ? b.conv(x, width * 4, 1, stride, 0) : x;
+      Tensor y = b.relu(b.conv(x, b.width(width), 1, v1_5 ? 1 : stride, 0));
+      y = b.relu(b.conv(y, b.width(width), 3, v1_5 ? stride : 1, 1));
+      y = b.conv(y, b.width(width * 4), 1, 1, 0);
+      const Tensor skip = (i == 0) ? b.conv(x, b.width(width * 4), 1, stride, 0) : x;
       x = b.relu(b.add(skip, y));
     }
   }
@@ -41,9 +41,9 @@ void resnet18(NetBuilder& b, int64_t size) {
   for (int stage = 0; stage < 4; ++stage, width *= 2) {
     for (int i = 0; i < 2; ++i) {
       const int64_t stride = (i == 0 && stage > 0) ? 2 : 1;
-      Tensor y = b.relu(b.conv(x, width, 3, stride, 1));
-      y = b.conv(y, width, 3, 1, 1);
-      const Tensor skip = (i == 0 && stage > 0) ? b.conv(x, width, 1, stride, 0) : x;
+      Tensor y = b.relu(b.conv(x, b.width(width), 3, stride, 1));
+      y = b.conv(y, b.width(width), 3, 1, 1);
+      const Tensor skip = (i == 0 && stage > 0) ? b.conv(x, b.width(width), 1, stride, 0) : x;
       x = b.relu(b.add(skip, y));
     }
   }

@@ -47,7 +47,25 @@ const Architecture* find_architecture(std::string_view name) {
   return nullptr;
 }
 
-ModelRequest parse_request(std::string_view text) {
+namespace {
+
+/// The W of ",width=W": a decimal in (0, 1].
+double parse_width(std::string_view whole, std::string_view option) {
+  constexpr std::string_view kKey = "width=";
+  double value = 0;
+  if (option.starts_with(kKey)) {
+    const std::string_view number = option.substr(kKey.size());
+    const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (error == std::errc() && end == number.data() + number.size() && value > 0 && value <= 1) return value;
+  }
+  throw std::invalid_argument("'" + std::string(whole) + "': the option after ',' must be width=W with W in (0, 1]");
+}
+
+}  // namespace
+
+ModelRequest parse_request(std::string_view whole) {
+  const size_t comma = whole.find(',');
+  const std::string_view text = whole.substr(0, comma);
   const size_t at = text.find('@');
   const std::string_view name = text.substr(0, at);
   ModelRequest request;
@@ -55,15 +73,26 @@ ModelRequest parse_request(std::string_view text) {
   if (!request.architecture) throw std::invalid_argument("unknown architecture '" + std::string(name) + "'");
   request.input_size = request.architecture->input_size;
   request.stem = std::string(name);
-  if (at == std::string_view::npos) return request;
-  const std::string_view size = text.substr(at + 1);
-  int64_t value = 0;
-  const auto [end, error] = std::from_chars(size.data(), size.data() + size.size(), value);
-  if (error != std::errc() || end != size.data() + size.size() || value <= 0 || value > 65536) {
-    throw std::invalid_argument("'" + std::string(text) + "': the size after '@' must be an integer in 1..65536");
+  if (at != std::string_view::npos) {
+    const std::string_view size = text.substr(at + 1);
+    int64_t value = 0;
+    const auto [end, error] = std::from_chars(size.data(), size.data() + size.size(), value);
+    if (error != std::errc() || end != size.data() + size.size() || value <= 0 || value > 65536) {
+      throw std::invalid_argument("'" + std::string(whole) + "': the size after '@' must be an integer in 1..65536");
+    }
+    request.input_size = value;
+    if (value != request.architecture->input_size) request.stem += "_" + std::to_string(value);
   }
-  request.input_size = value;
-  if (value != request.architecture->input_size) request.stem += "_" + std::to_string(value);
+  if (comma != std::string_view::npos) {
+    const std::string_view option = whole.substr(comma + 1);
+    request.width = parse_width(whole, option);
+    // The shortest spelling of the value ("0.25" for "0.250"): equal requests, equal file names.
+    if (request.width != 1.0) {
+      char spelled[32];
+      const auto result = std::to_chars(spelled, spelled + sizeof spelled, request.width);
+      request.stem += "_w" + std::string(spelled, result.ptr);
+    }
+  }
   return request;
 }
 
@@ -73,7 +102,7 @@ GeneratedModel write_model(const fs::path& dir, const ModelRequest& request) {
   generated.input_size = request.input_size;
   generated.model_path = dir / (request.stem + ".onnx");
   generated.weights_path = dir / (request.stem + ".weights");
-  NetBuilder builder(request.stem, generated.weights_path.filename().string());
+  NetBuilder builder(request.stem, generated.weights_path.filename().string(), request.width);
   request.architecture->build(builder, request.input_size);
   generated.macs = builder.macs();
   generated.weight_bytes = builder.weight_bytes();

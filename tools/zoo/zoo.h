@@ -39,16 +39,22 @@ const std::vector<Architecture>& architectures();
 /// The architecture called `name`, or nullptr.
 const Architecture* find_architecture(std::string_view name);
 
-/// One model to generate: an architecture at an input size.
+/// One model to generate: an architecture at an input size and a width.
 struct ModelRequest {
   const Architecture* architecture = nullptr;
   int64_t input_size = 0;
-  /// File stem: the architecture's name, with "_SIZE" appended when not its usual size.
+  /// Channel multiplier in (0, 1]: every hidden layer's published channel count c becomes
+  /// max(1, round(c * width)), as MobileNet's width multiplier; the topology, the input's channels
+  /// and the output classes stay (NetBuilder::width).
+  double width = 1.0;
+  /// File stem: the architecture's name, with "_SIZE" appended when not its usual size and
+  /// "_wWIDTH" when the width is not 1 (e.g. "unet_188_w0.25").
   std::string stem;
 };
 
-/// Parses "NAME" or "NAME@SIZE" (e.g. "resnet50@448"). Throws std::invalid_argument with a
-/// one-line reason for an unknown name or a size that is not a positive integer.
+/// Parses "NAME", "NAME@SIZE" or either followed by ",width=W" (e.g. "resnet50@448",
+/// "unet@188,width=0.25"). Throws std::invalid_argument with a one-line reason for an unknown
+/// name, a size that is not a positive integer or a width outside (0, 1].
 ModelRequest parse_request(std::string_view text);
 
 /// What was generated, as the builder computed it.

@@ -40,6 +40,8 @@ struct ExecutionReport {
   bool bit_identical = false;
   double max_abs_diff = 0;
   std::vector<ReportedOutput> outputs;
+  /// What the by-parts execution held beside the arena.
+  OutsideArena outside_arena;
   /// Measured wall times of the firings.
   double seconds_by_parts = 0;
   double seconds_layer_by_layer = 0;

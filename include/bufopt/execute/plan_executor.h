@@ -61,12 +61,35 @@ struct OutputTensor {
   graph::ConstantTensor tensor;  ///< at the buffer's dtype: reals for floating, integers otherwise
 };
 
+/// What a by-parts execution holds outside its one arena allocation, in bytes, as the executor
+/// allocates it (element counts times sizeof). Deterministic: a function of model and plan.
+struct OutsideArena {
+  /// Application-held graph inputs and outputs (uncounted buffers, without --stream-io): every
+  /// row at the tensor's dtype.
+  int64_t io_bytes = 0;
+  /// The constants the actors' nodes read (weights, biases, BN statistics, shapes), as the
+  /// executor holds them: float32 per floating element, int64 per integer element.
+  int64_t weight_bytes = 0;
+  /// Streaming reductions' state at its peak over the firings: the float32 accumulators of
+  /// GlobalAveragePool / Reduce* and the input rows collected for a pooling whose one output
+  /// row reads every row, summed over the reductions in progress at once.
+  int64_t accumulator_bytes = 0;
+  /// The largest one firing holds while it computes: its input windows gathered from the rings
+  /// and every node's output window (the actor's fused intermediates and the rows it writes),
+  /// float32. Kernel-local vectors of one row or one value per channel are not counted.
+  int64_t scratch_peak_bytes = 0;
+  /// --stream-io only: the whole encoded graph inputs the sources copy rows from and outputs the
+  /// sinks copy rows into; they stand in for the device's input stream and consumer.
+  int64_t stream_staging_bytes = 0;
+};
+
 /// What one execution computed.
 struct ExecutionResult {
   /// Graph outputs in buffer order, then those folded to constants (ModelProgram::constant_outputs).
   std::vector<OutputTensor> outputs;
   int64_t firings = 0;
   double seconds = 0;  ///< wall time of the firings (set-up excluded)
+  OutsideArena outside_arena;  ///< by parts only; zeros layer by layer
 };
 
 /// Why the executor cannot run the model, one line per distinct (operator, reason) naming up to

@@ -26,9 +26,15 @@ struct ConstantTensor {
   friend bool operator==(const ConstantTensor&, const ConstantTensor&) = default;
 };
 
-/// One attribute of an operator node; the field in use follows `kind`.
-struct AttributeValue {
-  enum class Kind { kInt, kFloat, kString, kInts, kFloats, kStrings, kTensor, kOther };
+/// What an ONNX attribute holds; kGraph: a subgraph (If/Loop/Scan bodies), not decoded.
+enum class AttributeKind { kInt, kFloat, kString, kInts, kFloats, kStrings, kTensor, kGraph, kOther };
+
+/// One attribute of an ONNX node; the field in use follows `kind`. The one representation of
+/// an attribute, over how a tensor attribute is held: decoded with its dtype and shape facts in
+/// the importer (onnx::Attribute), as plain values for the executor (AttributeValue).
+template <typename Tensor>
+struct BasicAttribute {
+  using Kind = AttributeKind;
   Kind kind = Kind::kOther;
   int64_t i = 0;
   double f = 0;
@@ -36,8 +42,11 @@ struct AttributeValue {
   std::vector<int64_t> ints;
   std::vector<double> floats;
   std::vector<std::string> strings;
-  std::shared_ptr<const ConstantTensor> tensor;  ///< kTensor
+  std::shared_ptr<const Tensor> tensor;  ///< kTensor
 };
+
+/// An attribute as the executor reads it.
+using AttributeValue = BasicAttribute<ConstantTensor>;
 
 /// Static facts about one tensor a node reads or writes.
 struct ValueInfo {

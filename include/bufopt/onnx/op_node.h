@@ -6,23 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "bufopt/graph/operator_program.h"
 #include "bufopt/onnx/tensor_info.h"
 
 namespace bufopt::onnx {
 
-/// One attribute value of a node; the field in use follows `kind`.
-struct Attribute {
-  enum class Kind { kInt, kFloat, kString, kInts, kFloats, kStrings, kTensor, kGraph, kOther };
-  Kind kind = Kind::kOther;
-  int64_t i = 0;
-  double f = 0;
-  std::string s;
-  std::vector<int64_t> ints;
-  std::vector<double> floats;
-  std::vector<std::string> strings;
-  /// A tensor attribute (Constant's value, ConstantOfShape's value), decoded.
-  std::shared_ptr<const TensorInfo> tensor;
-};
+/// One attribute value of a node as the importer's rules read it (a tensor attribute decoded,
+/// e.g. Constant's value, ConstantOfShape's value).
+using Attribute = graph::BasicAttribute<TensorInfo>;
 
 /// One node of the main graph.
 struct OpNode {

@@ -85,11 +85,8 @@ std::vector<AxisLink> axis_links(const NodeView& view, size_t port);
 /// ConvTranspose, pooling, global pooling, the quantised convolutions).
 bool spatial_operator(const OpNode& node);
 
-/// True for the operators MODEL 2.1 fuses into their producer when they read one activation
-/// (of the output's shape) and otherwise only constants.
-bool fusable_operator(const std::string& op_type);
-
-/// Every default-domain operator model_operator() models (for documentation and tests).
+/// Every default-domain operator model_operator() models (for documentation and tests): the
+/// operator table's rows that are neither unsupported nor unknown along the streaming axis.
 std::vector<std::string> modelled_operators();
 
 }  // namespace bufopt::onnx

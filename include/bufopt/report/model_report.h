@@ -24,22 +24,34 @@ namespace bufopt::report {
 /// Version of the JSON document's layout; bumped when a field changes meaning or is removed.
 inline constexpr int kJsonSchemaVersion = 1;
 
-/// The inputs of a report. `analysis` is null for `bufopt inspect`.
+/// The inputs of a report. The options (platform, mode, --stream-io) and the baselines are read
+/// from `analysis`; `bufopt inspect` has no analysis and gives its own in the inspect_ fields.
 struct ModelReport {
   std::string model_path;
   const graph::Graph* graph = nullptr;
-  std::string mode = "sequential";
-  analysis::Platform platform;
-  bool stream_io = false;
-  /// --activation-bytes (0: the model's own types).
+  /// --activation-bytes (0: the model's own types); an import option, not in the analysis.
   int64_t activation_bytes = 0;
-  analysis::Baselines baselines;
+  /// The analysis the report prints; null for `bufopt inspect`.
   const analysis::AnalysisResult* analysis = nullptr;
+  /// Without an analysis only: --stream-io and the whole-tensor baselines.
+  bool inspect_stream_io = false;
+  analysis::Baselines inspect_baselines;
   /// The sampled memory / slowdown trade-off (pareto.h) when it was computed (--svg, `pareto`);
   /// null otherwise. The JSON document then carries it as `pareto`.
   const ParetoFront* pareto = nullptr;
   /// `bufopt run`: what the execution computed (the JSON document's `execution`); null otherwise.
   const execute::ExecutionReport* execution = nullptr;
+
+  bool stream_io() const { return analysis != nullptr ? analysis->options.stream_io : inspect_stream_io; }
+  const analysis::Baselines& baselines() const { return analysis != nullptr ? analysis->baselines : inspect_baselines; }
+  /// The analysis's platform; a default-constructed one without an analysis.
+  analysis::Platform platform() const {
+    return analysis != nullptr ? analysis->options.platform : analysis::Platform{};
+  }
+  /// "sequential" or "pipelined"; "sequential" without an analysis.
+  std::string mode() const {
+    return analysis::mode_name(analysis != nullptr ? analysis->options.mode : analysis::Mode::kSequential);
+  }
 };
 
 /// Terminal presentation switches.
