@@ -343,6 +343,19 @@ class Search {
 
   const Plan& best_plan() const { return best_plan_; }
 
+  /// `plan` in phase counts (Moves::kPhaseCounts' units): each actor at the smallest
+  /// granularity of its phase count, the cuts kept.
+  Plan as_phase_counts(const Plan& plan) const {
+    PhasePlan counts(plan.rows.size(), 1);
+    for (size_t a = 0; a < counts.size(); ++a) {
+      const int64_t height = std::max<int64_t>(max_phases_[a], 1);
+      counts[a] = graph::ceil_div(height, std::clamp<int64_t>(plan.rows[a], 1, height));
+    }
+    Plan result = from_phases(counts);
+    result.cut_before = plan.cut_before;
+    return result;
+  }
+
   /// Candidates scored so far.
   int evaluations() const { return evaluations_; }
 
@@ -601,9 +614,22 @@ Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options,
     }
     counted.candidate_evaluations += search.evaluations() - before;
     before = search.evaluations();
+    const Plan start = search.best_plan();
     search.local_search(ranked, limits.max_local_evaluations);
     counted.local_evaluations += search.evaluations() - before;
     keep(search.evaluate_best());
+    // Step 5 again with phase-count moves only, from the same start: neither move set reaches
+    // every local optimum the other does (granularity moves stop at some the phase-count
+    // moves escape), so both are run and the smaller kept.
+    Search by_counts(graph, at, Moves::kPhaseCounts);
+    const Plan counted_start = by_counts.as_phase_counts(start);
+    if (by_counts.fits(counted_start)) {
+      by_counts.consider(counted_start);
+      before = by_counts.evaluations();
+      by_counts.local_search(ranked, limits.max_local_evaluations / 3);
+      counted.local_evaluations += by_counts.evaluations() - before;
+      keep(by_counts.evaluate_best());
+    }
   }
   if (chosen) *chosen = search.best_plan();
   if (stats) *stats = counted;
