@@ -29,16 +29,29 @@ struct Memory {
   int64_t fifo_bytes = 0;
 };
 
+/// The FIFO sum of one order's channels (saturating).
+int64_t fifo_sum(const std::vector<ArenaRequest>& requests) {
+  int64_t sum = 0;
+  for (const ArenaRequest& request : requests) {
+    sum = graph::checked_add(sum, request.size).value_or(std::numeric_limits<int64_t>::max());
+  }
+  return sum;
+}
+
 Memory measure_memory(const dataflow::Network& network, const Schedule& schedule) {
   Memory memory;
   memory.usage = measure_usage(network, schedule);
   const std::vector<ArenaRequest> requests = channel_requests(network, memory.usage);
-  for (const ArenaRequest& request : requests) {
-    memory.fifo_bytes =
-        graph::checked_add(memory.fifo_bytes, request.size).value_or(std::numeric_limits<int64_t>::max());
-  }
+  memory.fifo_bytes = fifo_sum(requests);
   memory.arena = place_arena(requests);
   return memory;
+}
+
+/// How smallest_arena_pull_schedule ranks an order: greedy arena, then FIFO sum (one
+/// placement: cheaper than place_arena's several, and enough to rank orders).
+std::pair<int64_t, int64_t> greedy_cost(const dataflow::Network& network, const Schedule& schedule) {
+  const std::vector<ArenaRequest> requests = channel_requests(network, measure_usage(network, schedule));
+  return {place_greedy_by_size(requests).size, fifo_sum(requests)};
 }
 
 bool smaller(const Memory& a, const Memory& b) {
@@ -65,12 +78,26 @@ Evaluation assemble(const graph::Graph& graph, std::vector<int64_t> granularity,
 
 }  // namespace
 
+Schedule smallest_arena_pull_schedule(const dataflow::Network& network) {
+  const std::vector<PullOptions> variants = pull_variants(network);
+  Schedule best;
+  std::pair<int64_t, int64_t> best_cost;
+  for (size_t v = 0; v < variants.size(); ++v) {
+    Schedule candidate = pull_schedule(network, variants[v]);
+    const auto cost = greedy_cost(network, candidate);
+    if (v == 0 || cost < best_cost) {
+      best = std::move(candidate);
+      best_cost = cost;
+    }
+  }
+  return best;
+}
 
 Evaluation evaluate_plan(const graph::Graph& graph, std::span<const int64_t> granularity,
                          const AnalysisOptions& options) {
   std::vector<int64_t> effective = effective_granularities(graph, granularity);
   dataflow::Network network = dataflow::build_network(graph, effective, {.stream_io = options.stream_io});
-  Schedule schedule = pull_schedule(network);
+  Schedule schedule = smallest_arena_pull_schedule(network);
   Memory memory = measure_memory(network, schedule);
   Schedule by_node = node_by_node_schedule(network);
   Memory by_node_memory = measure_memory(network, by_node);

@@ -276,17 +276,6 @@ class Puller {
   bool stopped_ = false;
 };
 
-/// Ranks a schedule: smaller greedy arena, then smaller FIFO sum.
-std::pair<int64_t, int64_t> schedule_cost(const Network& network, const Schedule& schedule) {
-  const BufferUsage usage = measure_usage(network, schedule);
-  const std::vector<ArenaRequest> requests = channel_requests(network, usage);
-  int64_t fifo = 0;
-  for (const ArenaRequest& request : requests) {
-    fifo = graph::checked_add(fifo, request.size).value_or(std::numeric_limits<int64_t>::max());
-  }
-  return {place_greedy_by_size(requests).size, fifo};
-}
-
 bool has_several_inputs(const Network& network) {
   return std::any_of(network.nodes.begin(), network.nodes.end(),
                      [](const Node& node) { return node.inputs.size() > 1; });
@@ -341,7 +330,7 @@ bool pull_schedule(const Network& network, const PullOptions& options, const Fir
   return !puller.stopped();
 }
 
-Schedule pull_schedule(const Network& network) {
+std::vector<PullOptions> pull_variants(const Network& network) {
   std::vector<PullOptions> variants;
   const bool branches_matter = has_several_inputs(network);
   const bool roots_matter = demand_roots(network).size() > 1;
@@ -358,17 +347,7 @@ Schedule pull_schedule(const Network& network) {
       }
     }
   }
-  Schedule best;
-  std::pair<int64_t, int64_t> best_cost;
-  for (size_t v = 0; v < variants.size(); ++v) {
-    Schedule candidate = pull_schedule(network, variants[v]);
-    const auto cost = schedule_cost(network, candidate);
-    if (v == 0 || cost < best_cost) {
-      best = std::move(candidate);
-      best_cost = cost;
-    }
-  }
-  return best;
+  return variants;
 }
 
 Schedule node_by_node_schedule(const Network& network) {

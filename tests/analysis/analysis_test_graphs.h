@@ -111,7 +111,7 @@ inline std::vector<int64_t> uniform(const graph::Graph& graph, int64_t g) {
 inline BufferUsage pull_usage(const graph::Graph& graph, const std::vector<int64_t>& granularity,
                               bool stream_io = false) {
   const dataflow::Network network = dataflow::build_network(graph, granularity, {.stream_io = stream_io});
-  return measure_usage(network, pull_schedule(network));
+  return measure_usage(network, smallest_arena_pull_schedule(network));
 }
 
 /// Options on the cpu preset with a generous slowdown bound.

@@ -7,6 +7,7 @@
 
 #include "analysis/analysis_test_graphs.h"
 #include "bufopt/analysis/arena.h"
+#include "bufopt/analysis/evaluate.h"
 
 namespace bufopt::analysis {
 namespace {
@@ -171,7 +172,7 @@ TEST(UsageReplay, NeverAboveThePeakOfLiveBytesAndAgreesWithMeasureUsage) {
     const std::vector<int64_t> granularity = test::random_granularity(graph, random);
     const bool stream_io = trial % 2 == 0;
     const Network network = dataflow::build_network(graph, granularity, {.stream_io = stream_io});
-    const Schedule schedule = pull_schedule(network);
+    const Schedule schedule = smallest_arena_pull_schedule(network);
     UsageReplay replay(network);
     int64_t before = 0;
     for (dataflow::NodeId node : schedule.firings) {

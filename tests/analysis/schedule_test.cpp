@@ -7,6 +7,7 @@
 
 #include "analysis/analysis_test_graphs.h"
 #include "bufopt/analysis/arena.h"
+#include "bufopt/analysis/evaluate.h"
 
 namespace bufopt::analysis {
 namespace {
@@ -84,7 +85,7 @@ TEST(PullSchedule, EveryNodeFiresItsPhasesOnceEach) {
   for (int64_t g : {1, 2, 4}) {
     const dataflow::Network network =
         dataflow::build_network(block.graph, uniform(block.graph, g), {.stream_io = true});
-    const Schedule schedule = pull_schedule(network);
+    const Schedule schedule = smallest_arena_pull_schedule(network);
     for (size_t n = 0; n < network.nodes.size(); ++n) {
       EXPECT_EQ(count_of(schedule, static_cast<dataflow::NodeId>(n)), network.nodes[n].phases) << network.nodes[n].name;
     }
@@ -119,7 +120,7 @@ TEST(PullSchedule, ObserverSeesTheSameOrderAndCanStopIt) {
 TEST(PullSchedule, IsDeterministic) {
   const auto block = residual(11, 3);
   const dataflow::Network network = dataflow::build_network(block.graph, uniform(block.graph, 2), {});
-  EXPECT_EQ(pull_schedule(network).firings, pull_schedule(network).firings);
+  EXPECT_EQ(smallest_arena_pull_schedule(network).firings, smallest_arena_pull_schedule(network).firings);
 }
 
 // Rows nobody reads (the last row skipped by a 1x1 stride-2 conv) are written right after the
@@ -133,7 +134,7 @@ TEST(PullSchedule, UnreadRowsAreWrittenAsSoonAsTheReaderIsDone) {
   builder.output(c);
   const graph::Graph graph = builder.build();
   const dataflow::Network network = dataflow::build_network(graph, uniform(graph, 1), {});
-  const Schedule schedule = pull_schedule(network);
+  const Schedule schedule = smallest_arena_pull_schedule(network);
   const auto& firings = schedule.firings;
   const auto last_of = [&](dataflow::NodeId n) {
     return static_cast<int64_t>(firings.rend() - std::find(firings.rbegin(), firings.rend(), n)) - 1;
@@ -161,7 +162,7 @@ TEST(PullSchedule, InterleavedRootsKeepASharedTrunkSmall) {
   };
   EXPECT_EQ(trunk_rows(pull_schedule(network, {BranchOrder::kPortOrder, RootOrder::kOneAfterAnother})), 16);
   EXPECT_EQ(trunk_rows(pull_schedule(network, {BranchOrder::kPortOrder, RootOrder::kInterleaved})), 3);
-  EXPECT_EQ(trunk_rows(pull_schedule(network)), 3);
+  EXPECT_EQ(trunk_rows(smallest_arena_pull_schedule(network)), 3);
 }
 
 // With streamed I/O the sinks pull: the image buffer then holds only the rows the first conv's
@@ -197,7 +198,7 @@ TEST(PullSchedule, LargestPeakFirstRunsTheHungryBranchFirst) {
   EXPECT_EQ(in_port_order, 64 + 1024 + 64);
   // Largest peak first: wide + narrow (1088), then small beside narrow.
   EXPECT_EQ(heuristic, 1024 + 64);
-  EXPECT_EQ(arena(pull_schedule(network)), heuristic);
+  EXPECT_EQ(arena(smallest_arena_pull_schedule(network)), heuristic);
 }
 
 // A layer that shrinks the data a lot (a 5-row window of a 12 B/row image into a 4 B/row map)
@@ -219,7 +220,7 @@ TEST(PullSchedule, RunAheadFreesABigInputEarly) {
   // Run ahead (a and c qualify): the image (60) dies before b (96) is born and shares its bytes;
   // a (whole, 16) and the output (whole, 16) stack above b: 96 + 16 + 16.
   EXPECT_EQ(arena(pull_schedule(network, {BranchOrder::kPortOrder, RootOrder::kOneAfterAnother, true})), 128);
-  EXPECT_EQ(arena(pull_schedule(network)), 128);
+  EXPECT_EQ(arena(smallest_arena_pull_schedule(network)), 128);
 }
 
 // Deep networks: the explicit stack handles hundreds of layers and the work stays linear.
@@ -235,7 +236,7 @@ TEST(PullSchedule, DeepChainIsFastAndExact) {
   const graph::Graph graph = builder.build();
   const auto start = std::chrono::steady_clock::now();
   const dataflow::Network network = dataflow::build_network(graph, uniform(graph, 1), {});
-  const Schedule schedule = pull_schedule(network);
+  const Schedule schedule = smallest_arena_pull_schedule(network);
   const BufferUsage usage = measure_usage(network, schedule);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(schedule.firings.size(), 150u * 224u);

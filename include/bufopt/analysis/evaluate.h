@@ -32,6 +32,14 @@ struct Evaluation {
   double slowdown = 1;
 };
 
+/// Demand-driven order (schedule.h: sinks pull, in output order, the rows they need; a node
+/// fires when a consumer needs rows it has not written yet, after recursively pulling its own
+/// input windows) for every pull_variants(network), keeping the one with the smallest greedy
+/// arena (place_greedy_by_size), then the smallest FIFO sum, then the first tried. Never
+/// deadlocks on a well-formed network: capacities are then measured from this order
+/// (measure_usage), not imposed.
+Schedule smallest_arena_pull_schedule(const dataflow::Network& network);
+
 /// Builds the network for `granularity`, schedules it with pull_schedule, measures capacities
 /// and lifetimes, places the arena greedy by size and times it. The node-by-node order
 /// (node_by_node_schedule) is evaluated too and kept when its arena is smaller, so a

@@ -65,13 +65,11 @@ using FiringObserver = std::function<bool(dataflow::NodeId)>;
 /// `on_firing` stopped it, true when every firing was made.
 bool pull_schedule(const dataflow::Network& network, const PullOptions& options, const FiringObserver& on_firing);
 
-/// Demand-driven order: sinks (graph outputs) pull, in output order, the rows they need; a node
-/// fires when a consumer needs rows it has not written yet, after recursively pulling its own
-/// input windows. Tries every PullOptions variant that can differ on this network and keeps the
-/// one with the smallest greedy arena (then the smallest FIFO sum, then the first tried).
-/// Never deadlocks on a well-formed network: capacities are then measured from this order
-/// (measure_usage), not imposed.
-Schedule pull_schedule(const dataflow::Network& network);
+/// The PullOptions that can give different orders on this network (a branch order only where
+/// a node has several inputs, a root order only with several outputs, run-ahead only where some
+/// node has it), the default first. Which of them to use is the evaluator's choice
+/// (evaluate.h: smallest_arena_pull_schedule).
+std::vector<PullOptions> pull_variants(const dataflow::Network& network);
 
 /// Every node runs all its phases before the next starts: sources, then actors in graph order,
 /// then sinks (the layer-by-layer order of the baselines, whatever the granularities).
