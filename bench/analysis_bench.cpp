@@ -47,7 +47,7 @@ void BM_AnalyzeAnchor(benchmark::State& state, const std::string& name) {
   options.stream_io = true;
   bufopt::analysis::AnalysisResult result;
   for (auto _ : state) result = bufopt::analysis::analyze(graph, options);
-  state.counters["arena_bytes"] = static_cast<double>(result.evaluation.shared_bytes);
+  state.counters["arena_bytes"] = static_cast<double>(result.evaluation.shared_bytes());
   state.counters["fifo_bytes"] = static_cast<double>(result.evaluation.fifo_bytes);
   state.counters["baseline_shared_bytes"] = static_cast<double>(result.baselines.baseline_shared_bytes);
   state.counters["lower_bound_bytes"] = static_cast<double>(result.lower_bound_bytes);
@@ -69,7 +69,7 @@ void BM_AnalyzeFile(benchmark::State& state, const std::string& relative_path, c
   bufopt::analysis::AnalysisOptions options;
   bufopt::analysis::AnalysisResult result;
   for (auto _ : state) result = bufopt::analysis::analyze(graph, options);
-  state.counters["arena_bytes"] = static_cast<double>(result.evaluation.shared_bytes);
+  state.counters["arena_bytes"] = static_cast<double>(result.evaluation.shared_bytes());
   state.counters["baseline_shared_bytes"] = static_cast<double>(result.baselines.baseline_shared_bytes);
   state.counters["verified"] = result.verification.ok ? 1 : 0;
 }

@@ -140,8 +140,8 @@ int main(int argc, char** argv) {
         std::map<std::string, int64_t> arena;
         bool row_above = false;
         for (const auto& candidate : candidates) {
-          arena[candidate.name] = candidate.evaluation.shared_bytes;
-          row_above = row_above || answer.shared_bytes > candidate.evaluation.shared_bytes;
+          arena[candidate.name] = candidate.evaluation.shared_bytes();
+          row_above = row_above || answer.shared_bytes() > candidate.evaluation.shared_bytes();
         }
         auto cell = [&](const std::string& name) { return arena.count(name) ? bytes(arena[name]) : std::string("-"); };
         std::string streaming = arena.count("one row per firing") ? cell("one row per firing")
@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
                                                                     : "-";
         std::printf("| %s | %s | %.6g | %s | %s | %s | **%s**%s%s | %.3f |\n", stem.c_str(), preset.substr(preset.find_last_of('/') + 1).c_str(), options.max_slowdown,
                     cell("layer by layer").c_str(), streaming.c_str(), cell("segment cuts").c_str(),
-                    bytes(answer.shared_bytes).c_str(), verified ? "" : " NOT VERIFIED", row_above ? " ABOVE" : "",
+                    bytes(answer.shared_bytes()).c_str(), verified ? "" : " NOT VERIFIED", row_above ? " ABOVE" : "",
                     answer.slowdown);
         std::fflush(stdout);
         above = above || row_above || !verified;

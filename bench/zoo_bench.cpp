@@ -88,7 +88,7 @@ void report_answer(benchmark::State& state, const bufopt::graph::Graph& graph,
   state.counters["row_firings"] = rows;
   state.counters["time_per_row_firing"] =
       benchmark::Counter(rows, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
-  state.counters["arena_bytes"] = static_cast<double>(result.evaluation.shared_bytes);
+  state.counters["arena_bytes"] = static_cast<double>(result.evaluation.shared_bytes());
   state.counters["verified"] = result.verification.ok ? 1 : 0;
 }
 
@@ -144,7 +144,7 @@ void BM_MmsGa(benchmark::State& state, const bufopt::zoo::MmsGaPoint& point) {
   options.max_slowdown = 1 + point.loss_ms * 1e-3 / bufopt::analysis::baseline_time_seconds(graph, options.platform);
   bufopt::analysis::AnalysisResult result;
   for (auto _ : state) result = bufopt::analysis::analyze(graph, options);
-  const double ours = static_cast<double>(result.evaluation.shared_bytes) / 1e6;
+  const double ours = static_cast<double>(result.evaluation.shared_bytes()) / 1e6;
   state.counters["bufopt_MB"] = ours;
   state.counters["mms_ga_MB"] = point.megabytes;
   state.counters["mms_over_bufopt"] = point.megabytes / ours;

@@ -69,7 +69,6 @@ Evaluation assemble(const graph::Graph& graph, std::vector<int64_t> granularity,
   evaluation.usage = std::move(memory.usage);
   evaluation.arena = std::move(memory.arena);
   evaluation.fifo_bytes = memory.fifo_bytes;
-  evaluation.shared_bytes = evaluation.arena.size;
   evaluation.time_s = sequential_time_seconds(graph, evaluation.phases, options.platform);
   evaluation.baseline_time_s = baseline_time_seconds(graph, options.platform);
   evaluation.slowdown = evaluation.baseline_time_s > 0 ? evaluation.time_s / evaluation.baseline_time_s : 1.0;

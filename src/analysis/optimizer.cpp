@@ -64,8 +64,8 @@ std::vector<int32_t> segments_of(const std::vector<char>& cut_before) {
 
 /// Smaller arena, then fewer firings, then smaller FIFO sum.
 bool better(const Evaluation& a, const Evaluation& b) {
-  return std::tuple(a.shared_bytes, a.schedule.firings.size(), a.fifo_bytes) <
-         std::tuple(b.shared_bytes, b.schedule.firings.size(), b.fifo_bytes);
+  return std::tuple(a.shared_bytes(), a.schedule.firings.size(), a.fifo_bytes) <
+         std::tuple(b.shared_bytes(), b.schedule.firings.size(), b.fifo_bytes);
 }
 
 /// The local search's moves of one actor.
@@ -184,7 +184,7 @@ class Search {
   }
 
   static Cost final_cost(const Evaluation& evaluation) {
-    return {evaluation.shared_bytes, static_cast<int64_t>(evaluation.schedule.firings.size()), evaluation.fifo_bytes};
+    return {evaluation.shared_bytes(), static_cast<int64_t>(evaluation.schedule.firings.size()), evaluation.fifo_bytes};
   }
 
   /// Actor ids, those next to the largest whole tensors first (ties: graph order).
@@ -676,7 +676,7 @@ std::vector<ParetoPoint> pareto_front(const graph::Graph& graph, const AnalysisO
     Plan chosen;
     const Evaluation evaluation = run_search(graph, at, {}, seeds, &chosen, nullptr);
     seeds.push_back(chosen);
-    append_carried(front, ParetoPoint{slowdown, evaluation.slowdown, evaluation.shared_bytes, evaluation.fifo_bytes},
+    append_carried(front, ParetoPoint{slowdown, evaluation.slowdown, evaluation.shared_bytes(), evaluation.fifo_bytes},
                    slowdown);
   }
   return front;

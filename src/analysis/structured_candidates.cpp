@@ -18,8 +18,8 @@ constexpr size_t kRefinedSegmentPlans = 3;
 
 /// Smaller arena, then fewer firings, then smaller FIFO sum.
 bool better(const Evaluation& a, const Evaluation& b) {
-  return std::tuple(a.shared_bytes, a.schedule.firings.size(), a.fifo_bytes) <
-         std::tuple(b.shared_bytes, b.schedule.firings.size(), b.fifo_bytes);
+  return std::tuple(a.shared_bytes(), a.schedule.firings.size(), a.fifo_bytes) <
+         std::tuple(b.shared_bytes(), b.schedule.firings.size(), b.fifo_bytes);
 }
 
 void keep_better(std::optional<Evaluation>& best, Evaluation candidate) {

@@ -9,7 +9,7 @@
 //     exact firing counts, and the firings during which every counted channel holds rows;
 //  4. claimed lifetimes cover those firings; arena placements of buffers alive together are
 //     disjoint and inside the arena;
-//  5. fifo_bytes, shared_bytes, time_s, baseline_time_s and slowdown recomputed.
+//  5. fifo_bytes, time_s, baseline_time_s and slowdown recomputed.
 // Linear in firings x ports (plus a pairwise arena check over channels).
 #include "bufopt/analysis/verify.h"
 
@@ -312,10 +312,6 @@ struct Placement {
 void check_arena(const graph::Graph& graph, const Network& network, const Evaluation& evaluation,
                  const std::vector<HeldInterval>& held, ViolationLog& log) {
   auto name = [&](size_t c) { return graph.buffers[static_cast<size_t>(network.channels[c].buffer)].name; };
-  if (evaluation.arena.size != evaluation.shared_bytes) {
-    log.add(Violation::kArena, fmt::format("shared_bytes {} differs from the arena size {}", evaluation.shared_bytes,
-                                           evaluation.arena.size));
-  }
   std::vector<Placement> placements;
   for (size_t c = 0; c < network.channels.size(); ++c) {
     const int64_t capacity = evaluation.usage.capacity_rows[c];

@@ -91,9 +91,9 @@ int analyze_main(int argc, char** argv) {
   emit(flags, model_report, report::summary_text(model_report, text_options(flags)));
   write_exports(export_flags, flags, model_report, front);
   check_budget_provable(budget, graph, flags);
-  if (budget && result.evaluation.shared_bytes > *budget) {
+  if (budget && result.evaluation.shared_bytes() > *budget) {
     throw CliError{kExitConstraint, fmt::format("{}: arena {} exceeds --budget {} at --max-slowdown {}", flags.model,
-                                                report::format_bytes(result.evaluation.shared_bytes),
+                                                report::format_bytes(result.evaluation.shared_bytes()),
                                                 report::format_bytes(*budget), options.max_slowdown)};
   }
   return kExitOk;

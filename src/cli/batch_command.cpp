@@ -115,7 +115,7 @@ BatchRow analysed_row(const std::string& path, const graph::Graph& graph, const 
   row.baseline_shared_bytes = result.baselines.baseline_shared_bytes;
   row.live_peak_bytes = result.baselines.live_peak_bytes;
   row.fifo_bytes = result.evaluation.fifo_bytes;
-  row.shared_bytes = result.evaluation.shared_bytes;
+  row.shared_bytes = result.evaluation.shared_bytes();
   row.lower_bound_bytes = result.lower_bound_bytes;
   row.slowdown = result.evaluation.slowdown;
   row.time_s = result.evaluation.time_s;

@@ -194,8 +194,8 @@ class PlanExecutor::State {
   State(const graph::Graph& graph, const graph::ModelProgram& program, const analysis::Evaluation& evaluation)
       : graph_(graph), program_(program), evaluation_(evaluation), network_(evaluation.network) {
     check_supported(graph, program);
-    if (evaluation.shared_bytes < 0) throw ExecutionError("the plan's arena has a negative size");
-    arena_size_ = evaluation.shared_bytes;
+    if (evaluation.shared_bytes() < 0) throw ExecutionError("the plan's arena has a negative size");
+    arena_size_ = evaluation.shared_bytes();
     // The one allocation the counted buffers live in.
     arena_ = std::make_unique<std::byte[]>(static_cast<size_t>(arena_size_));
     make_rings();

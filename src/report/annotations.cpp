@@ -51,7 +51,7 @@ std::vector<std::pair<std::string, std::string>> annotation_entries(const ModelR
                    platform.elems_per_s, platform.firing_overhead_s, platform.processors)},
       {"bufopt.stream_io", report.stream_io() ? "true" : "false"},
       {"bufopt.activation_bytes", std::to_string(report.activation_bytes)},
-      {"bufopt.shared_bytes", std::to_string(result.evaluation.shared_bytes)},
+      {"bufopt.shared_bytes", std::to_string(result.evaluation.shared_bytes())},
       {"bufopt.fifo_bytes", std::to_string(result.evaluation.fifo_bytes)},
       {"bufopt.baseline_bytes", std::to_string(report.baselines().baseline_bytes)},
       {"bufopt.baseline_shared_bytes", std::to_string(report.baselines().baseline_shared_bytes)},

@@ -93,7 +93,7 @@ std::string to_dot(const ModelReport& report) {
     const analysis::Evaluation& evaluation = report.analysis->evaluation;
     out += fmt::format("  label={};\n  labelloc=t;\n",
                        quoted(fmt::format("{}: arena {}, FIFO sum {}, slowdown {:.3f} (max {})", report.model_path,
-                                          format_bytes(evaluation.shared_bytes), format_bytes(evaluation.fifo_bytes),
+                                          format_bytes(evaluation.shared_bytes()), format_bytes(evaluation.fifo_bytes),
                                           evaluation.slowdown, report.analysis->options.max_slowdown)));
   }
   for (size_t a = 0; a < graph.actors.size(); ++a) {

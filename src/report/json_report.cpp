@@ -123,7 +123,7 @@ ordered_json summary_json(const ModelReport& report) {
   if (report.analysis) {
     const analysis::AnalysisResult& result = *report.analysis;
     out["fifo_bytes"] = result.evaluation.fifo_bytes;
-    out["shared_bytes"] = result.evaluation.shared_bytes;
+    out["shared_bytes"] = result.evaluation.shared_bytes();
     out["lower_bound_bytes"] = result.lower_bound_bytes;
     out["verified"] = result.verification.ok;
     out["firings"] = result.evaluation.schedule.firings.size();

@@ -253,7 +253,7 @@ void draw_front_panel(Svg& svg, const ModelReport& report, const ParetoFront& fr
     include(sample.point.fifo_bytes);
     include(sample.lower_bound_bytes);
   }
-  if (chosen) include(chosen->evaluation.shared_bytes);
+  if (chosen) include(chosen->evaluation.shared_bytes());
   const LogScale bytes = byte_scale(smallest, largest, kFrontBottom, kFrontTop);
   const SlowdownScale slowdown = slowdown_scale(front, chosen_r);
 
@@ -298,9 +298,9 @@ void draw_front_panel(Svg& svg, const ModelReport& report, const ParetoFront& fr
   legend.push_back({"whole tensors, shared layer by layer", kWholeSharedColor, "", false});
   if (chosen) {
     const double x = slowdown.map(chosen_r);
-    const double y = bytes.map(static_cast<double>(std::max<int64_t>(1, chosen->evaluation.shared_bytes)));
+    const double y = bytes.map(static_cast<double>(std::max<int64_t>(1, chosen->evaluation.shared_bytes())));
     const std::string label =
-        fmt::format("chosen plan: R ≤ {}, {}", slowdown_label(chosen_r), format_bytes(chosen->evaluation.shared_bytes));
+        fmt::format("chosen plan: R ≤ {}, {}", slowdown_label(chosen_r), format_bytes(chosen->evaluation.shared_bytes()));
     draw_diamond(svg, x, y, kChosenColor, label + fmt::format(", slowdown {:.4f}", chosen->evaluation.slowdown));
     legend.push_back({label, kChosenColor, "", true});
   }
@@ -338,7 +338,7 @@ void draw_buffer_panel(Svg& svg, const ModelReport& report) {
   svg.text(kPlotLeft, kBarsTop - 14,
            fmt::format("Memory per buffer at R ≤ {} (FIFO sum {}, shared arena {})",
                        slowdown_label(report.analysis->options.max_slowdown), format_bytes(evaluation.fifo_bytes),
-                       format_bytes(evaluation.shared_bytes)),
+                       format_bytes(evaluation.shared_bytes())),
            "start", R"( font-size="14" font-weight="bold")");
   if (shown.empty()) {
     svg.text(kPlotLeft, kBarsTop + 20, "no counted buffers (every tensor is graph input or output)");

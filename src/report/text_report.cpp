@@ -132,7 +132,7 @@ void append_lineup(std::string& out, const ModelReport& report, const TextOption
   const analysis::AnalysisResult& result = *report.analysis;
   const int64_t whole = report.baselines().baseline_bytes;
   const int64_t bound = result.lower_bound_bytes;
-  const int64_t arena = result.evaluation.shared_bytes;
+  const int64_t arena = result.evaluation.shared_bytes();
   /// One line of the table: label, bytes, and whether it is bufopt's answer (highlighted).
   struct Line {
     std::string label;
@@ -303,7 +303,7 @@ std::string summary_text(const ModelReport& report, const TextOptions& options) 
     const size_t unknown = graph::unknown_size_buffers(*report.graph, report.stream_io()).size();
     return fmt::format(
         "{}: arena {} (whole tensors shared {}), slowdown {:.3f} <= {:.3f}, {}{}\n", report.model_path,
-        format_bytes(evaluation.shared_bytes), format_bytes(report.baselines().baseline_shared_bytes),
+        format_bytes(evaluation.shared_bytes()), format_bytes(report.baselines().baseline_shared_bytes),
         evaluation.slowdown, result.options.max_slowdown, verdict,
         unknown == 0 ? std::string() : fmt::format(" (excluding {} tensor(s) of unknown size)", unknown));
   }

@@ -30,8 +30,8 @@ TEST(Analyze, ProducesAVerifiedConsistentResult) {
       const AnalysisResult result = analyze(graph, options);
       EXPECT_TRUE(result.verification.ok) << (result.verification.errors.empty() ? "" : result.verification.errors[0]);
       EXPECT_LE(result.evaluation.slowdown, slowdown + kSlowdownTolerance);
-      EXPECT_LE(result.lower_bound_bytes, result.evaluation.shared_bytes);
-      EXPECT_LE(result.evaluation.shared_bytes, result.evaluation.fifo_bytes);
+      EXPECT_LE(result.lower_bound_bytes, result.evaluation.shared_bytes());
+      EXPECT_LE(result.evaluation.shared_bytes(), result.evaluation.fifo_bytes);
       EXPECT_EQ(result.lower_bound_bytes, lower_bound_bytes(graph, options));
       const Baselines baselines = whole_tensor_baselines(graph, stream_io);
       EXPECT_EQ(result.baselines.baseline_bytes, baselines.baseline_bytes);
@@ -56,13 +56,13 @@ TEST(Analyze, RandomPlansPassTheVerifier) {
     const Evaluation evaluation = evaluate_plan(graph, test::random_granularity(graph, random), options);
     const VerifyReport report = verify(graph, evaluation, options);
     ASSERT_TRUE(report.ok) << "trial " << trial << ": " << report.errors.front();
-    EXPECT_LE(lower_bound_bytes(graph, options), evaluation.shared_bytes) << "trial " << trial;
-    EXPECT_LE(evaluation.shared_bytes, evaluation.fifo_bytes) << "trial " << trial;
+    EXPECT_LE(lower_bound_bytes(graph, options), evaluation.shared_bytes()) << "trial " << trial;
+    EXPECT_LE(evaluation.shared_bytes(), evaluation.fifo_bytes) << "trial " << trial;
     // R = 1: whole tensors, never above the layer-by-layer baselines.
     options.max_slowdown = 1.0;
     const AnalysisResult strict = analyze(graph, options);
     ASSERT_TRUE(strict.verification.ok) << "trial " << trial << ": " << strict.verification.errors.front();
-    EXPECT_LE(strict.evaluation.shared_bytes, strict.baselines.baseline_shared_bytes) << "trial " << trial;
+    EXPECT_LE(strict.evaluation.shared_bytes(), strict.baselines.baseline_shared_bytes) << "trial " << trial;
     // With streamed I/O a source delivers the image row by row, so rows a whole layer never
     // reads (left over by its stride) take no slot and the FIFO sum may fall below the tensors.
     if (!options.stream_io) {

@@ -36,9 +36,9 @@ int64_t check_setting(const graph::Graph& graph, const AnalysisOptions& options,
     const VerifyReport report = verify(graph, candidate.evaluation, options);
     EXPECT_TRUE(report.ok) << label << " " << candidate.name << ": " << first_error(report);
     EXPECT_LE(candidate.evaluation.slowdown, options.max_slowdown + 1e-9) << label << " " << candidate.name;
-    EXPECT_LE(answer.shared_bytes, candidate.evaluation.shared_bytes) << label << " " << candidate.name;
+    EXPECT_LE(answer.shared_bytes(), candidate.evaluation.shared_bytes()) << label << " " << candidate.name;
   }
-  return answer.shared_bytes;
+  return answer.shared_bytes();
 }
 
 TEST(StructuredCandidates, NamesAndLayerByLayerFirst) {
@@ -147,10 +147,10 @@ TEST(StructuredCandidates, HeldToTheExactOptimumOnSmallGraphs) {
     const auto exact = minimum_arena_plan(graph, options);
     if (!exact || !exact->arena_is_optimal) continue;
     const Evaluation answer = optimize(graph, options);
-    ASSERT_GE(answer.shared_bytes, exact->peak_live_bytes) << "graph " << g;  // the exact bound
-    const double ratio = static_cast<double>(answer.shared_bytes) / static_cast<double>(exact->arena.size);
+    ASSERT_GE(answer.shared_bytes(), exact->peak_live_bytes) << "graph " << g;  // the exact bound
+    const double ratio = static_cast<double>(answer.shared_bytes()) / static_cast<double>(exact->arena.size);
     ++compared;
-    optimal += answer.shared_bytes == exact->arena.size ? 1 : 0;
+    optimal += answer.shared_bytes() == exact->arena.size ? 1 : 0;
     worst = std::max(worst, ratio);
     ratio_sum += ratio;
     ++distribution[ratio == 1 ? "1" : ratio <= 1.05 ? "(1, 1.05]" : ratio <= 1.1 ? "(1.05, 1.1]" : ratio <= 1.25 ? "(1.1, 1.25]" : "> 1.25"];

@@ -24,7 +24,7 @@ TEST(EvaluatePlan, FiguresAgreeWithEachOther) {
     fifo += evaluation.usage.capacity_rows[c] * evaluation.network.channels[c].row_bytes;
   }
   EXPECT_EQ(evaluation.fifo_bytes, fifo);
-  EXPECT_EQ(evaluation.shared_bytes, evaluation.arena.size);
+  EXPECT_EQ(evaluation.shared_bytes(), evaluation.arena.size);
   EXPECT_EQ(evaluation.phases, (std::vector<int64_t>(block.graph.actors.size(), 10)));
   EXPECT_DOUBLE_EQ(evaluation.time_s, sequential_time_seconds(block.graph, evaluation.phases, options.platform));
   EXPECT_DOUBLE_EQ(evaluation.baseline_time_s, baseline_time_seconds(block.graph, options.platform));
@@ -79,7 +79,7 @@ TEST(EvaluatePlan, NoSlowdownMeansWholeTensors) {
     const Evaluation evaluation = evaluate_plan(graph, simple_policy_granularity(graph, options), options);
     const Baselines baselines = whole_tensor_baselines(graph, stream_io);
     EXPECT_EQ(evaluation.fifo_bytes, baselines.baseline_bytes);
-    EXPECT_LE(evaluation.shared_bytes, baselines.baseline_shared_bytes);
+    EXPECT_LE(evaluation.shared_bytes(), baselines.baseline_shared_bytes);
     EXPECT_DOUBLE_EQ(evaluation.slowdown, 1.0);
   }
 }

@@ -113,8 +113,8 @@ TEST(LowerBound, NeverExceedsTheArenaOfAnyPlanWithinR) {
           << "trial " << trial << " actor " << a;
     }
     const int64_t bound = lower_bound_bytes(graph, options);
-    ASSERT_LE(bound, evaluation.shared_bytes) << "trial " << trial;
-    if (evaluation.shared_bytes > 0) {
+    ASSERT_LE(bound, evaluation.shared_bytes()) << "trial " << trial;
+    if (evaluation.shared_bytes() > 0) {
       EXPECT_GT(bound, 0) << "trial " << trial;
     }
   }

@@ -40,15 +40,15 @@ TEST(OptimizerAgainstExactSearch, EqualOnNinetyFivePercentAndWithinAQuarter) {
       ++proven;
       const Evaluation answer = optimize(graph, options);
       ASSERT_TRUE(verify(graph, answer, options).ok) << actors << " actors, graph " << i;
-      ASSERT_GE(answer.shared_bytes, exact->arena.size) << actors << " actors, graph " << i;
+      ASSERT_GE(answer.shared_bytes(), exact->arena.size) << actors << " actors, graph " << i;
       const double ratio = exact->arena.size > 0
-                               ? static_cast<double>(answer.shared_bytes) / static_cast<double>(exact->arena.size)
+                               ? static_cast<double>(answer.shared_bytes()) / static_cast<double>(exact->arena.size)
                                : 1.0;
-      if (answer.shared_bytes == exact->arena.size) {
+      if (answer.shared_bytes() == exact->arena.size) {
         ++equal;
       } else {
         std::cout << "  not equal: " << actors << " actors, graph " << i << ", R " << options.max_slowdown
-                  << (options.stream_io ? ", streamed I/O" : "") << ": " << answer.shared_bytes << " B vs optimum "
+                  << (options.stream_io ? ", streamed I/O" : "") << ": " << answer.shared_bytes() << " B vs optimum "
                   << exact->arena.size << " B\n";
       }
       ++histogram[std::min(100, static_cast<int>((ratio - 1) * 100) / 5 * 5)];
@@ -56,7 +56,7 @@ TEST(OptimizerAgainstExactSearch, EqualOnNinetyFivePercentAndWithinAQuarter) {
         worst = ratio;
         std::ostringstream where;
         where << actors << " actors, graph " << i << ", R " << options.max_slowdown
-              << (options.stream_io ? ", streamed I/O" : "") << ": " << answer.shared_bytes << " B vs optimum "
+              << (options.stream_io ? ", streamed I/O" : "") << ": " << answer.shared_bytes() << " B vs optimum "
               << exact->arena.size << " B";
         worst_case = where.str();
       }

@@ -47,7 +47,7 @@ TEST(Optimize, RequiresOnePhasePerActorAtROne) {
     const Evaluation evaluation = optimize(graph, options);
     EXPECT_EQ(extra_firings(evaluation), 0);
     EXPECT_EQ(evaluation.fifo_bytes, whole_tensor_baselines(graph, false).baseline_bytes);
-    EXPECT_LE(evaluation.shared_bytes, whole_tensor_baselines(graph, false).baseline_shared_bytes);
+    EXPECT_LE(evaluation.shared_bytes(), whole_tensor_baselines(graph, false).baseline_shared_bytes);
     EXPECT_TRUE(verify(graph, evaluation, options).ok);
   }
 }
@@ -63,7 +63,7 @@ TEST(Optimize, StaysWithinTheBudgetAndVerifies) {
       EXPECT_LE(evaluation.slowdown, r + 1e-9);
       const VerifyReport report = verify(graph, evaluation, options);
       EXPECT_TRUE(report.ok) << (report.errors.empty() ? "" : report.errors.front());
-      EXPECT_LE(evaluation.shared_bytes, whole_tensor_baselines(graph, false).baseline_shared_bytes);
+      EXPECT_LE(evaluation.shared_bytes(), whole_tensor_baselines(graph, false).baseline_shared_bytes);
     }
   }
 }
@@ -74,7 +74,7 @@ TEST(Optimize, StreamsWhenFiringsAreFree) {
   AnalysisOptions options = tight_options(1.0);
   options.platform.firing_overhead_s = 0;
   const Evaluation evaluation = optimize(graph, options);
-  EXPECT_LT(evaluation.shared_bytes * 8, whole_tensor_baselines(graph, false).baseline_shared_bytes);
+  EXPECT_LT(evaluation.shared_bytes() * 8, whole_tensor_baselines(graph, false).baseline_shared_bytes);
 }
 
 TEST(ParetoFront, ArenaNeverGrowsWithR) {
@@ -99,7 +99,7 @@ TEST(Optimize, IndependentRunsAreMonotoneInR) {
     const graph::Graph graph = generator.next();
     int64_t previous = std::numeric_limits<int64_t>::max();
     for (double r : {1.0, 1.05, 1.2, 2.0, 10.0}) {
-      const int64_t arena = optimize(graph, tight_options(r)).shared_bytes;
+      const int64_t arena = optimize(graph, tight_options(r)).shared_bytes();
       violations += arena > previous ? 1 : 0;
       ++cases;
       previous = arena;
@@ -120,13 +120,13 @@ TEST(Optimize, DeepGraphsWithFreeFiringsNeverLoseToStreamingEveryActor) {
     options.platform = {"free firings", 1e9, 1e9, 0, 1};
     const Evaluation evaluation = optimize(deep.graph, options);
     const Evaluation one_row = evaluate_plan(deep.graph, std::vector<int64_t>(deep.graph.actors.size(), 1), options);
-    EXPECT_LE(evaluation.shared_bytes, one_row.shared_bytes) << depth << " convs";
+    EXPECT_LE(evaluation.shared_bytes(), one_row.shared_bytes()) << depth << " convs";
     // Layer by layer is larger here, so returning it (or anything between) would fail.
     std::vector<int64_t> whole;
     for (size_t a = 0; a < deep.graph.actors.size(); ++a) {
       whole.push_back(dataflow::phase_rows(deep.graph, static_cast<graph::ActorId>(a)));
     }
-    EXPECT_LT(one_row.shared_bytes, evaluate_plan(deep.graph, whole, options).shared_bytes) << depth << " convs";
+    EXPECT_LT(one_row.shared_bytes(), evaluate_plan(deep.graph, whole, options).shared_bytes()) << depth << " convs";
     EXPECT_LE(evaluation.slowdown, options.max_slowdown + kSlowdownTolerance) << depth << " convs";
     EXPECT_TRUE(verify(deep.graph, evaluation, options).ok) << depth << " convs";
   }
@@ -146,11 +146,11 @@ TEST(Optimize, HeldToTheExactOptimumOnSmallGraphs) {
       if (!exact || !exact->arena_is_optimal) continue;
       const Evaluation evaluation = optimize(graph, options);
       // The exact peak of live bytes bounds every plan's arena from below.
-      ASSERT_GE(evaluation.shared_bytes, exact->peak_live_bytes);
-      const double ratio = static_cast<double>(evaluation.shared_bytes) / static_cast<double>(exact->arena.size);
+      ASSERT_GE(evaluation.shared_bytes(), exact->peak_live_bytes);
+      const double ratio = static_cast<double>(evaluation.shared_bytes()) / static_cast<double>(exact->arena.size);
       worst = std::max(worst, ratio);
       ratio_sum += ratio;
-      optimal += evaluation.shared_bytes == exact->arena.size ? 1 : 0;
+      optimal += evaluation.shared_bytes() == exact->arena.size ? 1 : 0;
       ++compared;
     }
   }

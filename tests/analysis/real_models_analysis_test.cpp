@@ -35,8 +35,8 @@ TEST_P(RealModelAnalysis, EveryPresetVerifiedWithinRAndBelowTheRuntimeBaseline) 
       SCOPED_TRACE(preset + (stream_io ? " stream-io" : ""));
       EXPECT_TRUE(result.verification.ok) << (result.verification.errors.empty() ? "" : result.verification.errors[0]);
       EXPECT_LE(result.evaluation.slowdown, options.max_slowdown + 1e-9);
-      EXPECT_LE(result.lower_bound_bytes, result.evaluation.shared_bytes);
-      EXPECT_LE(result.evaluation.shared_bytes, result.baselines.baseline_shared_bytes);
+      EXPECT_LE(result.lower_bound_bytes, result.evaluation.shared_bytes());
+      EXPECT_LE(result.evaluation.shared_bytes(), result.baselines.baseline_shared_bytes);
     }
   }
 }
@@ -48,10 +48,10 @@ TEST_P(RealModelAnalysis, ROneIsLayerByLayerAndLargerRNeverCostsMemory) {
   options.max_slowdown = 1.0;
   const AnalysisResult at_one = analyze(*graph, options);
   EXPECT_EQ(at_one.evaluation.fifo_bytes, at_one.baselines.baseline_bytes);
-  int64_t previous = at_one.evaluation.shared_bytes;
+  int64_t previous = at_one.evaluation.shared_bytes();
   for (double r : {1.01, 1.05, 1.2, 2.0}) {
     options.max_slowdown = r;
-    const int64_t arena = optimize(*graph, options).shared_bytes;
+    const int64_t arena = optimize(*graph, options).shared_bytes();
     EXPECT_LE(arena, previous) << "R=" << r;
     previous = arena;
   }

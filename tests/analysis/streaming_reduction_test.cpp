@@ -52,7 +52,7 @@ TEST(StreamingReductionAnalysis, RowByRowHoldsOneRowOfTheConvOutput) {
   EXPECT_EQ(evaluation.phases, (std::vector<int64_t>{8, 8}));
   EXPECT_EQ(evaluation.usage.capacity_rows[1], 1);
   EXPECT_EQ(evaluation.fifo_bytes, kConvRowBytes);
-  EXPECT_EQ(evaluation.shared_bytes, kConvRowBytes);
+  EXPECT_EQ(evaluation.shared_bytes(), kConvRowBytes);
   EXPECT_EQ(evaluation.schedule.firings.size(), 16u);
   // T = 1728 ns + 96 ns + 16 firings x 1 us; layer by layer 1.824 us + 2 us.
   EXPECT_NEAR(evaluation.time_s, 17.824e-6, 1e-15);
@@ -76,13 +76,13 @@ TEST(StreamingReductionAnalysis, AnalyzeFindsTheOneRowPlanAndItsBound) {
   const graph::Graph graph = conv_then_pool();
   const AnalysisResult streamed = analyze(graph, options_with(5));  // 16 firings: slowdown 4.66
   EXPECT_TRUE(streamed.verification.ok);
-  EXPECT_EQ(streamed.evaluation.shared_bytes, kConvRowBytes);
+  EXPECT_EQ(streamed.evaluation.shared_bytes(), kConvRowBytes);
   // One conv firing writes a row, one pool firing reads a row: the bound meets the answer.
   EXPECT_EQ(streamed.lower_bound_bytes, kConvRowBytes);
   const AnalysisResult whole = analyze(graph, options_with(1));  // no extra firing at all
   EXPECT_TRUE(whole.verification.ok);
   EXPECT_EQ(whole.evaluation.phases, (std::vector<int64_t>{1, 1}));
-  EXPECT_EQ(whole.evaluation.shared_bytes, 8 * kConvRowBytes);
+  EXPECT_EQ(whole.evaluation.shared_bytes(), 8 * kConvRowBytes);
   EXPECT_EQ(whole.lower_bound_bytes, 8 * kConvRowBytes);
 }
 
@@ -127,8 +127,8 @@ TEST(StreamingReductionAnalysis, OptimizerMatchesTheExactSearch) {
     const auto exact = minimum_arena_plan(graph, options);
     ASSERT_TRUE(exact.has_value()) << r;
     const Evaluation evaluation = optimize(graph, options);
-    EXPECT_GE(evaluation.shared_bytes, exact->peak_live_bytes) << r;
-    EXPECT_EQ(evaluation.shared_bytes, exact->arena.size) << r;
+    EXPECT_GE(evaluation.shared_bytes(), exact->peak_live_bytes) << r;
+    EXPECT_EQ(evaluation.shared_bytes(), exact->arena.size) << r;
     EXPECT_LE(lower_bound_bytes(graph, options), exact->peak_live_bytes) << r;
     EXPECT_TRUE(verify(graph, evaluation, options).ok) << r;
   }
@@ -163,9 +163,9 @@ TEST(StreamingReductionAnalysis, OptimizerHeldToTheExactOptimumOnPooledChains) {
       if (!exact || !exact->arena_is_optimal) continue;
       const Evaluation evaluation = optimize(graph, options);
       ASSERT_TRUE(verify(graph, evaluation, options).ok);
-      ASSERT_GE(evaluation.shared_bytes, exact->peak_live_bytes);
+      ASSERT_GE(evaluation.shared_bytes(), exact->peak_live_bytes);
       ASSERT_LE(lower_bound_bytes(graph, options), exact->peak_live_bytes);
-      optimal += evaluation.shared_bytes == exact->arena.size ? 1 : 0;
+      optimal += evaluation.shared_bytes() == exact->arena.size ? 1 : 0;
       ++compared;
     }
   }

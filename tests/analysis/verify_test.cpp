@@ -79,7 +79,6 @@ HandChain hand_chain(const AnalysisOptions& options) {
   const int64_t row_bytes = chain.graph.buffers[static_cast<size_t>(middle)].row_bytes();
   e.arena.size = 3 * row_bytes;
   e.fifo_bytes = 3 * row_bytes;
-  e.shared_bytes = e.arena.size;
   e.time_s = spec_time(chain.graph, e.phases, options.platform);
   e.baseline_time_s = spec_time(chain.graph, {1, 1}, options.platform);
   e.slowdown = e.time_s / e.baseline_time_s;
@@ -100,7 +99,7 @@ TEST(Verify, RejectsHandChainWithTwoRowMiddleBuffer) {
   const int64_t row_bytes = chain.graph.buffers[static_cast<size_t>(chain.middle)].row_bytes();
   chain.evaluation.usage.capacity_rows[static_cast<size_t>(chain.middle)] = 2;
   chain.evaluation.fifo_bytes = 2 * row_bytes;
-  chain.evaluation.arena.size = chain.evaluation.shared_bytes = 2 * row_bytes;
+  chain.evaluation.arena.size = 2 * row_bytes;
   const VerifyReport report = verify(chain.graph, chain.evaluation, options);
   EXPECT_FALSE(report.ok);
   // c1's third firing writes row 2 while rows 0 and 1 are still needed by c2.
@@ -289,17 +288,9 @@ TEST_F(VerifyMutation, OverlappingArenaOffsets) {
 
 TEST_F(VerifyMutation, ArenaTooSmall) {
   --evaluation_.arena.size;
-  --evaluation_.shared_bytes;
   const VerifyReport report = mutated();
   EXPECT_FALSE(report.ok);
   EXPECT_TRUE(has_error(report, "outside the arena")) << all_errors(report);
-}
-
-TEST_F(VerifyMutation, SharedBytesNotTheArena) {
-  evaluation_.shared_bytes += 4;
-  const VerifyReport report = mutated();
-  EXPECT_FALSE(report.ok);
-  EXPECT_TRUE(has_error(report, "shared_bytes")) << all_errors(report);
 }
 
 TEST_F(VerifyMutation, WrongTime) {

@@ -76,7 +76,7 @@ inline void expect_by_parts_equals_layer_by_layer(const onnx::ExecutableModel& m
   const analysis::Evaluation evaluation = plan_for(model.graph, setting);
   const execute::TensorMap inputs = execute::random_inputs(model.graph, {}, 3);
   execute::PlanExecutor executor(model.graph, model.program, evaluation);
-  EXPECT_EQ(executor.arena_bytes(), evaluation.shared_bytes);
+  EXPECT_EQ(executor.arena_bytes(), evaluation.shared_bytes());
   const execute::ExecutionResult by_parts = executor.run(inputs);
   const execute::ExecutionResult layer_by_layer = execute::run_layer_by_layer(model.graph, model.program, inputs);
   EXPECT_EQ(by_parts.firings, static_cast<int64_t>(evaluation.schedule.firings.size()));

@@ -184,7 +184,7 @@ CaseOutcome run_case(const fs::path& dir, const std::string& folder) {
     const ExecutionResult layer_by_layer = run_layer_by_layer(model.graph, model.program, activations);
     for (const auto& [plan_name, evaluation] : plans_for(model.graph)) {
       PlanExecutor executor(model.graph, model.program, evaluation);
-      if (executor.arena_bytes() != evaluation.shared_bytes) failures.push_back(plan_name + ": arena size differs");
+      if (executor.arena_bytes() != evaluation.shared_bytes()) failures.push_back(plan_name + ": arena size differs");
       const ExecutionResult by_parts = executor.run(activations);
       const OutputComparison comparison = compare_outputs(by_parts, layer_by_layer);
       if (!comparison.bit_identical) failures.push_back(plan_name + ": by parts != layer by layer: " + comparison.first_difference);

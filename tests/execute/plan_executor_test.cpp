@@ -218,7 +218,7 @@ TEST(PlanExecutor, OverlappingRingsAreCaughtNamingBothBuffers) {
       if (a == b || !channels[a].counted || !channels[b].counted) continue;
       if (!evaluation.usage.lifetimes[a].overlaps(evaluation.usage.lifetimes[b])) continue;
       const int64_t size_b = evaluation.usage.capacity_rows[b] * channels[b].row_bytes;
-      if (evaluation.arena.offsets[a] + size_b <= evaluation.shared_bytes) pair.emplace(a, b);
+      if (evaluation.arena.offsets[a] + size_b <= evaluation.shared_bytes()) pair.emplace(a, b);
     }
   }
   ASSERT_TRUE(pair);
@@ -234,7 +234,7 @@ TEST(PlanExecutor, RingOutsideTheArenaIsRefused) {
   TempDir dir;
   const onnx::ExecutableModel model = executable(strided_chain().save(dir.file("m.onnx")));
   analysis::Evaluation evaluation = plan_for(model.graph, {1.2, "cpu", false, PlanKind::kOptimized});
-  evaluation.shared_bytes -= 1;
+  evaluation.arena.size -= 1;
   EXPECT_THROW(execute::PlanExecutor(model.graph, model.program, evaluation), execute::ExecutionError);
 }
 

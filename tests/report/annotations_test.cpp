@@ -30,7 +30,7 @@ TEST(Annotations, DocumentedKeysAndOneEntryPerBuffer) {
       EXPECT_TRUE(by_key.count(key)) << key;
     }
     EXPECT_EQ(by_key["bufopt.version"], "9.9.9");
-    EXPECT_EQ(std::stoll(by_key["bufopt.shared_bytes"]), model->result.evaluation.shared_bytes);
+    EXPECT_EQ(std::stoll(by_key["bufopt.shared_bytes"]), model->result.evaluation.shared_bytes());
     EXPECT_EQ(std::stod(by_key["bufopt.max_slowdown"]), model->result.options.max_slowdown);
     const graph::Graph& graph = model->graph;
     const analysis::Evaluation& evaluation = model->result.evaluation;

@@ -106,7 +106,7 @@ void check_document(const json& doc, const AnalysedModel& model) {
     fifo += bytes;
   }
   EXPECT_EQ(fifo, summary["fifo_bytes"].get<int64_t>());
-  EXPECT_EQ(summary["shared_bytes"].get<int64_t>(), model.result.evaluation.shared_bytes);
+  EXPECT_EQ(summary["shared_bytes"].get<int64_t>(), model.result.evaluation.shared_bytes());
   for (const json& item : doc["unsupported"]) {
     expect_fields(item, {{"node", Kind::kString}, {"op_type", Kind::kString}, {"reason", Kind::kString}}, "unsupported");
   }

@@ -150,28 +150,28 @@ TEST_P(RandomGuaranteesTest, AnswerVerifiedWithinRMonotoneAndAboveTheBound) {
         if (answer.slowdown > r + analysis::kSlowdownTolerance) {
           fail(kSlowdown, model, setting, r, "slowdown " + std::to_string(answer.slowdown));
         }
-        if (answer.shared_bytes > previous) {
+        if (answer.shared_bytes() > previous) {
           fail(kMonotone, model, setting, r,
-               "arena " + std::to_string(answer.shared_bytes) + " B above the smaller R's " + std::to_string(previous));
+               "arena " + std::to_string(answer.shared_bytes()) + " B above the smaller R's " + std::to_string(previous));
         }
-        previous = std::min(previous, answer.shared_bytes);
+        previous = std::min(previous, answer.shared_bytes());
         int64_t best_candidate = std::numeric_limits<int64_t>::max();
         std::string best_name;
         for (const analysis::StructuredCandidate& candidate : analysis::structured_candidates(graph, options)) {
-          if (candidate.evaluation.shared_bytes < best_candidate) {
-            best_candidate = candidate.evaluation.shared_bytes;
+          if (candidate.evaluation.shared_bytes() < best_candidate) {
+            best_candidate = candidate.evaluation.shared_bytes();
             best_name = candidate.name;
           }
         }
-        if (answer.shared_bytes > best_candidate) {
+        if (answer.shared_bytes() > best_candidate) {
           fail(kCandidate, model, setting, r,
-               "arena " + std::to_string(answer.shared_bytes) + " B above candidate '" + best_name + "' " +
+               "arena " + std::to_string(answer.shared_bytes()) + " B above candidate '" + best_name + "' " +
                    std::to_string(best_candidate) + " B");
         }
-        const int64_t previous_optimizer = analysis::threshold_search(graph, options).shared_bytes;
-        if (answer.shared_bytes > previous_optimizer) {
+        const int64_t previous_optimizer = analysis::threshold_search(graph, options).shared_bytes();
+        if (answer.shared_bytes() > previous_optimizer) {
           fail(kPrevious, model, setting, r,
-               "arena " + std::to_string(answer.shared_bytes) + " B above the previous optimizer's " +
+               "arena " + std::to_string(answer.shared_bytes()) + " B above the previous optimizer's " +
                    std::to_string(previous_optimizer) + " B");
         }
         const int64_t bound = analysis::lower_bound_bytes(graph, options);
@@ -180,16 +180,16 @@ TEST_P(RandomGuaranteesTest, AnswerVerifiedWithinRMonotoneAndAboveTheBound) {
                "lower bound " + std::to_string(bound) + " B above a candidate's arena " + std::to_string(best_candidate));
         }
         if (best_candidate > 0 && best_candidate < std::numeric_limits<int64_t>::max()) {
-          const double ratio = static_cast<double>(answer.shared_bytes) / static_cast<double>(best_candidate);
+          const double ratio = static_cast<double>(answer.shared_bytes()) / static_cast<double>(best_candidate);
           statistics.worst_candidate_ratio = std::max(statistics.worst_candidate_ratio, ratio);
           statistics.candidate_ratio_sum += ratio;
         }
-        if (bound > answer.shared_bytes) {
+        if (bound > answer.shared_bytes()) {
           fail(kBound, model, setting, r,
-               "lower bound " + std::to_string(bound) + " B above the arena " + std::to_string(answer.shared_bytes));
+               "lower bound " + std::to_string(bound) + " B above the arena " + std::to_string(answer.shared_bytes()));
         }
         if (bound > 0) {
-          const int64_t best_known = std::min(answer.shared_bytes, best_candidate);
+          const int64_t best_known = std::min(answer.shared_bytes(), best_candidate);
           const double ratio = static_cast<double>(best_known) / static_cast<double>(bound);
           statistics.worst_bound_ratio = std::max(statistics.worst_bound_ratio, ratio);
           statistics.bound_log_sum += std::log(ratio);

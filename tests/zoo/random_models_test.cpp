@@ -153,7 +153,7 @@ TEST(RandomModels, EveryModelImportsAndAnalysesCleanly) {
     const analysis::AnalysisResult result = analysis::analyze(graph, options);
     EXPECT_TRUE(result.verification.ok) << model.name << ": "
                                         << (result.verification.errors.empty() ? "" : result.verification.errors[0]);
-    EXPECT_LE(result.lower_bound_bytes, result.evaluation.shared_bytes) << model.name;
+    EXPECT_LE(result.lower_bound_bytes, result.evaluation.shared_bytes()) << model.name;
   }
 }
 

@@ -63,22 +63,22 @@ void check_guarantees(const graph::Graph& imported, const std::string& name) {
       options.stream_io = setting.stream_io;
       options.max_slowdown = r;
       const std::string where = name + ", " + setting.name + ", R " + std::to_string(r);
-      const int64_t previous_optimizer = analysis::threshold_search(graph, options).shared_bytes;
+      const int64_t previous_optimizer = analysis::threshold_search(graph, options).shared_bytes();
       const analysis::Evaluation answer = analysis::optimize(graph, options);
       const analysis::VerifyReport report = analysis::verify(graph, answer, options);
       EXPECT_TRUE(report.ok) << where << ": " << (report.errors.empty() ? "" : report.errors.front());
       EXPECT_LE(answer.slowdown, r + analysis::kSlowdownTolerance) << where;
-      EXPECT_LE(answer.shared_bytes, previous) << where << ": the arena grew with R";
-      previous = std::min(previous, answer.shared_bytes);
-      int64_t smallest = answer.shared_bytes;
-      EXPECT_LE(answer.shared_bytes, previous_optimizer) << where << ": the previous optimizer's answer";
+      EXPECT_LE(answer.shared_bytes(), previous) << where << ": the arena grew with R";
+      previous = std::min(previous, answer.shared_bytes());
+      int64_t smallest = answer.shared_bytes();
+      EXPECT_LE(answer.shared_bytes(), previous_optimizer) << where << ": the previous optimizer's answer";
       for (const analysis::StructuredCandidate& candidate : analysis::structured_candidates(graph, options)) {
         const analysis::VerifyReport checked = analysis::verify(graph, candidate.evaluation, options);
         EXPECT_TRUE(checked.ok) << where << ", candidate '" << candidate.name
                                 << "': " << (checked.errors.empty() ? "" : checked.errors.front());
-        EXPECT_LE(answer.shared_bytes, candidate.evaluation.shared_bytes) << where << ": candidate '" << candidate.name
+        EXPECT_LE(answer.shared_bytes(), candidate.evaluation.shared_bytes()) << where << ": candidate '" << candidate.name
                                                                            << "'";
-        smallest = std::min(smallest, candidate.evaluation.shared_bytes);
+        smallest = std::min(smallest, candidate.evaluation.shared_bytes());
       }
       EXPECT_LE(analysis::lower_bound_bytes(graph, options), smallest) << where;
     }

@@ -339,8 +339,8 @@ TEST_P(EveryZooModelTest, AnalysesAndVerifies) {
   const analysis::AnalysisResult result = analysis::analyze(model.graph, options);
   EXPECT_TRUE(result.verification.ok) << (result.verification.errors.empty() ? "" : result.verification.errors[0]);
   EXPECT_LE(result.evaluation.slowdown, 1.2 + 1e-9);
-  EXPECT_LE(result.lower_bound_bytes, result.evaluation.shared_bytes);
-  EXPECT_LE(result.evaluation.shared_bytes, result.baselines.baseline_shared_bytes);
+  EXPECT_LE(result.lower_bound_bytes, result.evaluation.shared_bytes());
+  EXPECT_LE(result.evaluation.shared_bytes(), result.baselines.baseline_shared_bytes);
 }
 
 std::vector<std::string> every_architecture() {

@@ -25,11 +25,13 @@ struct Evaluation {
   Schedule schedule;
   BufferUsage usage;
   ArenaPlan arena;
-  int64_t fifo_bytes = 0;    ///< sum over counted channels of capacity_rows * row_bytes
-  int64_t shared_bytes = 0;  ///< arena.size
+  int64_t fifo_bytes = 0;  ///< sum over counted channels of capacity_rows * row_bytes
   double time_s = 0;
   double baseline_time_s = 0;
   double slowdown = 1;
+
+  /// The shared arena's size (computed: the arena is the one place it is stored).
+  int64_t shared_bytes() const { return arena.size; }
 };
 
 /// Demand-driven order (schedule.h: sinks pull, in output order, the rows they need; a node

@@ -34,7 +34,6 @@ Evaluation pipelined_evaluation(const PipelinedPlan& plan) {
   }
   evaluation.arena.size = offset;
   evaluation.fifo_bytes = plan.fifo_bytes;
-  evaluation.shared_bytes = offset;
   evaluation.time_s = plan.period.seconds();
   evaluation.baseline_time_s = static_cast<double>(plan.baseline_period) / kTicksPerSecond;
   evaluation.slowdown = plan.slowdown;
