@@ -147,7 +147,8 @@ int main(int argc, char** argv) {
         std::string streaming = arena.count("one row per firing") ? cell("one row per firing")
                                 : arena.count("even budget split") ? cell("even budget split") + " (even)"
                                                                     : "-";
-        std::printf("| %s | %s | %.6g | %s | %s | %s | **%s**%s%s | %.3f |\n", stem.c_str(), preset.substr(preset.find_last_of('/') + 1).c_str(), options.max_slowdown,
+        std::printf("| %s | %s | %.6g | %s | %s | %s | **%s**%s%s | %.3f |\n", stem.c_str(),
+                    preset.substr(preset.find_last_of('/') + 1).c_str(), options.max_slowdown,
                     cell("layer by layer").c_str(), streaming.c_str(), cell("segment cuts").c_str(),
                     bytes(answer.shared_bytes()).c_str(), verified ? "" : " NOT VERIFIED", row_above ? " ABOVE" : "",
                     answer.slowdown);

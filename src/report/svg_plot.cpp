@@ -299,8 +299,8 @@ void draw_front_panel(Svg& svg, const ModelReport& report, const ParetoFront& fr
   if (chosen) {
     const double x = slowdown.map(chosen_r);
     const double y = bytes.map(static_cast<double>(std::max<int64_t>(1, chosen->evaluation.shared_bytes())));
-    const std::string label =
-        fmt::format("chosen plan: R ≤ {}, {}", slowdown_label(chosen_r), format_bytes(chosen->evaluation.shared_bytes()));
+    const std::string label = fmt::format("chosen plan: R ≤ {}, {}", slowdown_label(chosen_r),
+                                          format_bytes(chosen->evaluation.shared_bytes()));
     draw_diamond(svg, x, y, kChosenColor, label + fmt::format(", slowdown {:.4f}", chosen->evaluation.slowdown));
     legend.push_back({label, kChosenColor, "", true});
   }

@@ -152,7 +152,8 @@ TEST_P(RandomGuaranteesTest, AnswerVerifiedWithinRMonotoneAndAboveTheBound) {
         }
         if (answer.shared_bytes() > previous) {
           fail(kMonotone, model, setting, r,
-               "arena " + std::to_string(answer.shared_bytes()) + " B above the smaller R's " + std::to_string(previous));
+               "arena " + std::to_string(answer.shared_bytes()) + " B above the smaller R's " +
+                   std::to_string(previous));
         }
         previous = std::min(previous, answer.shared_bytes());
         int64_t best_candidate = std::numeric_limits<int64_t>::max();

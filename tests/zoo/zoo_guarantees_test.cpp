@@ -76,8 +76,8 @@ void check_guarantees(const graph::Graph& imported, const std::string& name) {
         const analysis::VerifyReport checked = analysis::verify(graph, candidate.evaluation, options);
         EXPECT_TRUE(checked.ok) << where << ", candidate '" << candidate.name
                                 << "': " << (checked.errors.empty() ? "" : checked.errors.front());
-        EXPECT_LE(answer.shared_bytes(), candidate.evaluation.shared_bytes()) << where << ": candidate '" << candidate.name
-                                                                           << "'";
+        EXPECT_LE(answer.shared_bytes(), candidate.evaluation.shared_bytes())
+            << where << ": candidate '" << candidate.name << "'";
         smallest = std::min(smallest, candidate.evaluation.shared_bytes());
       }
       EXPECT_LE(analysis::lower_bound_bytes(graph, options), smallest) << where;
