@@ -17,8 +17,8 @@
 #include "bufopt/analysis/segment_schedule.h"
 #include "bufopt/analysis/structured_candidates.h"
 #include "bufopt/analysis/time_model.h"
-#include "bufopt/graph/checked_math.h"
 #include "bufopt/dataflow/network.h"
+#include "bufopt/graph/checked_math.h"
 
 namespace bufopt::analysis {
 
@@ -179,7 +179,8 @@ class Search {
   /// (a barrier at granularity 1, as granularity() gives it).
   Plan plan_of(const Evaluation& evaluation, std::vector<char> cut_before) const {
     std::vector<int64_t> rows = evaluation.granularity;
-    for (size_t a = 0; a < rows.size(); ++a) rows[a] = std::clamp<int64_t>(rows[a], 1, std::max<int64_t>(max_phases_[a], 1));
+    for (size_t a = 0; a < rows.size(); ++a)
+      rows[a] = std::clamp<int64_t>(rows[a], 1, std::max<int64_t>(max_phases_[a], 1));
     return {std::move(rows), std::move(cut_before), {}};
   }
 
@@ -298,7 +299,9 @@ class Search {
   /// returns false.
   void exchange_moves(const std::vector<graph::ActorId>& ranked, const std::function<bool(const Plan&)>& visit) const {
     const int64_t spent = extra_firings(best_plan_.rows);
-    auto phases_of = [&](size_t a, int64_t rows) { return graph::ceil_div(std::max<int64_t>(max_phases_[a], 1), rows); };
+    auto phases_of = [&](size_t a, int64_t rows) {
+      return graph::ceil_div(std::max<int64_t>(max_phases_[a], 1), rows);
+    };
     for (graph::ActorId actor : ranked) {
       const auto a = static_cast<size_t>(actor);
       if (max_phases_[a] <= 1) continue;
@@ -371,9 +374,8 @@ class Search {
       replay.fire(node);
       return replay.live_bytes_so_far() <= beat;
     };
-    const bool complete = plan.cut_before.empty()
-                              ? pull_schedule(network, PullOptions{}, observe)
-                              : segment_schedule(network, segments_of(plan.cut_before), observe);
+    const bool complete = plan.cut_before.empty() ? pull_schedule(network, PullOptions{}, observe)
+                                                  : segment_schedule(network, segments_of(plan.cut_before), observe);
     if (!complete) return {replay.live_bytes_so_far(), extra, kUnlimited};
     const std::vector<ArenaRequest> requests = channel_requests(network, replay.finish());
     int64_t fifo = 0;
@@ -471,8 +473,9 @@ class Search {
   }
 
   /// Granularities to try for one actor of `height` rows now at `current` (phase counts with
-  /// kPhaseCounts: phase_count_alternatives): every one when there are few rows, otherwise whole, one row per firing, and halving / doubling / quartering
-  /// moves of the phase count (each at the smallest granularity of its phase count).
+  /// kPhaseCounts: phase_count_alternatives): every one when there are few rows, otherwise
+  /// whole, one row per firing, and halving / doubling / quartering moves of the phase count
+  /// (each at the smallest granularity of its phase count).
   std::vector<int64_t> alternatives(int64_t current, int64_t height) const {
     constexpr int64_t kTryEveryCountUpTo = 16;
     if (moves_ == Moves::kPhaseCounts) return phase_count_alternatives(current, height);
@@ -518,8 +521,10 @@ class Search {
 
   int64_t largest_tensor_touched(const graph::Actor& actor) const {
     int64_t largest = 0;
-    for (graph::BufferId id : actor.inputs) largest = std::max(largest, graph_.buffers[static_cast<size_t>(id)].tensor_bytes());
-    for (graph::BufferId id : actor.outputs) largest = std::max(largest, graph_.buffers[static_cast<size_t>(id)].tensor_bytes());
+    for (graph::BufferId id : actor.inputs)
+      largest = std::max(largest, graph_.buffers[static_cast<size_t>(id)].tensor_bytes());
+    for (graph::BufferId id : actor.outputs)
+      largest = std::max(largest, graph_.buffers[static_cast<size_t>(id)].tensor_bytes());
     return largest;
   }
 
@@ -532,8 +537,8 @@ class Search {
   bool has_best_ = false;
   Cost best_cost_;
   Plan best_plan_;
-  std::vector<Plan> runners_up_;  ///< the last kFinalists best plans, oldest first
-  std::map<Plan, Cost> scored_;  ///< every plan scored, with its cost
+  std::vector<Plan> runners_up_;          ///< the last kFinalists best plans, oldest first
+  std::map<Plan, Cost> scored_;           ///< every plan scored, with its cost
   std::map<Plan, Evaluation> evaluated_;  ///< plans evaluated in full
   int evaluations_ = 0;
 };
@@ -652,8 +657,7 @@ Evaluation optimize(const graph::Graph& graph, const AnalysisOptions& options, c
   return run_search(graph, options, limits, {}, nullptr, stats);
 }
 
-Evaluation threshold_search(const graph::Graph& graph, const AnalysisOptions& options,
-                            const OptimizerLimits& limits) {
+Evaluation threshold_search(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits) {
   return threshold_search(graph, options, limits, Search(graph, options).ranked_actors()).evaluation;
 }
 
