@@ -74,20 +74,31 @@ enum class Moves {
   kPhaseCounts,    ///< phase counts only (the smallest granularity of each), no exchanges
 };
 
+/// What the search minimises, in order: arena, extra firings (time), FIFO sum.
+using Cost = std::tuple<int64_t, int64_t, int64_t>;
+
+/// What a plan's figures depend on: its granularities and cuts (not the search that asks, nor
+/// R, which changes no figure of a plan, only whether it fits).
+using PlanKey = std::pair<std::vector<int64_t>, std::vector<char>>;
+
+/// Figures of plans computed so far, shared by the searches of one optimize() (the searches of
+/// its levels and move sets meet many of the same plans). Each search still counts a plan it
+/// takes from here as one of its evaluations, so sharing changes no answer, only the time.
+struct PlanMemo {
+  std::map<PlanKey, Cost> complete_costs;   ///< quick costs whose replay ran to the end
+  std::map<PlanKey, Evaluation> evaluated;  ///< plans evaluated in full
+};
+
 /// The search state shared by the steps: the graph, the options and the best plan so far.
 class Search {
  public:
-  /// What the search minimises, in order: arena, extra firings (time), FIFO sum.
-  using Cost = std::tuple<int64_t, int64_t, int64_t>;
-
-  Search(const graph::Graph& graph, const AnalysisOptions& options, Moves moves = Moves::kGranularities)
+  Search(const graph::Graph& graph, const AnalysisOptions& options, PlanMemo& memo, Moves moves = Moves::kGranularities)
       : graph_(graph),
         options_(options),
+        memo_(memo),
         moves_(moves),
         budget_(extra_firing_budget(graph, options)),
         networks_(graph, {options.stream_io}) {
-    // Per-plan evaluations are memoised across levels: the options differ only in R, which
-    // changes no figure of a plan, only whether it fits (checked before every use).
     for (size_t a = 0; a < graph.actors.size(); ++a) {
       const auto id = static_cast<graph::ActorId>(a);
       max_phases_.push_back(graph.actors[a].barrier ? 1 : dataflow::phase_rows(graph, id));
@@ -160,7 +171,7 @@ class Search {
   /// `plan` evaluated with every demand-driven variant (evaluate_plan) and in the eager order
   /// of its segments (one segment when it has no cuts): the smaller arena (memoised).
   const Evaluation& evaluate_in_full(const Plan& plan) {
-    const auto [found, fresh] = evaluated_.try_emplace(plan);
+    const auto [found, fresh] = memo_.evaluated.try_emplace(PlanKey{plan.rows, plan.cut_before});
     if (!fresh) return found->second;
     const std::vector<int64_t>& rows = plan.rows;
     Evaluation evaluation = evaluate_plan(graph_, rows, options_);
@@ -367,7 +378,11 @@ class Search {
   /// fraction of evaluate_plan's cost, which tries every variant and placement. Stops as soon
   /// as the live bytes exceed `beat` (no placement can then be <= beat) and returns that lower
   /// bound as the arena, with an unknown (saturated) FIFO sum.
+  /// A complete cost another search (or this one) computed is reused: above `beat`, it loses
+  /// as the lower bound would.
   Cost quick_cost(const Plan& plan, int64_t extra, int64_t beat) {
+    PlanKey key{plan.rows, plan.cut_before};
+    if (const auto known = memo_.complete_costs.find(key); known != memo_.complete_costs.end()) return known->second;
     const dataflow::Network& network = networks_.build(plan.rows);
     UsageReplay replay(network);
     const FiringObserver observe = [&](dataflow::NodeId node) {
@@ -380,7 +395,9 @@ class Search {
     const std::vector<ArenaRequest> requests = channel_requests(network, replay.finish());
     int64_t fifo = 0;
     for (const ArenaRequest& request : requests) fifo = graph::checked_add(fifo, request.size).value_or(kUnlimited);
-    return {place_greedy_by_size(requests).size, extra, fifo};
+    const Cost cost{place_greedy_by_size(requests).size, extra, fifo};
+    memo_.complete_costs.emplace(std::move(key), cost);
+    return cost;
   }
 
   std::vector<int64_t> granularity(const PhasePlan& plan) const {
@@ -530,6 +547,7 @@ class Search {
 
   const graph::Graph& graph_;
   const AnalysisOptions& options_;
+  PlanMemo& memo_;
   Moves moves_;
   int64_t budget_;
   dataflow::NetworkBuilder networks_;  ///< the candidates' networks, rebuilt where they differ
@@ -537,9 +555,8 @@ class Search {
   bool has_best_ = false;
   Cost best_cost_;
   Plan best_plan_;
-  std::vector<Plan> runners_up_;          ///< the last kFinalists best plans, oldest first
-  std::map<Plan, Cost> scored_;           ///< every plan scored, with its cost
-  std::map<Plan, Evaluation> evaluated_;  ///< plans evaluated in full
+  std::vector<Plan> runners_up_;  ///< the last kFinalists best plans, oldest first
+  std::map<Plan, Cost> scored_;   ///< every plan this search scored, with its cost
   int evaluations_ = 0;
 };
 
@@ -560,8 +577,9 @@ struct ThresholdSearchResult {
 };
 
 ThresholdSearchResult threshold_search(const graph::Graph& graph, const AnalysisOptions& options,
-                                       const OptimizerLimits& limits, const std::vector<graph::ActorId>& ranked) {
-  Search search(graph, options, Moves::kPhaseCounts);
+                                       const OptimizerLimits& limits, const std::vector<graph::ActorId>& ranked,
+                                       PlanMemo& memo) {
+  Search search(graph, options, memo, Moves::kPhaseCounts);
   ThresholdSearchResult result;
   search.threshold_family(ranked);
   result.threshold_evaluations = search.evaluations();
@@ -576,7 +594,8 @@ ThresholdSearchResult threshold_search(const graph::Graph& graph, const Analysis
 /// state carried from level to level.
 Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits,
                       const std::vector<Plan>& seeds, Plan* chosen, OptimizerStats* stats) {
-  Search search(graph, options);
+  PlanMemo memo;
+  Search search(graph, options, memo);
   const SegmentCuts cuts(graph, options.stream_io);
   const std::vector<graph::ActorId> ranked = search.ranked_actors();
   std::map<std::pair<std::vector<int64_t>, std::vector<int32_t>>, Evaluation> candidates_evaluated;
@@ -599,7 +618,7 @@ Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options,
     counted.threshold_evaluations += search.evaluations() - before;
     // Step 3: the previous optimizer, a search of its own at this level (its local optimum can
     // beat the one reached from the candidates): kept as a candidate, its best plan a start.
-    const ThresholdSearchResult previous = threshold_search(graph, at, limits, ranked);
+    const ThresholdSearchResult previous = threshold_search(graph, at, limits, ranked, memo);
     keep(previous.evaluation);
     counted.threshold_evaluations += previous.threshold_evaluations;
     counted.local_evaluations += previous.local_evaluations;
@@ -626,7 +645,7 @@ Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options,
     // Step 5 again with phase-count moves only, from the same start: neither move set reaches
     // every local optimum the other does (granularity moves stop at some the phase-count
     // moves escape), so both are run and the smaller kept.
-    Search by_counts(graph, at, Moves::kPhaseCounts);
+    Search by_counts(graph, at, memo, Moves::kPhaseCounts);
     const Plan counted_start = by_counts.as_phase_counts(start);
     if (by_counts.fits(counted_start)) {
       by_counts.consider(counted_start);
@@ -658,7 +677,8 @@ Evaluation optimize(const graph::Graph& graph, const AnalysisOptions& options, c
 }
 
 Evaluation threshold_search(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits) {
-  return threshold_search(graph, options, limits, Search(graph, options).ranked_actors()).evaluation;
+  PlanMemo memo;
+  return threshold_search(graph, options, limits, Search(graph, options, memo).ranked_actors(), memo).evaluation;
 }
 
 std::vector<double> slowdown_levels(double max_slowdown) {

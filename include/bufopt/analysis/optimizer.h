@@ -45,8 +45,10 @@
 /// segments it measures, bounded by its segment-length cap), then per level at most ~130
 /// threshold plans, a few candidates and 2 max_local_evaluations local plans, each one schedule
 /// replayed as it is built and one greedy placement, linear in its firings; only the nodes of
-/// actors whose granularity changed are rebuilt (dataflow::NetworkBuilder), and a local-search
-/// plan stops as soon as its live bytes exceed the best arena.
+/// actors whose granularity changed are rebuilt (dataflow::NetworkBuilder), a local-search
+/// plan stops as soon as its live bytes exceed the best arena, and a plan that several of the
+/// searches meet (levels, step 3's search, step 5's two move sets) is replayed once: they share
+/// its figures, each still counting it as one of its evaluations (answers do not depend on it).
 ///
 /// What it guarantees: the answer meets R (checked on its evaluation); its arena is never above
 /// any structured candidate's at R (so never above layer by layer, one row per firing or the
