@@ -590,12 +590,13 @@ ThresholdSearchResult threshold_search(const graph::Graph& graph, const Analysis
   return result;
 }
 
-/// Steps 1-6 of the header at every level of slowdown_levels(options.max_slowdown), one search
+/// Steps 1-7 of the header at every level of slowdown_levels(options.max_slowdown), one search
 /// state carried from level to level.
 Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits,
                       const std::vector<Plan>& seeds, Plan* chosen, OptimizerStats* stats) {
   PlanMemo memo;
   Search search(graph, options, memo);
+  Search released(graph, options, memo, Moves::kPhaseCounts);
   const SegmentCuts cuts(graph, options.stream_io);
   const std::vector<graph::ActorId> ranked = search.ranked_actors();
   std::map<std::pair<std::vector<int64_t>, std::vector<int32_t>>, Evaluation> candidates_evaluated;
@@ -613,6 +614,7 @@ Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options,
     if (previous_budget >= search.most_extra_firings()) continue;
     previous_budget = budget;
     search.set_budget(budget);
+    released.set_budget(budget);
     int before = search.evaluations();
     search.threshold_family(ranked);
     counted.threshold_evaluations += search.evaluations() - before;
@@ -625,11 +627,13 @@ Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options,
     search.consider({previous.plan.rows, previous.plan.cut_before, {}});
     before = search.evaluations();
     // Every plan the candidates evaluate (the DP's few best included) is also a start.
+    std::vector<Plan> candidate_plans;
     const std::vector<StructuredCandidate> candidates = structured_candidates(
         graph, at, cuts, [&](const std::vector<int64_t>& granularity, const std::vector<int32_t>& segment) {
           const auto [found, fresh] = candidates_evaluated.try_emplace({granularity, segment});
           if (fresh) found->second = evaluate_candidate(graph, granularity, segment, at);
-          search.consider(search.plan_of(found->second, cuts_of(segment)));
+          candidate_plans.push_back(search.plan_of(found->second, cuts_of(segment)));
+          search.consider(candidate_plans.back());
           return found->second;
         });
     for (const StructuredCandidate& candidate : candidates) keep(candidate.evaluation);
@@ -654,6 +658,19 @@ Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options,
       counted.local_evaluations += by_counts.evaluations() - before;
       keep(by_counts.evaluate_best());
     }
+    // The previous release's path (issue 13's first landing, its state carried across levels):
+    // its answer is kept, so no answer is above that release's.
+    before = released.evaluations();
+    released.threshold_family(ranked);
+    released.local_search(ranked, limits.max_local_evaluations / 3);
+    for (const Plan& plan : candidate_plans) released.consider(released.as_phase_counts(plan));
+    for (const Plan& seed : seeds) {
+      const Plan counted_seed = released.as_phase_counts(seed);
+      if (released.fits(counted_seed)) released.consider(counted_seed);
+    }
+    released.local_search(ranked, limits.max_local_evaluations);
+    counted.local_evaluations += released.evaluations() - before;
+    keep(released.evaluate_best());
   }
   if (chosen) *chosen = search.best_plan();
   if (stats) *stats = counted;

@@ -36,25 +36,31 @@
 ///     improves, at most OptimizerLimits::max_local_evaluations new plans per level (and as
 ///     many in step 3). A level whose predecessor could already afford every actor at one row
 ///     per firing is skipped (nothing new fits).
-///  6. The last four best plans are evaluated in full (every demand-driven variant, and the
-///     eager order of their segments, one segment without cuts); the smallest arena of them,
-///     of the structured candidates, of step 3 and of the earlier levels' answers is the
-///     level's answer.
+///  6. The previous release's path (issue 13's first landing), a phase-count search state of
+///     its own carried from level to level: the threshold family, a local search of a third of
+///     max_local_evaluations from its best, the candidates (and seeds) as starts, then the
+///     full local search. Its answer is kept, so no answer is above that release's.
+///  7. The last four best plans of each search are evaluated in full (every demand-driven
+///     variant, and the eager order of their segments, one segment without cuts); the smallest
+///     arena of them, of the structured candidates, of step 3 and of the earlier levels'
+///     answers is the level's answer.
 ///
 /// Cost: the segment-cut programme (polynomial: starts x granularities x firings of the
-/// segments it measures, bounded by its segment-length cap), then per level at most ~130
-/// threshold plans, a few candidates and 2 max_local_evaluations local plans, each one schedule
-/// replayed as it is built and one greedy placement, linear in its firings; only the nodes of
-/// actors whose granularity changed are rebuilt (dataflow::NetworkBuilder), a local-search
-/// plan stops as soon as its live bytes exceed the best arena, and a plan that several of the
-/// searches meet (levels, step 3's search, step 5's two move sets) is replayed once: they share
-/// its figures, each still counting it as one of its evaluations (answers do not depend on it).
+/// segments it measures, bounded by its segment-length cap), then per level at most ~3 x 130
+/// threshold plans, a few candidates and about 3.7 max_local_evaluations local plans (steps 3,
+/// 5 and 6), each one schedule replayed as it is built and one greedy placement, linear in its
+/// firings; only the nodes of actors whose granularity changed are rebuilt
+/// (dataflow::NetworkBuilder), a local-search plan stops as soon as its live bytes exceed the
+/// best arena, and a plan that several of the searches meet (levels, step 3's search, step 5's
+/// two move sets, step 6) is replayed once: they share its figures, each still counting it as
+/// one of its evaluations (answers do not depend on the sharing).
 ///
 /// What it guarantees: the answer meets R (checked on its evaluation); its arena is never above
 /// any structured candidate's at R (so never above layer by layer, one row per firing or the
-/// segment-cut plans), nor above its answer at any grid value below R: on the grid it is
-/// monotone, optimize(R2).shared_bytes <= optimize(R1).shared_bytes for grid values R1 < R2
-/// (nothing in a level depends on the levels after it). Deterministic. It is a heuristic: it
+/// segment-cut plans), nor above step 3's or step 6's answer (the previous optimizers), nor
+/// above its answer at any grid value below R: on the grid it is monotone,
+/// optimize(R2).shared_bytes <= optimize(R1).shared_bytes for grid values R1 < R2 (nothing in a
+/// level depends on the levels after it). Deterministic. It is a heuristic: it
 /// does not prove optimality (exact_search.h gives the optimum on small graphs, and tests hold
 /// this optimizer to it); the arena placement is first fit in a few orders.
 #include <cstdint>
@@ -71,8 +77,8 @@ int64_t extra_firing_budget(const graph::Graph& graph, const AnalysisOptions& op
 
 /// Search effort.
 struct OptimizerLimits {
-  /// New plans the local search may score per level (step 5, and as many in step 3's own
-  /// search; plans scored before do not count). A constant, so the search costs a fixed number
+  /// New plans the local search may score per level (step 5, and as many in step 3's and in
+  /// step 6's searches; plans a search scored before do not count). A constant, so the search costs a fixed number
   /// of schedule replays whatever the depth. 1500 keeps ResNet-152 and
   /// DenseNet-121 under 1 s and MobileNetV2 under 0.3 s with the segment-cut programme
   /// (BENCHMARKS.md); it was 3000 from the threshold family's best alone.
@@ -103,7 +109,7 @@ std::vector<double> slowdown_levels(double max_slowdown);
 Evaluation threshold_search(const graph::Graph& graph, const AnalysisOptions& options,
                             const OptimizerLimits& limits = {});
 
-/// Runs steps 1-6 and returns the best plan found, evaluated; fills `stats` when given.
+/// Runs steps 1-7 and returns the best plan found, evaluated; fills `stats` when given.
 Evaluation optimize(const graph::Graph& graph, const AnalysisOptions& options, const OptimizerLimits& limits = {},
                     OptimizerStats* stats = nullptr);
 
