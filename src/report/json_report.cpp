@@ -99,8 +99,10 @@ ordered_json actor_json(const ModelReport& report, graph::ActorId id) {
   if (actor.barrier) out["barrier_reason"] = actor.barrier_reason;
   out["streaming_reduction"] = actor.streaming_reduction;
   if (report.analysis) {
-    out["granularity"] = report.analysis->evaluation.granularity[static_cast<size_t>(id)];
-    out["phases"] = report.analysis->evaluation.phases[static_cast<size_t>(id)];
+    // Actor node ids equal actor ids.
+    const dataflow::Node& node = report.analysis->evaluation.network.nodes[static_cast<size_t>(id)];
+    out["granularity"] = node.granularity;
+    out["phases"] = node.phases;
   }
   return out;
 }

@@ -48,7 +48,7 @@ TEST(Annotations, DocumentedKeysAndOneEntryPerBuffer) {
       EXPECT_EQ(parsed->bytes, parsed->capacity_rows * buffer.row_bytes());
       EXPECT_EQ(parsed->offset, counted ? evaluation.arena.offsets[b] : -1);
       EXPECT_EQ(parsed->granularity,
-                buffer.producer == graph::kNoActor ? 0 : evaluation.granularity[static_cast<size_t>(buffer.producer)]);
+                buffer.producer == graph::kNoActor ? 0 : evaluation.granularity()[static_cast<size_t>(buffer.producer)]);
     }
     int inputs = 0;
     for (const graph::Buffer& buffer : graph.buffers) inputs += buffer.io == graph::IoRole::kInput ? 1 : 0;

@@ -12,8 +12,6 @@ namespace bufopt::analysis {
 
 Evaluation pipelined_evaluation(const PipelinedPlan& plan) {
   Evaluation evaluation;
-  evaluation.granularity = plan.granularity;
-  evaluation.phases = plan.phases;
   evaluation.network = plan.network;
   const FirstImage image = first_image(plan.network, plan.times, plan.capacity_rows);
   evaluation.schedule.firings = image.order;
