@@ -85,9 +85,8 @@ std::vector<int64_t> recompute_phases(const graph::Graph& graph, const Evaluatio
     const int64_t rows = own_phase_rows(graph, graph.actors[a]);
     phases[a] = (rows + effective - 1) / effective;
     if (claimed_phases[a] != phases[a]) {
-      log.add(Violation::kClaimShape,
-              fmt::format("actor '{}': claims {} phases, {} rows at g={} give {}", graph.actors[a].name,
-                          claimed_phases[a], rows, effective, phases[a]));
+      log.add(Violation::kClaimShape, fmt::format("actor '{}': claims {} phases, {} rows at g={} give {}",
+                                                  graph.actors[a].name, claimed_phases[a], rows, effective, phases[a]));
     }
   }
   return phases;

@@ -222,9 +222,13 @@ Network build_network(const graph::Graph& graph, std::span<const int64_t> granul
   return assemble_network(graph, granularity, options, nullptr);
 }
 
-std::vector<int64_t> actor_granularities(const Network& network) { return per_actor(network, &Node::granularity); }
+std::vector<int64_t> actor_granularities(const Network& network) {
+  return per_actor(network, &Node::granularity);
+}
 
-std::vector<int64_t> actor_phases(const Network& network) { return per_actor(network, &Node::phases); }
+std::vector<int64_t> actor_phases(const Network& network) {
+  return per_actor(network, &Node::phases);
+}
 
 NetworkBuilder::NetworkBuilder(const graph::Graph& graph, const NetworkOptions& options)
     : graph_(graph), windows_(row_window_table(validated(graph))) {
