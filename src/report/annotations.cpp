@@ -46,7 +46,7 @@ std::vector<std::pair<std::string, std::string>> annotation_entries(const ModelR
       {"bufopt.mode", report.mode()},
       {"bufopt.max_slowdown", number(result.options.max_slowdown)},
       {"bufopt.slowdown", number(result.evaluation.slowdown)},
-      {"bufopt.time_s", number(result.evaluation.time_s)},
+      {"bufopt.time_s", number(result.time_s())},
       {"bufopt.platform", platform.name},
       {"bufopt.platform_params",
        fmt::format("macs_per_s={};elems_per_s={};firing_overhead_s={};processors={}", platform.macs_per_s,
