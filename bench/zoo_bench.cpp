@@ -149,7 +149,7 @@ void BM_MmsGa(benchmark::State& state, const bufopt::zoo::MmsGaPoint& point) {
   state.counters["mms_ga_MB"] = point.megabytes;
   state.counters["mms_over_bufopt"] = point.megabytes / ours;
   int64_t extra = 0;
-  for (int64_t phases : result.evaluation.phases) extra += phases - 1;
+  for (int64_t phases : result.evaluation.phases()) extra += phases - 1;
   state.counters["extra_firings"] = static_cast<double>(extra);
   state.counters["allowed_extra"] = std::floor(point.loss_ms * 1e-3 / bufopt::zoo::kMmsGaPhaseDelaySeconds + 1e-6);
   state.counters["verified"] = result.verification.ok ? 1 : 0;

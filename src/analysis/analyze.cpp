@@ -1,5 +1,6 @@
 #include "bufopt/analysis/analyze.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "bufopt/analysis/lower_bound.h"
@@ -23,6 +24,13 @@ AnalysisResult analyze_pipelined(const graph::Graph& graph, const AnalysisOption
 }
 
 }  // namespace
+
+Lifetime AnalysisResult::lifetime(size_t channel) const {
+  if (!pipelined) return evaluation.usage.lifetimes.at(channel);
+  const dataflow::Channel& c = evaluation.network.channels.at(channel);
+  if (!c.counted || !sized_channel(c)) return {};
+  return {0, std::max<int64_t>(static_cast<int64_t>(evaluation.schedule.firings.size()) - 1, 0)};
+}
 
 AnalysisResult analyze(const graph::Graph& graph, const AnalysisOptions& options) {
   if (options.mode == Mode::kPipelined) return analyze_pipelined(graph, options);

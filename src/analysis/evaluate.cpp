@@ -58,18 +58,15 @@ bool smaller(const Memory& a, const Memory& b) {
   return std::pair(a.arena.size, a.fifo_bytes) < std::pair(b.arena.size, b.fifo_bytes);
 }
 
-Evaluation assemble(const graph::Graph& graph, std::vector<int64_t> granularity, dataflow::Network network,
-                    Schedule schedule, Memory memory, const AnalysisOptions& options) {
+Evaluation assemble(const graph::Graph& graph, dataflow::Network network, Schedule schedule, Memory memory,
+                    const AnalysisOptions& options) {
   Evaluation evaluation;
-  evaluation.granularity = std::move(granularity);
-  evaluation.phases.resize(graph.actors.size());
-  for (size_t a = 0; a < graph.actors.size(); ++a) evaluation.phases[a] = network.nodes.at(a).phases;
   evaluation.network = std::move(network);
   evaluation.schedule = std::move(schedule);
   evaluation.usage = std::move(memory.usage);
   evaluation.arena = std::move(memory.arena);
   evaluation.fifo_bytes = memory.fifo_bytes;
-  evaluation.time_s = sequential_time_seconds(graph, evaluation.phases, options.platform);
+  evaluation.time_s = sequential_time_seconds(graph, evaluation.phases(), options.platform);
   evaluation.baseline_time_s = baseline_time_seconds(graph, options.platform);
   evaluation.slowdown = evaluation.baseline_time_s > 0 ? evaluation.time_s / evaluation.baseline_time_s : 1.0;
   return evaluation;
@@ -94,7 +91,7 @@ Schedule smallest_arena_pull_schedule(const dataflow::Network& network) {
 
 Evaluation evaluate_plan(const graph::Graph& graph, std::span<const int64_t> granularity,
                          const AnalysisOptions& options) {
-  std::vector<int64_t> effective = effective_granularities(graph, granularity);
+  const std::vector<int64_t> effective = effective_granularities(graph, granularity);
   dataflow::Network network = dataflow::build_network(graph, effective, {.stream_io = options.stream_io});
   Schedule schedule = smallest_arena_pull_schedule(network);
   Memory memory = measure_memory(network, schedule);
@@ -104,15 +101,15 @@ Evaluation evaluate_plan(const graph::Graph& graph, std::span<const int64_t> gra
     schedule = std::move(by_node);
     memory = std::move(by_node_memory);
   }
-  return assemble(graph, std::move(effective), std::move(network), std::move(schedule), std::move(memory), options);
+  return assemble(graph, std::move(network), std::move(schedule), std::move(memory), options);
 }
 
 Evaluation evaluate_schedule(const graph::Graph& graph, std::span<const int64_t> granularity, const Schedule& schedule,
                              const AnalysisOptions& options) {
-  std::vector<int64_t> effective = effective_granularities(graph, granularity);
+  const std::vector<int64_t> effective = effective_granularities(graph, granularity);
   dataflow::Network network = dataflow::build_network(graph, effective, {.stream_io = options.stream_io});
   Memory memory = measure_memory(network, schedule);
-  return assemble(graph, std::move(effective), std::move(network), schedule, std::move(memory), options);
+  return assemble(graph, std::move(network), schedule, std::move(memory), options);
 }
 
 }  // namespace bufopt::analysis

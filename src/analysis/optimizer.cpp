@@ -189,7 +189,7 @@ class Search {
   /// The plan of an evaluation with the given cuts (none: empty), in this search's units
   /// (a barrier at granularity 1, as granularity() gives it).
   Plan plan_of(const Evaluation& evaluation, std::vector<char> cut_before) const {
-    std::vector<int64_t> rows = evaluation.granularity;
+    std::vector<int64_t> rows = evaluation.granularity();
     for (size_t a = 0; a < rows.size(); ++a)
       rows[a] = std::clamp<int64_t>(rows[a], 1, std::max<int64_t>(max_phases_[a], 1));
     return {std::move(rows), std::move(cut_before), {}};

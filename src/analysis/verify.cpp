@@ -2,7 +2,8 @@
 // granularities, then replays the claimed firing order row by row with its own bookkeeping:
 // nothing here calls the scheduler, the usage measurement, the arena planner or the time model,
 // so a bug there cannot hide itself. Steps:
-//  1. shape of the claim (vector sizes), granularities and phase counts;
+//  1. shape of the claim (vector sizes, one actor node per actor), the actor nodes' granularities
+//     and phase counts;
 //  2. the claimed network equals dataflow::build_network's (ports, windows, releases, writes),
 //     and every streaming reduction's node matches this file's own model of one (MODEL 3);
 //  3. replay: each firing's windows written and unreleased, MODEL 4 occupancy <= capacity,
@@ -53,8 +54,7 @@ bool check_claim_shape(const graph::Graph& graph, const Evaluation& evaluation, 
     log.add(Violation::kClaimShape, fmt::format("{} has {} entries, expected {}", what, got, want));
     ok = false;
   };
-  expect(evaluation.granularity.size(), actors, "granularity");
-  expect(evaluation.phases.size(), actors, "phases");
+  expect(dataflow::actor_granularities(evaluation.network).size(), actors, "the network's actor nodes");
   expect(evaluation.usage.capacity_rows.size(), channels, "capacity_rows");
   expect(evaluation.usage.lifetimes.size(), channels, "lifetimes");
   expect(evaluation.arena.offsets.size(), channels, "arena offsets");
@@ -71,10 +71,12 @@ int64_t own_phase_rows(const graph::Graph& graph, const graph::Actor& actor) {
 
 /// Phases of every actor recomputed from the claimed granularity: ceil(rows / g).
 std::vector<int64_t> recompute_phases(const graph::Graph& graph, const Evaluation& evaluation, ViolationLog& log) {
+  const std::vector<int64_t> granularity = evaluation.granularity();
+  const std::vector<int64_t> claimed_phases = evaluation.phases();
   std::vector<int64_t> phases(graph.actors.size(), 1);
   for (size_t a = 0; a < graph.actors.size(); ++a) {
     const auto actor = static_cast<graph::ActorId>(a);
-    const int64_t claimed = evaluation.granularity[a];
+    const int64_t claimed = granularity[a];
     const int64_t effective = dataflow::effective_granularity(graph, actor, claimed);
     if (effective != claimed) {
       log.add(Violation::kClaimShape, fmt::format("actor '{}': granularity {} is not effective (would be {})",
@@ -82,10 +84,9 @@ std::vector<int64_t> recompute_phases(const graph::Graph& graph, const Evaluatio
     }
     const int64_t rows = own_phase_rows(graph, graph.actors[a]);
     phases[a] = (rows + effective - 1) / effective;
-    if (evaluation.phases[a] != phases[a]) {
-      log.add(Violation::kClaimShape,
-              fmt::format("actor '{}': claims {} phases, {} rows at g={} give {}", graph.actors[a].name,
-                          evaluation.phases[a], rows, effective, phases[a]));
+    if (claimed_phases[a] != phases[a]) {
+      log.add(Violation::kClaimShape, fmt::format("actor '{}': claims {} phases, {} rows at g={} give {}",
+                                                  graph.actors[a].name, claimed_phases[a], rows, effective, phases[a]));
     }
   }
   return phases;
@@ -415,7 +416,7 @@ VerifyReport verify(const graph::Graph& graph, const Evaluation& evaluation, con
   Network rebuilt;
   try {
     // Also validates the graph, which the phase recomputation below relies on.
-    rebuilt = dataflow::build_network(graph, evaluation.granularity, dataflow::NetworkOptions{options.stream_io});
+    rebuilt = dataflow::build_network(graph, evaluation.granularity(), dataflow::NetworkOptions{options.stream_io});
   } catch (const std::exception& error) {
     log.add(Violation::kNetwork, fmt::format("cannot rebuild the network: {}", error.what()));
     return log.finish();

@@ -118,8 +118,8 @@ BatchRow analysed_row(const std::string& path, const graph::Graph& graph, const 
   row.shared_bytes = result.evaluation.shared_bytes();
   row.lower_bound_bytes = result.lower_bound_bytes;
   row.slowdown = result.evaluation.slowdown;
-  row.time_s = result.evaluation.time_s;
-  row.baseline_time_s = result.evaluation.baseline_time_s;
+  row.time_s = result.time_s();
+  row.baseline_time_s = result.baseline_time_s();
   row.firings = static_cast<int64_t>(result.evaluation.schedule.firings.size());
   return row;
 }

@@ -206,10 +206,28 @@ Network assemble_network(const graph::Graph& graph, std::span<const int64_t> gra
   return network;
 }
 
+/// `field` of every leading actor node.
+std::vector<int64_t> per_actor(const Network& network, int64_t Node::*field) {
+  std::vector<int64_t> values;
+  for (const Node& node : network.nodes) {
+    if (node.kind != NodeKind::kActor) break;
+    values.push_back(node.*field);
+  }
+  return values;
+}
+
 }  // namespace
 
 Network build_network(const graph::Graph& graph, std::span<const int64_t> granularity, const NetworkOptions& options) {
   return assemble_network(graph, granularity, options, nullptr);
+}
+
+std::vector<int64_t> actor_granularities(const Network& network) {
+  return per_actor(network, &Node::granularity);
+}
+
+std::vector<int64_t> actor_phases(const Network& network) {
+  return per_actor(network, &Node::phases);
 }
 
 NetworkBuilder::NetworkBuilder(const graph::Graph& graph, const NetworkOptions& options)

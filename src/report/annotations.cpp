@@ -25,8 +25,10 @@ BufferAnnotation buffer_annotation(const ModelReport& report, size_t b) {
   out.row_bytes = buffer.row_bytes();
   out.capacity_rows = out.counted ? evaluation.usage.capacity_rows[b] : out.rows;
   out.bytes = out.capacity_rows * out.row_bytes;
-  out.granularity =
-      buffer.producer == graph::kNoActor ? 0 : evaluation.granularity[static_cast<size_t>(buffer.producer)];
+  // Actor node ids equal actor ids.
+  out.granularity = buffer.producer == graph::kNoActor
+                        ? 0
+                        : evaluation.network.nodes[static_cast<size_t>(buffer.producer)].granularity;
   out.offset = out.counted ? evaluation.arena.offsets[b] : -1;
   return out;
 }
@@ -44,7 +46,7 @@ std::vector<std::pair<std::string, std::string>> annotation_entries(const ModelR
       {"bufopt.mode", report.mode()},
       {"bufopt.max_slowdown", number(result.options.max_slowdown)},
       {"bufopt.slowdown", number(result.evaluation.slowdown)},
-      {"bufopt.time_s", number(result.evaluation.time_s)},
+      {"bufopt.time_s", number(result.time_s())},
       {"bufopt.platform", platform.name},
       {"bufopt.platform_params",
        fmt::format("macs_per_s={};elems_per_s={};firing_overhead_s={};processors={}", platform.macs_per_s,

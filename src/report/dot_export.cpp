@@ -36,10 +36,9 @@ std::string actor_label(const ModelReport& report, size_t index) {
   std::string label = actor.name + "\n" + actor.op_type;
   if (!actor.fused.empty()) label += " + " + fmt::format("{}", fmt::join(actor.fused, ", "));
   if (report.analysis) {
-    const analysis::Evaluation& evaluation = report.analysis->evaluation;
-    label += fmt::format("\ng={} {}rows, {} phase{}", evaluation.granularity[index],
-                         actor.streaming_reduction ? "input " : "", evaluation.phases[index],
-                         evaluation.phases[index] == 1 ? "" : "s");
+    const dataflow::Node& node = report.analysis->evaluation.network.nodes[index];  // actor node id = actor id
+    label += fmt::format("\ng={} {}rows, {} phase{}", node.granularity, actor.streaming_reduction ? "input " : "",
+                         node.phases, node.phases == 1 ? "" : "s");
   }
   if (actor.barrier) label += "\nbarrier";
   if (actor.streaming_reduction) label += "\nstreaming reduction";

@@ -81,7 +81,7 @@ ordered_json buffer_json(const ModelReport& report, graph::BufferId id) {
                    : counted ? ordered_json(capacity * buffer.row_bytes())
                              : ordered_json(0);
     out["offset"] = counted && known ? ordered_json(evaluation.arena.offsets[index]) : ordered_json(nullptr);
-    const analysis::Lifetime& lifetime = evaluation.usage.lifetimes[index];
+    const analysis::Lifetime lifetime = report.analysis->lifetime(index);
     out["lifetime"] =
         lifetime.first >= 0 ? ordered_json::array({lifetime.first, lifetime.last}) : ordered_json(nullptr);
   }
@@ -99,8 +99,10 @@ ordered_json actor_json(const ModelReport& report, graph::ActorId id) {
   if (actor.barrier) out["barrier_reason"] = actor.barrier_reason;
   out["streaming_reduction"] = actor.streaming_reduction;
   if (report.analysis) {
-    out["granularity"] = report.analysis->evaluation.granularity[static_cast<size_t>(id)];
-    out["phases"] = report.analysis->evaluation.phases[static_cast<size_t>(id)];
+    // Actor node ids equal actor ids.
+    const dataflow::Node& node = report.analysis->evaluation.network.nodes[static_cast<size_t>(id)];
+    out["granularity"] = node.granularity;
+    out["phases"] = node.phases;
   }
   return out;
 }
@@ -114,8 +116,8 @@ ordered_json summary_json(const ModelReport& report) {
     const analysis::AnalysisResult& result = *report.analysis;
     out["max_slowdown"] = result.options.max_slowdown;
     out["slowdown"] = result.evaluation.slowdown;
-    out["time_s"] = result.evaluation.time_s;
-    out["baseline_time_s"] = result.evaluation.baseline_time_s;
+    out["time_s"] = result.time_s();  // pipelined: the period
+    out["baseline_time_s"] = result.baseline_time_s();
   }
   out["baseline_bytes"] = report.baselines().baseline_bytes;
   out["baseline_shared_bytes"] = report.baselines().baseline_shared_bytes;

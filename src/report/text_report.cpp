@@ -231,10 +231,11 @@ void append_arena_map(std::string& out, const ModelReport& report) {
   constexpr size_t kMapLines = 40;
   const graph::Graph& graph = *report.graph;
   const analysis::Evaluation& evaluation = report.analysis->evaluation;
+  std::vector<analysis::Lifetime> lifetime_of;  // per buffer (pipelined: the whole period)
+  for (size_t i = 0; i < graph.buffers.size(); ++i) lifetime_of.push_back(report.analysis->lifetime(i));
   std::vector<size_t> placed;  // buffers drawn, by offset then index
   for (size_t i = 0; i < graph.buffers.size(); ++i) {
-    if (evaluation.network.channels[i].counted && evaluation.usage.lifetimes[i].first >= 0 &&
-        evaluation.usage.capacity_rows[i] > 0) {
+    if (evaluation.network.channels[i].counted && lifetime_of[i].first >= 0 && evaluation.usage.capacity_rows[i] > 0) {
       placed.push_back(i);
     }
   }
@@ -243,7 +244,7 @@ void append_arena_map(std::string& out, const ModelReport& report) {
   auto bytes = [&](size_t i) { return evaluation.usage.capacity_rows[i] * graph.buffers[i].row_bytes(); };
   const int64_t arena = std::max<int64_t>(evaluation.arena.size, 1);
   std::vector<analysis::Lifetime> lifetimes;
-  for (size_t i : placed) lifetimes.push_back(evaluation.usage.lifetimes[i]);
+  for (size_t i : placed) lifetimes.push_back(lifetime_of[i]);
   out +=
       fmt::format("arena map: {} across {} columns ({} per column), down: the firings where live buffers change\n",
                   format_bytes(evaluation.arena.size), kMapColumns, format_bytes(graph::ceil_div(arena, kMapColumns)));
@@ -251,7 +252,7 @@ void append_arena_map(std::string& out, const ModelReport& report) {
     std::string picture(static_cast<size_t>(kMapColumns), '.');
     for (size_t k = 0; k < placed.size(); ++k) {
       const size_t i = placed[k];
-      const analysis::Lifetime& life = evaluation.usage.lifetimes[i];
+      const analysis::Lifetime& life = lifetime_of[i];
       if (firing < life.first || firing > life.last) continue;
       // Columns whose byte range meets [offset, offset + bytes).
       const int64_t begin = evaluation.arena.offsets[i] * kMapColumns / arena;
@@ -264,7 +265,7 @@ void append_arena_map(std::string& out, const ModelReport& report) {
   out += fmt::format("\n  {:>2} {:>10} {:>10}  {:<16} {}\n", "", "offset", "bytes", "lifetime", "buffer");
   for (size_t k = 0; k < placed.size(); ++k) {
     const size_t i = placed[k];
-    const analysis::Lifetime& life = evaluation.usage.lifetimes[i];
+    const analysis::Lifetime& life = lifetime_of[i];
     out += fmt::format("  {:>2} {:>10} {:>10}  {:<16} {}\n", buffer_letter(k), evaluation.arena.offsets[i], bytes(i),
                        fmt::format("[{}, {}]", life.first, life.last), fit(graph.buffers[i].name, 36));
   }

@@ -44,6 +44,49 @@ TEST(Analyze, ProducesAVerifiedConsistentResult) {
   }
 }
 
+// What reports print as time_s and lifetime: the sequential evaluation's own figures.
+TEST(Analyze, SequentialReportsReadTheEvaluation) {
+  const graph::Graph graph = model();
+  const AnalysisResult result = analyze(graph, AnalysisOptions{});
+  ASSERT_FALSE(result.pipelined);
+  EXPECT_EQ(result.time_s(), result.evaluation.time_s);
+  EXPECT_EQ(result.baseline_time_s(), result.evaluation.baseline_time_s);
+  ASSERT_EQ(result.evaluation.usage.lifetimes.size(), graph.buffers.size());
+  for (size_t c = 0; c < graph.buffers.size(); ++c) EXPECT_EQ(result.lifetime(c), result.evaluation.usage.lifetimes[c]);
+}
+
+// Pipelined mode measures no lifetimes and no sequential time: reports print the period, and
+// every buffer with a capacity (counted, with a producer) as live over the whole order.
+TEST(Analyze, PipelinedReportsPrintThePeriodAndWholePeriodLifetimes) {
+  const graph::Graph graph = model();
+  for (bool stream_io : {false, true}) {
+    AnalysisOptions options;
+    options.stream_io = stream_io;
+    options.mode = Mode::kPipelined;
+    const AnalysisResult result = analyze(graph, options);
+    ASSERT_TRUE(result.pipelined);
+    EXPECT_TRUE(result.verification.ok);
+    EXPECT_GT(result.pipelined->period_s, 0);
+    EXPECT_EQ(result.time_s(), result.pipelined->period_s);
+    EXPECT_EQ(result.baseline_time_s(), result.pipelined->baseline_period_s);
+    EXPECT_NEAR(result.time_s() / result.baseline_time_s(), result.evaluation.slowdown, 1e-9);
+    EXPECT_EQ(result.evaluation.time_s, 0);
+    EXPECT_TRUE(result.evaluation.usage.lifetimes.empty());
+    const auto last = static_cast<int64_t>(result.evaluation.schedule.firings.size()) - 1;
+    ASSERT_GT(last, 0);
+    int live = 0;
+    for (size_t c = 0; c < graph.buffers.size(); ++c) {
+      const dataflow::Channel& channel = result.evaluation.network.channels[c];
+      const bool has_capacity = channel.counted && channel.producer != dataflow::kNoNode;
+      const Lifetime whole_period{0, last};
+      EXPECT_EQ(result.lifetime(c), has_capacity ? whole_period : Lifetime{}) << graph.buffers[c].name;
+      live += has_capacity ? 1 : 0;
+    }
+    // Without --stream-io the output is held by the application: one buffer fewer is live.
+    EXPECT_EQ(live, stream_io ? 6 : 4);
+  }
+}
+
 // The independent verifier accepts every evaluated plan, whatever the granularities, and the
 // lower bound stays below the arena.
 TEST(Analyze, RandomPlansPassTheVerifier) {

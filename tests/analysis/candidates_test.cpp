@@ -51,8 +51,8 @@ TEST(StructuredCandidates, NamesAndLayerByLayerFirst) {
   EXPECT_EQ(candidates[0].name, "layer by layer");
   EXPECT_EQ(candidates[1].name, "one row per firing");
   EXPECT_EQ(candidates[2].name, "segment cuts");
-  for (int64_t phases : candidates[0].evaluation.phases) EXPECT_EQ(phases, 1);
-  for (size_t a = 0; a < graph.actors.size(); ++a) EXPECT_EQ(candidates[1].evaluation.granularity[a], 1);
+  for (int64_t phases : candidates[0].evaluation.phases()) EXPECT_EQ(phases, 1);
+  for (size_t a = 0; a < graph.actors.size(); ++a) EXPECT_EQ(candidates[1].evaluation.granularity()[a], 1);
 }
 
 TEST(StructuredCandidates, EvenSplitWhenOneRowPerFiringDoesNotFit) {
@@ -69,10 +69,10 @@ TEST(StructuredCandidates, EvenSplitWhenOneRowPerFiringDoesNotFit) {
       if (candidate.name == "even budget split") {
         // One phase count for every split actor (fewer only where the actor has fewer rows).
         int64_t each = 0;
-        for (int64_t phases : candidate.evaluation.phases) each = std::max(each, phases);
+        for (int64_t phases : candidate.evaluation.phases()) each = std::max(each, phases);
         ASSERT_GT(each, 1);
         for (size_t a = 0; a < graph.actors.size(); ++a) {
-          const int64_t phases = candidate.evaluation.phases[a];
+          const int64_t phases = candidate.evaluation.phases()[a];
           const int64_t rows = dataflow::phase_rows(graph, static_cast<graph::ActorId>(a));
           if (phases > 1) {
             EXPECT_TRUE(phases == each || phases == rows) << "actor " << a << " at R " << r;

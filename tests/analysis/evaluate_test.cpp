@@ -18,15 +18,15 @@ TEST(EvaluatePlan, FiguresAgreeWithEachOther) {
   const auto block = test::residual(10, 3);
   const AnalysisOptions options = test::loose_options();
   const Evaluation evaluation = evaluate_plan(block.graph, test::uniform(block.graph, 1), options);
-  ASSERT_EQ(evaluation.phases.size(), block.graph.actors.size());
+  ASSERT_EQ(evaluation.phases().size(), block.graph.actors.size());
   int64_t fifo = 0;
   for (size_t c = 0; c < evaluation.network.channels.size(); ++c) {
     fifo += evaluation.usage.capacity_rows[c] * evaluation.network.channels[c].row_bytes;
   }
   EXPECT_EQ(evaluation.fifo_bytes, fifo);
   EXPECT_EQ(evaluation.shared_bytes(), evaluation.arena.size);
-  EXPECT_EQ(evaluation.phases, (std::vector<int64_t>(block.graph.actors.size(), 10)));
-  EXPECT_DOUBLE_EQ(evaluation.time_s, sequential_time_seconds(block.graph, evaluation.phases, options.platform));
+  EXPECT_EQ(evaluation.phases(), (std::vector<int64_t>(block.graph.actors.size(), 10)));
+  EXPECT_DOUBLE_EQ(evaluation.time_s, sequential_time_seconds(block.graph, evaluation.phases(), options.platform));
   EXPECT_DOUBLE_EQ(evaluation.baseline_time_s, baseline_time_seconds(block.graph, options.platform));
   EXPECT_DOUBLE_EQ(evaluation.slowdown, evaluation.time_s / evaluation.baseline_time_s);
   EXPECT_GT(evaluation.slowdown, 1.0);
@@ -38,8 +38,8 @@ TEST(EvaluatePlan, FiguresAgreeWithEachOther) {
 TEST(EvaluatePlan, ClampsGranularities) {
   const auto chain = test::conv_chain(6);
   const Evaluation evaluation = evaluate_plan(chain.graph, std::vector<int64_t>{0, 50}, test::loose_options());
-  EXPECT_EQ(evaluation.granularity, (std::vector<int64_t>{1, 6}));
-  EXPECT_EQ(evaluation.phases, (std::vector<int64_t>{6, 1}));
+  EXPECT_EQ(evaluation.granularity(), (std::vector<int64_t>{1, 6}));
+  EXPECT_EQ(evaluation.phases(), (std::vector<int64_t>{6, 1}));
   EXPECT_THROW(evaluate_plan(chain.graph, std::vector<int64_t>{1}, test::loose_options()), std::invalid_argument);
 }
 

@@ -109,7 +109,7 @@ TEST(LowerBound, NeverExceedsTheArenaOfAnyPlanWithinR) {
     const Evaluation evaluation = evaluate_plan(graph, granularity, options);
     options.max_slowdown = evaluation.slowdown;
     for (size_t a = 0; a < granularity.size(); ++a) {
-      ASSERT_LE(minimum_granularity(graph, static_cast<graph::ActorId>(a), options), evaluation.granularity[a])
+      ASSERT_LE(minimum_granularity(graph, static_cast<graph::ActorId>(a), options), evaluation.granularity()[a])
           << "trial " << trial << " actor " << a;
     }
     const int64_t bound = lower_bound_bytes(graph, options);

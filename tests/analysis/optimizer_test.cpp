@@ -25,7 +25,7 @@ AnalysisOptions tight_options(double max_slowdown) {
 
 int64_t extra_firings(const Evaluation& evaluation) {
   int64_t extra = 0;
-  for (int64_t phases : evaluation.phases) extra += phases - 1;
+  for (int64_t phases : evaluation.phases()) extra += phases - 1;
   return extra;
 }
 

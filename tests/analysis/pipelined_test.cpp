@@ -57,9 +57,7 @@ bool has_error(const VerifyReport& report, const std::string& fragment) {
 PipelinedPlan plan_for(const graph::Graph& graph, const std::vector<int64_t>& granularity,
                        const std::vector<int64_t>& capacity, const AnalysisOptions& options) {
   PipelinedPlan plan;
-  plan.granularity = granularity;
   plan.network = dataflow::build_network(graph, granularity, {.stream_io = options.stream_io});
-  for (size_t a = 0; a < graph.actors.size(); ++a) plan.phases.push_back(plan.network.nodes[a].phases);
   plan.capacity_rows = capacity;
   plan.times = firing_times(graph, plan.network, options);
   const ThroughputAnalysis analysis = analyze_throughput(plan.network, plan.times, capacity);
@@ -278,7 +276,7 @@ TEST(PipelinedThroughput, UnreadBufferHoldsOneFiringAndNeverLimits) {
   const std::optional<PipelinedPlan> plan = optimize_pipelined(graph, options);
   ASSERT_TRUE(plan);
   const auto d = static_cast<size_t>(dead);
-  EXPECT_EQ(plan->capacity_rows[d], plan->granularity[2]);
+  EXPECT_EQ(plan->capacity_rows[d], plan->granularity()[2]);
   int64_t bytes = 0;
   for (size_t c = 0; c < graph.buffers.size(); ++c) {
     if (graph.buffers[c].io == graph::IoRole::kNone) bytes += plan->capacity_rows[c] * graph.buffers[c].row_bytes();
@@ -346,7 +344,7 @@ TEST(PipelinedVerify, RejectsWrongClaims) {
   EXPECT_TRUE(has_error(verify_pipelined(graph, quicker_firing, options), "times"));
 
   PipelinedPlan other_phases = plan;
-  other_phases.phases[0] = 4;
+  other_phases.network.nodes[0].phases = 4;
   EXPECT_TRUE(has_error(verify_pipelined(graph, other_phases, options), "phases"));
 
   // The strict alternation is far slower than the bound allows.

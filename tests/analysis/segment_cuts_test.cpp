@@ -95,7 +95,7 @@ TEST(EagerOrder, APrefixOfActorsKeepsItsOrder) {
 
 int64_t extra_firings(const Evaluation& evaluation) {
   int64_t extra = 0;
-  for (int64_t phases : evaluation.phases) extra += phases - 1;
+  for (int64_t phases : evaluation.phases()) extra += phases - 1;
   return extra;
 }
 

@@ -49,7 +49,7 @@ TEST(StreamingReductionAnalysis, RowByRowHoldsOneRowOfTheConvOutput) {
   const Evaluation evaluation = evaluate_plan(graph, std::vector<int64_t>{1, 1}, options);
   // The pool's firing f reads conv row f and releases it; the conv's next firing writes row f+1:
   // one row at a time, against all 8 when the pool was a barrier.
-  EXPECT_EQ(evaluation.phases, (std::vector<int64_t>{8, 8}));
+  EXPECT_EQ(evaluation.phases(), (std::vector<int64_t>{8, 8}));
   EXPECT_EQ(evaluation.usage.capacity_rows[1], 1);
   EXPECT_EQ(evaluation.fifo_bytes, kConvRowBytes);
   EXPECT_EQ(evaluation.shared_bytes(), kConvRowBytes);
@@ -67,7 +67,7 @@ TEST(StreamingReductionAnalysis, ThreeRowsPerFiringNeedThreeRows) {
   const AnalysisOptions options = options_with(5);
   const Evaluation evaluation = evaluate_plan(graph, std::vector<int64_t>{1, 3}, options);
   // Firing 0 needs rows [0,3), firing 1 [3,6), firing 2 [6,8): three rows at most.
-  EXPECT_EQ(evaluation.phases, (std::vector<int64_t>{8, 3}));
+  EXPECT_EQ(evaluation.phases(), (std::vector<int64_t>{8, 3}));
   EXPECT_EQ(evaluation.usage.capacity_rows[1], 3);
   EXPECT_TRUE(verify(graph, evaluation, options).ok);
 }
@@ -81,7 +81,7 @@ TEST(StreamingReductionAnalysis, AnalyzeFindsTheOneRowPlanAndItsBound) {
   EXPECT_EQ(streamed.lower_bound_bytes, kConvRowBytes);
   const AnalysisResult whole = analyze(graph, options_with(1));  // no extra firing at all
   EXPECT_TRUE(whole.verification.ok);
-  EXPECT_EQ(whole.evaluation.phases, (std::vector<int64_t>{1, 1}));
+  EXPECT_EQ(whole.evaluation.phases(), (std::vector<int64_t>{1, 1}));
   EXPECT_EQ(whole.evaluation.shared_bytes(), 8 * kConvRowBytes);
   EXPECT_EQ(whole.lower_bound_bytes, 8 * kConvRowBytes);
 }
@@ -102,7 +102,7 @@ TEST(StreamingReductionAnalysis, VerifierRejectsWrongClaims) {
   EXPECT_FALSE(verify(graph, writes_early, options).ok);
 
   Evaluation one_phase = good;  // claims one firing, as a barrier, at the row-by-row time
-  one_phase.phases[1] = 1;
+  one_phase.network.nodes[1].phases = 1;
   EXPECT_FALSE(verify(graph, one_phase, options).ok);
 
   Evaluation cheap = good;  // the time of 9 firings instead of 16

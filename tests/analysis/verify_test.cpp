@@ -66,9 +66,7 @@ HandChain hand_chain(const AnalysisOptions& options) {
   builder.output(builder.conv("c2", middle, 2, 3, 1, 1));
   HandChain chain{builder.build(), {}, middle};
   Evaluation& e = chain.evaluation;
-  e.granularity = {1, 1};
-  e.phases = {6, 6};
-  e.network = dataflow::build_network(chain.graph, e.granularity, {});
+  e.network = dataflow::build_network(chain.graph, std::vector<int64_t>{1, 1}, {});  // 6 phases each
   e.schedule.firings = {0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1};
   const size_t channels = chain.graph.buffers.size();
   e.usage.capacity_rows.assign(channels, 0);
@@ -79,7 +77,7 @@ HandChain hand_chain(const AnalysisOptions& options) {
   const int64_t row_bytes = chain.graph.buffers[static_cast<size_t>(middle)].row_bytes();
   e.arena.size = 3 * row_bytes;
   e.fifo_bytes = 3 * row_bytes;
-  e.time_s = spec_time(chain.graph, e.phases, options.platform);
+  e.time_s = spec_time(chain.graph, {6, 6}, options.platform);
   e.baseline_time_s = spec_time(chain.graph, {1, 1}, options.platform);
   e.slowdown = e.time_s / e.baseline_time_s;
   return chain;
@@ -138,7 +136,7 @@ TEST(Verify, RejectsTamperedNetwork) {
 TEST(Verify, RejectsWrongPhaseClaim) {
   const AnalysisOptions options = loose_options();
   HandChain chain = hand_chain(options);
-  chain.evaluation.phases[0] = 5;
+  chain.evaluation.network.nodes[0].phases = 5;
   const VerifyReport report = verify(chain.graph, chain.evaluation, options);
   EXPECT_FALSE(report.ok);
   EXPECT_TRUE(has_error(report, "actor 'c1': claims 5 phases")) << all_errors(report);

@@ -53,6 +53,9 @@ TEST(PipelinedCli, ReportsAVerifiedThroughputWithinTheBound) {
     const double period = summary.at("period_s");
     EXPECT_NEAR(period * throughput, 1.0, 1e-9);
     EXPECT_NEAR(period, slowdown * summary.at("baseline_period_s").get<double>(), 1e-9 * period);
+    // time_s / baseline_time_s repeat the periods (README: one time per image in both modes).
+    EXPECT_EQ(summary.at("time_s"), summary.at("period_s"));
+    EXPECT_EQ(summary.at("baseline_time_s"), summary.at("baseline_period_s"));
     // In a pipeline every FIFO lives all the time: nothing to share.
     EXPECT_EQ(summary.at("shared_bytes"), summary.at("fifo_bytes"));
     EXPECT_LE(summary.at("lower_bound_bytes").get<int64_t>(), summary.at("fifo_bytes").get<int64_t>());

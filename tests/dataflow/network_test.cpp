@@ -68,6 +68,14 @@ TEST(Network, WithoutStreamIoGraphIoIsHeldByTheApplication) {
   }
 }
 
+TEST(Network, PerActorVectorsReadTheActorNodesOnly) {
+  const Chain c = chain();
+  const Network net = build_network(c.graph, std::vector<int64_t>{3, 1}, {.stream_io = true});
+  ASSERT_EQ(net.nodes.size(), 4u);                                    // the source and sink follow
+  EXPECT_EQ(actor_granularities(net), (std::vector<int64_t>{3, 1}));  // 16 rows at 3, 8 rows at 1
+  EXPECT_EQ(actor_phases(net), (std::vector<int64_t>{6, 8}));         // ceil(16 / 3), 8
+}
+
 TEST(Network, StreamIoAddsSourcesAndSinks) {
   const Chain c = chain();
   const Network net = build_network(c.graph, std::vector<int64_t>{1, 1}, {.stream_io = true});

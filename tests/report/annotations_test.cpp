@@ -47,8 +47,9 @@ TEST(Annotations, DocumentedKeysAndOneEntryPerBuffer) {
       EXPECT_EQ(parsed->capacity_rows, counted ? evaluation.usage.capacity_rows[b] : buffer.rows());
       EXPECT_EQ(parsed->bytes, parsed->capacity_rows * buffer.row_bytes());
       EXPECT_EQ(parsed->offset, counted ? evaluation.arena.offsets[b] : -1);
-      EXPECT_EQ(parsed->granularity,
-                buffer.producer == graph::kNoActor ? 0 : evaluation.granularity[static_cast<size_t>(buffer.producer)]);
+      EXPECT_EQ(parsed->granularity, buffer.producer == graph::kNoActor
+                                         ? 0
+                                         : evaluation.granularity()[static_cast<size_t>(buffer.producer)]);
     }
     int inputs = 0;
     for (const graph::Buffer& buffer : graph.buffers) inputs += buffer.io == graph::IoRole::kInput ? 1 : 0;

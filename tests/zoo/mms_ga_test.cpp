@@ -35,7 +35,7 @@ TEST(MmsGa, SmallerArenaOnEveryModelAtTheSameTimeLoss) {
     ASSERT_TRUE(result.verification.ok) << point.model;
     // The same time loss: at most loss / delay extra firings.
     int64_t extra = 0;
-    for (int64_t phases : result.evaluation.phases) extra += phases - 1;
+    for (int64_t phases : result.evaluation.phases()) extra += phases - 1;
     EXPECT_LE(static_cast<double>(extra) * zoo::kMmsGaPhaseDelaySeconds, loss_s * (1 + 1e-9)) << point.model;
     const double ours_mb = static_cast<double>(result.evaluation.shared_bytes()) / 1e6;
     EXPECT_LT(ours_mb, point.megabytes) << point.their_name;

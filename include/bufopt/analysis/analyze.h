@@ -17,9 +17,21 @@ struct AnalysisResult {
   Baselines baselines;
   int64_t lower_bound_bytes = 0;
   VerifyReport verification;
-  /// options.mode == kPipelined: throughput and firing times of the answer (evaluation then
-  /// holds its capacities, time_s = period, shared_bytes = fifo_bytes; see pipelined.h).
+  /// options.mode == kPipelined: period, throughput and firing times of the answer. The
+  /// evaluation then holds its network, capacities, the first image's order, the arena (every
+  /// buffer packed: all live at once), fifo_bytes and slowdown, but no time_s / baseline_time_s
+  /// (0) and no lifetimes (empty): see pipelined_evaluation.
   std::optional<PipelinedFigures> pipelined;
+
+  /// Seconds per image, what reports print as time_s: one inference's time (sequential) or the
+  /// period (pipelined); the baseline's likewise (layer by layer / every actor unsplit).
+  double time_s() const { return pipelined ? pipelined->period_s : evaluation.time_s; }
+  double baseline_time_s() const { return pipelined ? pipelined->baseline_period_s : evaluation.baseline_time_s; }
+
+  /// The firings during which `channel` holds rows, as reports print them: measured
+  /// (sequential); in pipelined mode every buffer with a capacity (counted, with a producer)
+  /// lives for the whole period, i.e. over every firing of the order, and the others never.
+  Lifetime lifetime(size_t channel) const;
 };
 
 /// Chooses the granularities (the best policy available), evaluates the plan, computes the

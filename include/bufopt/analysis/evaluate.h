@@ -19,8 +19,6 @@ inline constexpr double kSlowdownTolerance = 1e-9;
 
 /// One fully evaluated plan. Vectors over channels are indexed by channel id (= buffer id).
 struct Evaluation {
-  std::vector<int64_t> granularity;  ///< per actor, effective
-  std::vector<int64_t> phases;       ///< per actor
   dataflow::Network network;
   Schedule schedule;
   BufferUsage usage;
@@ -32,6 +30,10 @@ struct Evaluation {
 
   /// The shared arena's size (computed: the arena is the one place it is stored).
   int64_t shared_bytes() const { return arena.size; }
+  /// Per actor: effective granularity and phase count (computed: the network's actor nodes are
+  /// the one place they are stored).
+  std::vector<int64_t> granularity() const { return dataflow::actor_granularities(network); }
+  std::vector<int64_t> phases() const { return dataflow::actor_phases(network); }
 };
 
 /// Demand-driven order (schedule.h: sinks pull, in output order, the rows they need; a node

@@ -129,6 +129,12 @@ OutputPort actor_output_port(const graph::Graph& graph, graph::ActorId actor, si
 Network build_network(const graph::Graph& graph, std::span<const int64_t> granularity,
                       const NetworkOptions& options);
 
+/// Per actor, in graph order: the granularity / phase count of the network's actor nodes (the
+/// leading kActor nodes, as build_network numbers them). The one place these per-actor vectors
+/// come from: an answer holds its network, not copies of what its nodes say.
+std::vector<int64_t> actor_granularities(const Network& network);
+std::vector<int64_t> actor_phases(const Network& network);
+
 /// Builds the networks of one graph for a sequence of granularity vectors, as a search does:
 /// the per-row windows are computed once, and each build re-derives only the nodes of actors
 /// whose effective granularity changed since the previous build (a search move changes one or

@@ -33,10 +33,9 @@ bool next_vector(std::vector<int64_t>& digits, const std::vector<int64_t>& low, 
 /// The search over capacities of one granularity vector.
 class CapacityBox {
  public:
-  CapacityBox(const graph::Graph& graph, std::vector<int64_t> granularity, const AnalysisOptions& options,
-              const PipelinedExactLimits& limits)
-      : granularity_(std::move(granularity)) {
-    network_ = dataflow::build_network(graph, granularity_, {.stream_io = options.stream_io});
+  CapacityBox(const graph::Graph& graph, const std::vector<int64_t>& granularity, const AnalysisOptions& options,
+              const PipelinedExactLimits& limits) {
+    network_ = dataflow::build_network(graph, granularity, {.stream_io = options.stream_io});
     times_ = firing_times(graph, network_, options);
     analyzer_ = std::make_unique<ThroughputAnalyzer>(network_, times_);
     lower_ = capacity_lower_bounds(network_);
@@ -63,8 +62,8 @@ class CapacityBox {
   const FiringTimes& times() const { return times_; }
 
   /// Examines the box; updates `best` and counts candidates. False when the limit was hit.
-  bool search(const graph::Graph& graph, Ticks baseline, double ratio, const PipelinedExactLimits& limits,
-              int64_t& candidates, std::optional<PipelinedPlan>& best) {
+  bool search(Ticks baseline, double ratio, const PipelinedExactLimits& limits, int64_t& candidates,
+              std::optional<PipelinedPlan>& best) {
     std::vector<int64_t> digits = low_;
     do {
       if (++candidates > limits.max_candidates) return false;
@@ -74,7 +73,7 @@ class CapacityBox {
       const ThroughputAnalysis analysis = analyzer_->analyze(capacity_);
       if (!analysis.live || !within_slowdown(analysis.period, baseline, ratio)) continue;
       if (best && bytes == best->fifo_bytes && !shorter(analysis.period, best->period)) continue;
-      best = plan(graph, analysis, baseline, bytes);
+      best = plan(analysis, baseline, bytes);
     } while (next_vector(digits, low_, high_));
     return true;
   }
@@ -89,11 +88,10 @@ class CapacityBox {
     return total;
   }
 
-  PipelinedPlan plan(const graph::Graph& graph, const ThroughputAnalysis& analysis, Ticks baseline, int64_t bytes) const {
-    return make_pipelined_plan(graph.actors.size(), granularity_, network_, capacity_, times_, analysis, baseline, bytes);
+  PipelinedPlan plan(const ThroughputAnalysis& analysis, Ticks baseline, int64_t bytes) const {
+    return make_pipelined_plan(network_, capacity_, times_, analysis, baseline, bytes);
   }
 
-  std::vector<int64_t> granularity_;
   Network network_;
   FiringTimes times_;
   std::unique_ptr<ThroughputAnalyzer> analyzer_;  // refers to network_
@@ -126,7 +124,7 @@ std::optional<PipelinedPlan> exact_pipelined_plan(const graph::Graph& graph, con
     CapacityBox box(graph, granularity, options, limits);
     // The slowest actor bounds the period whatever the capacities.
     if (!within_slowdown(make_period(slowest_node_ticks(box.times()), 1), baseline, options.max_slowdown)) continue;
-    if (!box.search(graph, baseline, options.max_slowdown, limits, candidates, best)) return std::nullopt;
+    if (!box.search(baseline, options.max_slowdown, limits, candidates, best)) return std::nullopt;
   } while (next_vector(granularity, low, high));
   return best;
 }

@@ -12,30 +12,23 @@ namespace bufopt::analysis {
 
 Evaluation pipelined_evaluation(const PipelinedPlan& plan) {
   Evaluation evaluation;
-  evaluation.granularity = plan.granularity;
-  evaluation.phases = plan.phases;
   evaluation.network = plan.network;
   const FirstImage image = first_image(plan.network, plan.times, plan.capacity_rows);
   evaluation.schedule.firings = image.order;
   const size_t channels = plan.network.channels.size();
   evaluation.usage.capacity_rows.assign(channels, 0);
-  evaluation.usage.lifetimes.assign(channels, Lifetime{});
   evaluation.arena.offsets.assign(channels, 0);
-  const auto last = static_cast<int64_t>(image.order.size()) - 1;
   int64_t offset = 0;
   for (size_t c = 0; c < channels; ++c) {
     const dataflow::Channel& channel = plan.network.channels[c];
     if (!channel.counted || !sized_channel(channel)) continue;
     // Every buffer of a pipeline lives all the time: packed one after another.
     evaluation.usage.capacity_rows[c] = plan.capacity_rows[c];
-    evaluation.usage.lifetimes[c] = {0, std::max<int64_t>(last, 0)};
     evaluation.arena.offsets[c] = offset;
     offset = graph::saturating_add(offset, graph::saturating_mul(std::max<int64_t>(plan.capacity_rows[c], 0), channel.row_bytes));
   }
   evaluation.arena.size = offset;
   evaluation.fifo_bytes = plan.fifo_bytes;
-  evaluation.time_s = plan.period.seconds();
-  evaluation.baseline_time_s = static_cast<double>(plan.baseline_period) / kTicksPerSecond;
   evaluation.slowdown = plan.slowdown;
   return evaluation;
 }

@@ -3,13 +3,10 @@
 
 namespace bufopt::analysis {
 
-PipelinedPlan make_pipelined_plan(size_t actors, const std::vector<int64_t>& granularity, const dataflow::Network& network,
-                                  const std::vector<int64_t>& capacity_rows, const FiringTimes& times,
-                                  const ThroughputAnalysis& analysis, Ticks baseline, int64_t fifo_bytes) {
+PipelinedPlan make_pipelined_plan(const dataflow::Network& network, const std::vector<int64_t>& capacity_rows,
+                                  const FiringTimes& times, const ThroughputAnalysis& analysis, Ticks baseline,
+                                  int64_t fifo_bytes) {
   PipelinedPlan plan;
-  plan.granularity = granularity;
-  plan.phases.resize(actors);
-  for (size_t a = 0; a < actors; ++a) plan.phases[a] = network.nodes[a].phases;
   plan.network = network;
   plan.capacity_rows = capacity_rows;
   plan.times = times;

@@ -109,11 +109,7 @@ class Sizer {
  public:
   Sizer(const graph::Graph& graph, std::span<const int64_t> granularity, const AnalysisOptions& options)
       : graph_(graph) {
-    granularity_.resize(graph.actors.size());
-    for (size_t a = 0; a < granularity.size() && a < graph.actors.size(); ++a) {
-      granularity_[a] = dataflow::effective_granularity(graph, static_cast<graph::ActorId>(a), granularity[a]);
-    }
-    network_ = dataflow::build_network(graph, granularity_, {.stream_io = options.stream_io});
+    network_ = dataflow::build_network(graph, granularity, {.stream_io = options.stream_io});  // clamps to effective
     times_ = firing_times(graph, network_, options);
     baseline_ = baseline_period_ticks(graph, options);
     capacity_ = initial_capacities(network_);
@@ -223,12 +219,10 @@ class Sizer {
   void undo(const Step& step) { capacity_[static_cast<size_t>(step.channel)] -= step.rows; }
 
   PipelinedPlan plan(const ThroughputAnalysis& analysis) const {
-    return make_pipelined_plan(graph_.actors.size(), granularity_, network_, capacity_, times_, analysis, baseline_,
-                               counted_bytes(network_, capacity_));
+    return make_pipelined_plan(network_, capacity_, times_, analysis, baseline_, counted_bytes(network_, capacity_));
   }
 
   const graph::Graph& graph_;
-  std::vector<int64_t> granularity_;
   Network network_;
   FiringTimes times_;
   Ticks baseline_ = 0;

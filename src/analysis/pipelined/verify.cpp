@@ -1,9 +1,9 @@
 // The independent verifier of pipelined answers (MODEL 7). It shares no code with the sizing or
 // the max-plus analysis: it rebuilds the network and the firing times itself and replays the
 // self-timed execution with an event queue, row counters and nothing else. Steps:
-//  1. the claim's shape; the claimed network equals dataflow::build_network's for the claimed
-//     granularities, and its streaming reductions match this file's own model of one; the
-//     claimed firing times equal the time model's (recomputed here);
+//  1. the claim's shape; the claimed network equals dataflow::build_network's for the
+//     granularities of its actor nodes, and its streaming reductions match this file's own
+//     model of one; the claimed firing times equal the time model's (recomputed here);
 //  2. the nodes fall into groups joined by bounded channels (a group only waits on itself: a
 //     graph input held by the application never makes anyone wait); for each group, replay
 //     image after image: a node starts its next firing as soon as its previous one ended, its
@@ -476,10 +476,11 @@ void check_unread_channel(const Network& network, ChannelId c, const PipelinedPl
 }
 
 bool check_shape(const graph::Graph& graph, const PipelinedPlan& plan, ViolationLog& log) {
-  if (plan.granularity.size() != graph.actors.size() || plan.phases.size() != graph.actors.size() ||
-      plan.capacity_rows.size() != graph.buffers.size()) {
-    log.add(Violation::kClaimShape, fmt::format("plan: {} granularities, {} phase counts, {} capacities for {} actors and {} buffers", plan.granularity.size(),
-            plan.phases.size(), plan.capacity_rows.size(), graph.actors.size(), graph.buffers.size()));
+  const size_t actor_nodes = plan.granularity().size();
+  if (actor_nodes != graph.actors.size() || plan.capacity_rows.size() != graph.buffers.size()) {
+    log.add(Violation::kClaimShape,
+            fmt::format("plan: {} actor nodes, {} capacities for {} actors and {} buffers", actor_nodes,
+                        plan.capacity_rows.size(), graph.actors.size(), graph.buffers.size()));
     return false;
   }
   return true;
@@ -492,18 +493,13 @@ VerifyReport verify_pipelined(const graph::Graph& graph, const PipelinedPlan& pl
   if (!check_shape(graph, plan, log)) return log.finish();
   Network network;
   try {
-    network = dataflow::build_network(graph, plan.granularity, {.stream_io = options.stream_io});
+    network = dataflow::build_network(graph, plan.granularity(), {.stream_io = options.stream_io});
   } catch (const std::exception& error) {
     log.add(Violation::kNetwork, fmt::format("network: cannot rebuild: {}", error.what()));
     return log.finish();
   }
-  compare_networks(plan.network, network, log);
+  compare_networks(plan.network, network, log);  // the actor nodes' phase counts among the rest
   check_streaming_reductions(graph, network, log);
-  for (size_t a = 0; a < graph.actors.size(); ++a) {
-    if (plan.phases[a] != network.nodes[a].phases) {
-      log.add(Violation::kClaimShape, fmt::format("phases: {} claims {}, its granularity gives {}", graph.actors[a].name, plan.phases[a], network.nodes[a].phases));
-    }
-  }
   const std::vector<std::vector<Ticks>> times = model_times(graph, network, options);
   if (plan.times.ticks != times) log.add(Violation::kFigure, fmt::format("times: the claimed firing times differ from the time model's"));
   for (size_t c = 0; c < network.channels.size(); ++c) {

@@ -26,10 +26,12 @@ struct PipelinedFigures {
   std::vector<std::string> critical_buffers;
 };
 
-/// The sequential-shaped Evaluation the reporters read (capacities of counted channels, every
-/// buffer alive from the first to the last firing of the first image's order, offsets packed in
-/// channel order, shared_bytes = fifo_bytes, time_s = period, baseline_time_s = baseline
-/// period), and the pipelined figures.
+/// The Evaluation the reporters read of a pipelined answer: its network, the capacities of
+/// counted channels, the first image's order, offsets packed in channel order (every buffer
+/// lives for the whole period, so shared_bytes = fifo_bytes), fifo_bytes and slowdown. What a
+/// pipeline does not have is left out: no lifetimes (usage.lifetimes is empty;
+/// AnalysisResult::lifetime says how reports print them) and no sequential time (time_s and
+/// baseline_time_s stay 0; the period is PipelinedFigures::period_s).
 Evaluation pipelined_evaluation(const PipelinedPlan& plan);
 PipelinedFigures pipelined_figures(const graph::Graph& graph, const PipelinedPlan& plan);
 
