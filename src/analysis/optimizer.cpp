@@ -662,6 +662,8 @@ Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options,
     // its answer is kept, so no answer is above that release's.
     before = released.evaluations();
     released.threshold_family(ranked);
+    counted.threshold_evaluations += released.evaluations() - before;
+    before = released.evaluations();
     released.local_search(ranked, limits.max_local_evaluations / 3);
     for (const Plan& plan : candidate_plans) released.consider(released.as_phase_counts(plan));
     for (const Plan& seed : seeds) {
