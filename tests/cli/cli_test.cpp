@@ -71,7 +71,7 @@ TEST(Cli, AnalysesBundledModelAndWritesVerifiedJson) {
   EXPECT_NE(result.out.find("shared arena"), std::string::npos);
   std::ifstream file(json_path);
   const nlohmann::json doc = nlohmann::json::parse(file);
-  EXPECT_EQ(doc["schema_version"], 1);
+  EXPECT_EQ(doc["schema_version"], 2);
   EXPECT_EQ(doc["mode"], "sequential");
   const auto& summary = doc["summary"];
   EXPECT_TRUE(summary["verified"].get<bool>());
