@@ -10,12 +10,15 @@
 # With BASELINE_DIR (an OUT_DIR of an earlier run) it then diffs every answers-*.csv against it
 # (exit 1 on any difference) and prints both runs' times side by side.
 #   scripts/answers_diff.sh BUILD_DIR OUT_DIR [BASELINE_DIR]
+# EXTRA_FLAGS (environment, split into words) is added to every `bufopt batch` call, e.g.
+#   EXTRA_FLAGS=--no-inplace scripts/answers_diff.sh build-dev /tmp/after /tmp/before
+# (issue 15: the plain FIFO model must give the answers of the release before the rules).
 # Model paths in the CSV are relative (zoo/..., models/...) so runs from different checkouts
 # compare (models/external, a symlink, is named explicitly: batch does not follow symlinks while
 # searching). --jobs 1 keeps the times comparable between runs on a shared machine.
 set -euo pipefail
 if [[ $# -lt 2 ]]; then
-  sed -n '2,15p' "$0" >&2
+  sed -n '2,18p' "$0" >&2
   exit 2
 fi
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,8 +44,8 @@ declare -A preset_flags=([mcu]='--platform mcu --activation-bytes 1 --stream-io'
 : >"$out/times.txt"
 for preset in mcu cpu gpu; do
   start=$(date +%s.%N)
-  # shellcheck disable=SC2086  # the preset's flags split into words on purpose
-  "$build/bufopt" batch zoo models models/external/ "${shapes[@]}" ${preset_flags[$preset]} -R 1.05,1.2,2 --jobs 1 -q \
+  # shellcheck disable=SC2086  # the preset's and EXTRA_FLAGS's flags split into words on purpose
+  "$build/bufopt" batch zoo models models/external/ "${shapes[@]}" ${preset_flags[$preset]} ${EXTRA_FLAGS:-} -R 1.05,1.2,2 --jobs 1 -q \
     --csv "$out/raw-$preset.csv" || [[ $? -eq 5 ]]  # 5: some model failed; its row says why
   end=$(date +%s.%N)
   # The measured columns are the last two (quoted fields before them may hold commas).

@@ -13,6 +13,7 @@ namespace {
 AnalysisResult analyze_pipelined(const graph::Graph& graph, const AnalysisOptions& options) {
   AnalysisResult result;
   result.options = options;
+  result.graph = graph;  // pipelined mode is the FIFO model only (MODEL 4.1)
   const std::optional<PipelinedPlan> plan = optimize_pipelined(graph, options);
   if (!plan) throw std::runtime_error("pipelined: no plan meets the slowdown bound within the search limits");
   result.evaluation = pipelined_evaluation(*plan);
@@ -36,10 +37,11 @@ AnalysisResult analyze(const graph::Graph& graph, const AnalysisOptions& options
   if (options.mode == Mode::kPipelined) return analyze_pipelined(graph, options);
   AnalysisResult result;
   result.options = options;
-  result.evaluation = optimize(graph, options);
+  result.graph = storage_graph(graph, options);
+  result.evaluation = optimize(result.graph, options);
   result.baselines = whole_tensor_baselines(graph, options.stream_io);
-  result.lower_bound_bytes = lower_bound_bytes(graph, options);
-  result.verification = verify(graph, result.evaluation, options);
+  result.lower_bound_bytes = lower_bound_bytes(result.graph, options);
+  result.verification = verify(result.graph, result.evaluation, options);
   return result;
 }
 

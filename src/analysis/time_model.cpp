@@ -23,7 +23,12 @@ double sequential_time_seconds(const graph::Graph& graph, std::span<const int64_
 
 double baseline_time_seconds(const graph::Graph& graph, const Platform& platform) {
   const std::vector<int64_t> once(graph.actors.size(), 1);
-  return sequential_time_seconds(graph, once, platform);
+  double total = sequential_time_seconds(graph, once, platform);
+  // The baseline keeps the FIFO model's actors (MODEL 4.1 Time): each eliminated view fires once.
+  for (const graph::EliminatedView& view : graph.views) {
+    total += static_cast<double>(view.elementwise_ops) / platform.elems_per_s + platform.firing_overhead_s;
+  }
+  return total;
 }
 
 }  // namespace bufopt::analysis

@@ -71,6 +71,7 @@ int analyze_main(int argc, char** argv) {
   options.platform = resolve_platform(analyze_flags.platform);
   options.max_slowdown = analyze_flags.max_slowdown;
   options.stream_io = flags.stream_io;
+  options.inplace = !flags.no_inplace;
   const std::optional<int64_t> budget = parse_budget(analyze_flags.budget);
   check_export_flags(export_flags, flags);
   const graph::Graph graph = load_model(flags);
@@ -83,10 +84,10 @@ int analyze_main(int argc, char** argv) {
   }
   report::ModelReport model_report;
   model_report.model_path = flags.model;
-  model_report.graph = &graph;
+  model_report.graph = &result.graph;  // the analysed graph (views eliminated)
   model_report.activation_bytes = flags.activation_bytes;
   model_report.analysis = &result;
-  const std::optional<report::ParetoFront> front = pareto_for_exports(export_flags, graph, options);
+  const std::optional<report::ParetoFront> front = pareto_for_exports(export_flags, result.graph, options);
   model_report.pareto = front ? &*front : nullptr;
   emit(flags, model_report, report::summary_text(model_report, text_options(flags)));
   write_exports(export_flags, flags, model_report, front);

@@ -36,6 +36,7 @@ struct BatchFlags {
   std::vector<std::string> input_shapes;
   bool no_fuse = false;
   bool stream_io = false;
+  bool no_inplace = false;
   int64_t activation_bytes = 0;
   int jobs = 0;
   std::string shard;
@@ -65,6 +66,7 @@ void add_batch_flags(CLI::App& app, BatchFlags& flags) {
                  "matches the glob PATTERN (every model without one); repeatable");
   app.add_flag("--no-fuse", flags.no_fuse, "Keep element-wise operators as separate actors");
   app.add_flag("--stream-io", flags.stream_io, "Count graph inputs/outputs as streamed FIFOs");
+  app.add_flag("--no-inplace", flags.no_inplace, "Plain FIFO model: no view shares its input's storage (MODEL 4.1)");
   app.add_option("--activation-bytes", flags.activation_bytes, "Bytes per activation element (e.g. 1 for int8)")
       ->check(CLI::Range(int64_t{1}, int64_t{16}));
   app.add_option("--jobs,-j", flags.jobs, "Models analysed at once (default: hardware threads)")
@@ -299,6 +301,7 @@ BatchSettings make_settings(const BatchFlags& flags) {
   settings.activation_bytes = flags.activation_bytes;
   settings.options.platform = resolve_platform(flags.platform);
   settings.options.stream_io = flags.stream_io;
+  settings.options.inplace = !flags.no_inplace;
   return settings;
 }
 

@@ -40,6 +40,7 @@ struct ModelFlags {
   std::vector<std::string> input_shapes;
   bool no_fuse = false;
   bool stream_io = false;
+  bool no_inplace = false;  ///< MODEL 4.1 off: the plain FIFO model
   int64_t activation_bytes = 0;
   std::string json_path;
   std::string csv_path;

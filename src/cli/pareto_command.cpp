@@ -49,6 +49,7 @@ int pareto_main(int argc, char** argv) {
   options.platform = resolve_platform(pareto_flags.platform);
   options.max_slowdown = pareto_flags.max_slowdown;
   options.stream_io = flags.stream_io;
+  options.inplace = !flags.no_inplace;
   const graph::Graph graph = load_model(flags);
   const analysis::AnalysisResult result = analysis::analyze(graph, options);
   if (!result.verification.ok) {
@@ -57,10 +58,10 @@ int pareto_main(int argc, char** argv) {
                    fmt::format("{}: the answer failed independent verification (a bufopt bug)", flags.model)};
   }
   const report::ParetoFront front =
-      report::compute_pareto_front(graph, options, pareto_flags.samples, {options.max_slowdown});
+      report::compute_pareto_front(result.graph, options, pareto_flags.samples, {options.max_slowdown});
   report::ModelReport model_report;
   model_report.model_path = flags.model;
-  model_report.graph = &graph;
+  model_report.graph = &result.graph;
   model_report.activation_bytes = flags.activation_bytes;
   model_report.analysis = &result;
   model_report.pareto = &front;

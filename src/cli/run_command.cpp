@@ -13,6 +13,7 @@
 #include "bufopt/execute/npy_file.h"
 #include "bufopt/execute/plan_executor.h"
 #include "bufopt/execute/random_values.h"
+#include "bufopt/graph/views.h"
 #include "bufopt/onnx/import_program.h"
 #include "bufopt/onnx/program_nodes.h"
 #include "bufopt/report/execution_text.h"
@@ -185,6 +186,7 @@ int run_main(int argc, char** argv) {
   options.platform = resolve_platform(run_flags.platform);
   options.max_slowdown = run_flags.max_slowdown;
   options.stream_io = flags.stream_io;
+  options.inplace = !flags.no_inplace;
   const std::map<std::string, InputFile> files = read_inputs(run_flags.inputs);
   onnx::ExecutableModel model = load_executable(flags, files);
   check_activation_bytes(flags, model.graph);
@@ -207,7 +209,9 @@ int run_main(int argc, char** argv) {
   execute::ExecutionResult by_parts;
   execute::ExecutionResult layer_by_layer;
   try {
-    execute::PlanExecutor executor(model.graph, model.program, result.evaluation);
+    // By parts on the analysed graph (views eliminated: MODEL 4.1), layer by layer on the model's own.
+    const graph::ModelProgram program = graph::without_view_actors(model.program, result.graph);
+    execute::PlanExecutor executor(result.graph, program, result.evaluation);
     execution.arena_bytes = executor.arena_bytes();
     by_parts = executor.run(inputs);
     layer_by_layer = execute::run_layer_by_layer(model.graph, model.program, inputs);
@@ -234,7 +238,7 @@ int run_main(int argc, char** argv) {
 
   report::ModelReport model_report;
   model_report.model_path = flags.model;
-  model_report.graph = &model.graph;
+  model_report.graph = &result.graph;
   model_report.activation_bytes = flags.activation_bytes;
   model_report.analysis = &result;
   model_report.execution = &execution;

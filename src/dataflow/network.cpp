@@ -200,7 +200,8 @@ Network assemble_network(const graph::Graph& graph, std::span<const int64_t> gra
     channel.producer = buffer.producer != graph::kNoActor ? static_cast<NodeId>(buffer.producer) : source_of[b];
     channel.consumers.assign(buffer.consumers.begin(), buffer.consumers.end());
     if (sink_of[b] != kNoNode) channel.consumers.push_back(sink_of[b]);
-    channel.counted = buffer.io == graph::IoRole::kNone || options.stream_io;
+    // A view's output (MODEL 4.1) has no storage of its own: its readers' ports are on its storage.
+    channel.counted = (buffer.io == graph::IoRole::kNone || options.stream_io) && buffer.storage_of == graph::kNoBuffer;
     network.channels.push_back(std::move(channel));
   }
   return network;

@@ -201,6 +201,7 @@ class PlanExecutor::State {
     make_rings();
     make_ports();
     find_overlaps();
+    find_view_reads();
   }
 
   int64_t arena_bytes() const { return arena_size_; }
@@ -258,7 +259,9 @@ class PlanExecutor::State {
                                          ring.tensor->name, channel.rows, channel.row_bytes, ring.layout.rows,
                                          ring.row_bytes));
       }
-      if (ring.counted) {
+      if (ring.tensor->storage_of != graph::kNoBuffer) {
+        ring.slots = 0;  // a view (MODEL 4.1): its readers read its storage's ring
+      } else if (ring.counted) {
         ring.slots = evaluation_.usage.capacity_rows[c];
         ring.offset = evaluation_.arena.offsets[c];
         if (ring.slots < 1) {
@@ -311,6 +314,37 @@ class PlanExecutor::State {
         if (second.offset >= end) break;
         first.overlapping.push_back(counted[j]);
         second.overlapping.push_back(counted[i]);
+      }
+    }
+  }
+
+  /// Per actor node, per input port: the buffer whose shape its program reads the port's rows
+  /// under: a view of the port's buffer (MODEL 4.1; the storage's bytes are the view's in the
+  /// layout) when a node of the actor reads the view's name, else the port's buffer itself.
+  void find_view_reads() {
+    std::map<graph::BufferId, std::vector<graph::BufferId>> views_of;
+    for (size_t b = 0; b < graph_.buffers.size(); ++b) {
+      const graph::BufferId storage = graph_.buffers[b].storage_of;
+      if (storage != graph::kNoBuffer) views_of[storage].push_back(static_cast<graph::BufferId>(b));
+    }
+    read_as_.resize(network_.nodes.size());
+    for (size_t n = 0; n < network_.nodes.size(); ++n) {
+      const dataflow::Node& node = network_.nodes[n];
+      for (const dataflow::InputPort& port : node.inputs) {
+        const graph::Buffer* as = &graph_.buffers[static_cast<size_t>(port.channel)];
+        const auto views = views_of.find(port.channel);
+        if (node.kind == NodeKind::kActor && views != views_of.end()) {
+          const graph::ActorProgram& actor = program_.actors[static_cast<size_t>(node.actor)];
+          for (graph::BufferId view : views->second) {
+            const std::string& name = graph_.buffers[static_cast<size_t>(view)].name;
+            for (const graph::OperatorNode& op : actor.nodes) {
+              if (std::find(op.inputs.begin(), op.inputs.end(), name) != op.inputs.end()) {
+                as = &graph_.buffers[static_cast<size_t>(view)];
+              }
+            }
+          }
+        }
+        read_as_[n].push_back(as);
       }
     }
   }
@@ -525,9 +559,10 @@ class PlanExecutor::State {
     const dataflow::InputPort& port = network_.nodes[static_cast<size_t>(id)].inputs[p];
     Ring& ring = rings_[static_cast<size_t>(port.channel)];
     const dataflow::RowRange range = port.window[static_cast<size_t>(phase)];
+    const graph::Buffer& as = *read_as_[static_cast<size_t>(id)][p];
     TensorWindow window;
-    window.shape = ring.tensor->shape;
-    window.axis = ring.tensor->streaming_axis;
+    window.shape = as.shape;
+    window.axis = as.streaming_axis;
     window.row_begin = range.begin;
     window.row_end = std::max(range.begin, range.end);
     window.data.resize(static_cast<size_t>(ring.layout.outer * (window.row_end - window.row_begin) * ring.layout.inner));
@@ -544,17 +579,15 @@ class PlanExecutor::State {
     const graph::Actor& actor = graph_.actors[static_cast<size_t>(node.actor)];
     const graph::ActorProgram& actor_program = program_.actors[static_cast<size_t>(node.actor)];
     WindowMap windows;
-    for (size_t p = 0; p < node.inputs.size(); ++p) {
-      const Ring& ring = rings_[static_cast<size_t>(node.inputs[p].channel)];
-      windows[ring.tensor->name] = gather(id, p, phase, index);
-    }
+    for (size_t p = 0; p < node.inputs.size(); ++p)
+      windows[read_as_[static_cast<size_t>(id)][p]->name] = gather(id, p, phase, index);
     int64_t begin = 0;
     int64_t end = 0;
     if (!node.outputs.empty()) std::tie(begin, end) = written_rows(node.outputs.front(), phase);
     const auto label = [&] { return firing_text(index, id, phase); };
     if (actor.streaming_reduction && !reduction_trio_computes(actor_program.nodes.front())) {
       // A pooling whose output row reads every input row: its rows wait outside the arena.
-      const graph::Buffer& input = graph_.buffers[static_cast<size_t>(actor.inputs.front())];
+      const graph::Buffer& input = *read_as_[static_cast<size_t>(id)].front();
       TensorWindow& whole = collected_[static_cast<size_t>(id)];
       if (phase == 0) {
         whole = TensorWindow{input.shape, input.streaming_axis, 0, input.rows(), {}};
@@ -571,7 +604,7 @@ class PlanExecutor::State {
       run_actor_nodes(actor_program, program_, 0, begin, end, windows, label);
     } else if (actor.streaming_reduction) {
       const graph::OperatorNode& reduction = actor_program.nodes.front();
-      const graph::Buffer& input = graph_.buffers[static_cast<size_t>(actor.inputs.front())];
+      const graph::Buffer& input = *read_as_[static_cast<size_t>(id)].front();
       ReductionState& state = reductions_[static_cast<size_t>(id)];
       if (phase == 0) state = start_reduction(reduction, program_, input.shape, input.streaming_axis.value_or(0));
       add_reduction_rows(reduction, windows.at(input.name), state);
@@ -641,6 +674,8 @@ class PlanExecutor::State {
   std::vector<Ring> rings_;
   /// reader_index_[node][port]: the port's entry in its ring's reader_release.
   std::vector<std::vector<size_t>> reader_index_;
+  /// read_as_[node][port]: find_view_reads.
+  std::vector<std::vector<const graph::Buffer*>> read_as_;
   std::vector<int64_t> fired_;
   std::vector<ReductionState> reductions_;
   /// Input rows of streaming reductions the trio does not compute (reduction_trio_computes).

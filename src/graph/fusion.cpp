@@ -39,6 +39,7 @@ Graph compact(const Graph& graph, const std::vector<bool>& actor_alive, const st
   result.parameter_bytes = graph.parameter_bytes;
   result.unsupported = graph.unsupported;
   result.fused = graph.fused;
+  result.views = graph.views;
   result.warnings = graph.warnings;
   result.annotations = graph.annotations;
   for (size_t i = 0; i < graph.actors.size(); ++i) {
@@ -58,6 +59,7 @@ Graph compact(const Graph& graph, const std::vector<bool>& actor_alive, const st
   for (Buffer& buffer : result.buffers) {
     if (buffer.producer != kNoActor) buffer.producer = actor_index[static_cast<size_t>(buffer.producer)];
     for (ActorId& consumer : buffer.consumers) consumer = actor_index[static_cast<size_t>(consumer)];
+    if (buffer.storage_of != kNoBuffer) buffer.storage_of = buffer_index[static_cast<size_t>(buffer.storage_of)];
   }
   return result;
 }

@@ -73,7 +73,11 @@ ordered_json buffer_json(const ModelReport& report, graph::BufferId id) {
   if (!buffer.partial_shape.empty()) out["partial_shape"] = partial_shape_json(buffer);
   if (report.analysis) {
     const analysis::Evaluation& evaluation = report.analysis->evaluation;
-    const auto index = static_cast<size_t>(id);
+    // MODEL 4.1: a view's capacity, bytes, offset and lifetime are those of its storage.
+    out["storage_of"] = buffer.storage_of != graph::kNoBuffer
+                            ? ordered_json(graph.buffers[static_cast<size_t>(buffer.storage_of)].name)
+                            : ordered_json(nullptr);
+    const auto index = static_cast<size_t>(buffer.storage_of != graph::kNoBuffer ? buffer.storage_of : id);
     const int64_t capacity = evaluation.usage.capacity_rows[index];
     const bool counted = evaluation.network.channels[index].counted;
     out["capacity_rows"] = counted ? ordered_json(capacity) : ordered_json(nullptr);
@@ -129,6 +133,8 @@ ordered_json summary_json(const ModelReport& report) {
     out["lower_bound_bytes"] = result.lower_bound_bytes;
     out["verified"] = result.verification.ok;
     out["firings"] = result.evaluation.schedule.firings.size();
+    // MODEL 4.1: "inplace" when some buffer shares another's storage, else the plain FIFO model.
+    out["storage"] = result.graph.views.empty() ? "fifo" : "inplace";
     if (result.pipelined) {
       // Pipelined mode (MODEL 5): images per second in the periodic regime; null if unbounded.
       const auto rate = [](double value) { return std::isfinite(value) ? ordered_json(value) : ordered_json(nullptr); };
@@ -239,7 +245,8 @@ std::string to_json(const ModelReport& report) {
 std::string to_csv(const ModelReport& report) {
   const graph::Graph& graph = *report.graph;
   std::string out =
-      "name,producer,consumers,shape,dtype,streaming_axis,row_bytes,tensor_bytes,io,capacity_rows,bytes,offset\n";
+      "name,producer,consumers,shape,dtype,streaming_axis,row_bytes,tensor_bytes,io,capacity_rows,bytes,offset,storage_"
+      "of\n";
   for (size_t i = 0; i < graph.buffers.size(); ++i) {
     const graph::Buffer& buffer = graph.buffers[i];
     std::string consumers;
@@ -250,13 +257,17 @@ std::string to_csv(const ModelReport& report) {
     const char* io = io_name(buffer.io);
     std::string analysed = ",,";
     const bool known = buffer.shape_known();
-    if (report.analysis && report.analysis->evaluation.network.channels[i].counted && !known) {
-      analysed = fmt::format("{},?,", report.analysis->evaluation.usage.capacity_rows[i]);
-    } else if (report.analysis && report.analysis->evaluation.network.channels[i].counted) {
-      const int64_t capacity = report.analysis->evaluation.usage.capacity_rows[i];
+    // MODEL 4.1: a view shows its storage's capacity, bytes and offset (as in the JSON).
+    const bool view = buffer.storage_of != graph::kNoBuffer;
+    const size_t storage = view ? static_cast<size_t>(buffer.storage_of) : i;
+    if (report.analysis && report.analysis->evaluation.network.channels[storage].counted && !known) {
+      analysed = fmt::format("{},?,", report.analysis->evaluation.usage.capacity_rows[storage]);
+    } else if (report.analysis && report.analysis->evaluation.network.channels[storage].counted) {
+      const int64_t capacity = report.analysis->evaluation.usage.capacity_rows[storage];
       analysed = fmt::format("{},{},{}", capacity, capacity * buffer.row_bytes(),
-                             report.analysis->evaluation.arena.offsets[i]);
+                             report.analysis->evaluation.arena.offsets[storage]);
     }
+    analysed += "," + (view ? csv_field(graph.buffers[storage].name) : std::string());
     out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", csv_field(buffer.name),
                        csv_field(actor_name(graph, buffer.producer)), csv_field(consumers), graph::shape_text(buffer),
                        graph::dtype_name(buffer.dtype),

@@ -164,6 +164,8 @@ class Exporter {
   void add_buffer(size_t c) {
     const dataflow::Channel& channel = network_.channels[c];
     const graph::Buffer& buffer = graph_.buffers[static_cast<size_t>(channel.buffer)];
+    // A view (MODEL 4.1) is its storage's channel: its readers are that channel's readers.
+    if (buffer.storage_of != graph::kNoBuffer) return;
     size_t producer = 0;
     std::vector<int64_t> produced;
     if (channel.producer == dataflow::kNoNode) {

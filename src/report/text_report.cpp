@@ -293,6 +293,20 @@ void append_schedule(std::string& out, const ModelReport& report) {
   append_arena_map(out, report);
 }
 
+/// -v: which buffers share storage and why (MODEL 4.1).
+void append_shared_storage(std::string& out, const ModelReport& report) {
+  const graph::Graph& graph = *report.graph;
+  if (graph.views.empty()) return;
+  out += fmt::format("\nshared storage ({} view(s), MODEL 4.1; --no-inplace gives each its own FIFO)\n",
+                     graph.views.size());
+  for (const graph::EliminatedView& view : graph.views) {
+    const graph::Buffer& output = graph.buffers[static_cast<size_t>(view.output)];
+    const graph::Buffer& storage = graph.buffers[static_cast<size_t>(output.storage_of)];
+    out += fmt::format("  {} is the storage of {}: {} '{}' keeps every byte ({} row(s) of {} B), no copy, no firing\n",
+                       storage.name, output.name, view.op_type, view.node, output.rows(), output.row_bytes());
+  }
+}
+
 }  // namespace
 
 std::string summary_text(const ModelReport& report, const TextOptions& options) {
@@ -322,6 +336,7 @@ std::string summary_text(const ModelReport& report, const TextOptions& options) 
                        evaluation.slowdown, result.options.max_slowdown, evaluation.schedule.firings.size(), verdict);
   }
   append_top_buffers(out, report, options);
+  if (options.verbose) append_shared_storage(out, report);
   if (options.verbose) append_schedule(out, report);
   append_notes(out, graph, options);
   for (const std::string& error : result.verification.errors) out += paint(options, "31", "verifier: ") + error + "\n";

@@ -71,7 +71,7 @@ TEST(Cli, AnalysesBundledModelAndWritesVerifiedJson) {
   EXPECT_NE(result.out.find("shared arena"), std::string::npos);
   std::ifstream file(json_path);
   const nlohmann::json doc = nlohmann::json::parse(file);
-  EXPECT_EQ(doc["schema_version"], 1);
+  EXPECT_EQ(doc["schema_version"], 2);
   EXPECT_EQ(doc["mode"], "sequential");
   const auto& summary = doc["summary"];
   EXPECT_TRUE(summary["verified"].get<bool>());
@@ -125,6 +125,31 @@ TEST(Cli, CsvHasOneRowPerBuffer) {
 TEST(Cli, OutputIsDeterministic) {
   const std::string args = shell_quote(bundled_model()) + " --platform mcu --json -";
   EXPECT_EQ(run_bufopt(args).out, run_bufopt(args).out);
+}
+
+TEST(Cli, ViewsShareStorageAndNoInplaceGivesThePlainFifoModel) {
+  // melspectrogram: two Unsqueezes between its Convs keep every byte (MODEL 4.1 views).
+  const std::string model = shell_quote(source_dir() + "/models/openwakeword/melspectrogram.onnx");
+  const std::string flags = " --input-shape input=1x1280 --platform cpu -R 1.2 --json -";
+  const CommandResult views = run_bufopt("run " + model + flags);
+  ASSERT_EQ(views.exit_code, 0) << views.err;  // executed by parts bit-identical, in the arena
+  const CommandResult fifo = run_bufopt("run " + model + flags + " --no-inplace");
+  ASSERT_EQ(fifo.exit_code, 0) << fifo.err;
+  const nlohmann::json with_views = nlohmann::json::parse(views.out);
+  const nlohmann::json plain = nlohmann::json::parse(fifo.out);
+  EXPECT_EQ(with_views["summary"]["storage"], "inplace");
+  EXPECT_EQ(plain["summary"]["storage"], "fifo");
+  int shared = 0;
+  for (const auto& buffer : with_views["buffers"]) shared += buffer["storage_of"].is_null() ? 0 : 1;
+  EXPECT_EQ(shared, 2);
+  for (const auto& buffer : plain["buffers"]) EXPECT_TRUE(buffer["storage_of"].is_null());
+  EXPECT_LT(with_views["summary"]["shared_bytes"].get<int64_t>(), plain["summary"]["shared_bytes"].get<int64_t>());
+  EXPECT_EQ(with_views["execution"]["arena_bytes"], with_views["summary"]["shared_bytes"]);
+  EXPECT_EQ(with_views["summary"]["baseline_bytes"], plain["summary"]["baseline_bytes"]);
+  // -v says which buffers share storage and why.
+  const CommandResult verbose = run_bufopt(model + " --input-shape input=1x1280 -v");
+  EXPECT_NE(verbose.out.find("shared storage (2 view(s)"), std::string::npos) << verbose.out;
+  EXPECT_NE(verbose.out.find("Unsqueeze"), std::string::npos);
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ struct AnalysedModel {
   report::ModelReport report() const {
     report::ModelReport out;
     out.model_path = path;
-    out.graph = &graph;
+    out.graph = &result.graph;  // the analysed graph (MODEL 4.1 views eliminated)
     out.analysis = &result;
     return out;
   }

@@ -32,7 +32,7 @@ TEST(Annotations, DocumentedKeysAndOneEntryPerBuffer) {
     EXPECT_EQ(by_key["bufopt.version"], "9.9.9");
     EXPECT_EQ(std::stoll(by_key["bufopt.shared_bytes"]), model->result.evaluation.shared_bytes());
     EXPECT_EQ(std::stod(by_key["bufopt.max_slowdown"]), model->result.options.max_slowdown);
-    const graph::Graph& graph = model->graph;
+    const graph::Graph& graph = model->result.graph;  // the analysed graph (MODEL 4.1 views eliminated)
     const analysis::Evaluation& evaluation = model->result.evaluation;
     for (size_t b = 0; b < graph.buffers.size(); ++b) {
       const graph::Buffer& buffer = graph.buffers[b];

@@ -48,7 +48,7 @@ TEST(DotExport, RealModelsHaveOneEdgePerReaderWithItsCapacity) {
     SCOPED_TRACE(file.label);
     const auto model = analyse(file, {});
     const DotStatements dot = read_dot(report::to_dot(model->report()));
-    const graph::Graph& graph = model->graph;
+    const graph::Graph& graph = model->result.graph;
     for (size_t a = 0; a < graph.actors.size(); ++a) EXPECT_TRUE(dot.nodes.count("a" + std::to_string(a))) << a;
     size_t expected_edges = 0;
     for (const graph::Buffer& buffer : graph.buffers) {

@@ -141,7 +141,7 @@ void check_export(const AnalysedModel& model) {
   const ReadBack graph = read_back(xml);
   const analysis::Evaluation& evaluation = model.result.evaluation;
   std::map<std::string, size_t> buffer_index;
-  for (size_t b = 0; b < model.graph.buffers.size(); ++b) buffer_index[model.graph.buffers[b].name] = b;
+  for (size_t b = 0; b < model.result.graph.buffers.size(); ++b) buffer_index[model.result.graph.buffers[b].name] = b;
   // Data channels are named after their buffer, with "#k" for the k-th reader ("#app": the application).
   auto buffer_of = [&](const std::string& channel) {
     return buffer_index.count(channel) ? channel : channel.substr(0, channel.rfind('#'));
@@ -162,12 +162,12 @@ void check_export(const AnalysedModel& model) {
     if (channel.name.starts_with("overlap:") || channel.name.starts_with("sequence:")) continue;
     const std::string buffer = buffer_of(channel.name);
     ASSERT_TRUE(buffer_index.count(buffer)) << channel.name;
-    EXPECT_EQ(sum(produced), model.graph.buffers[buffer_index[buffer]].rows()) << channel.name;
+    EXPECT_EQ(sum(produced), model.result.graph.buffers[buffer_index[buffer]].rows()) << channel.name;
     EXPECT_EQ(channel.initial_tokens, 0) << channel.name;
     ++data_channels;
   }
   int pairs = 0;
-  for (const graph::Buffer& buffer : model.graph.buffers) pairs += static_cast<int>(buffer.consumers.size());
+  for (const graph::Buffer& buffer : model.result.graph.buffers) pairs += static_cast<int>(buffer.consumers.size());
   EXPECT_GE(data_channels, pairs);
   EXPECT_TRUE(runs_one_iteration(graph)) << model.path << ": the exported CSDF graph deadlocks";
 }

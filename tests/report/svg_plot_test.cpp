@@ -82,7 +82,7 @@ TEST(SvgPlot, WellFormedDeterministicAndComplete) {
   EXPECT_EQ(count_elements(root, "circle"), static_cast<int>(figure.front.samples.size()));
   int counted = 0;
   const analysis::Evaluation& evaluation = figure.model->result.evaluation;
-  for (size_t b = 0; b < figure.model->graph.buffers.size(); ++b) counted += evaluation.network.channels[b].counted ? 1 : 0;
+  for (size_t b = 0; b < figure.model->result.graph.buffers.size(); ++b) counted += evaluation.network.channels[b].counted ? 1 : 0;
   int bars = 0;
   for (const XmlElement* group : root.all("g")) bars += group->all("rect").size() == 2 ? 1 : 0;
   EXPECT_EQ(bars, counted);

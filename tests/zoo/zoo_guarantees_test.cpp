@@ -59,6 +59,7 @@ void check_guarantees(const graph::Graph& imported, const std::string& name) {
     int64_t previous = std::numeric_limits<int64_t>::max();
     for (double r : kGrid) {
       analysis::AnalysisOptions options;
+      options.inplace = false;  // optimize(graph) is the plain FIFO model; views are checked below
       options.platform = *analysis::platform_preset(setting.platform);
       options.stream_io = setting.stream_io;
       options.max_slowdown = r;
@@ -81,6 +82,18 @@ void check_guarantees(const graph::Graph& imported, const std::string& name) {
         smallest = std::min(smallest, candidate.evaluation.shared_bytes());
       }
       EXPECT_LE(analysis::lower_bound_bytes(graph, options), smallest) << where;
+      if (setting.name == "own types cpu" && r == 1.2) {
+        // MODEL 4.1 views (the optimizer's graph above is the plain FIFO model, --no-inplace):
+        // never a larger arena or FIFO sum at the same settings, and verified.
+        options.inplace = true;
+        const graph::Graph viewed = analysis::storage_graph(graph, options);
+        const analysis::Evaluation with_views = analysis::optimize(viewed, options);
+        const analysis::VerifyReport checked = analysis::verify(viewed, with_views, options);
+        EXPECT_TRUE(checked.ok) << where << ", views: " << (checked.errors.empty() ? "" : checked.errors.front());
+        EXPECT_LE(with_views.shared_bytes(), answer.shared_bytes()) << where << ": views cost arena";
+        EXPECT_LE(with_views.fifo_bytes, answer.fifo_bytes) << where << ": views cost FIFO bytes";
+        EXPECT_LE(analysis::lower_bound_bytes(viewed, options), with_views.shared_bytes()) << where << ", views";
+      }
     }
   }
 }

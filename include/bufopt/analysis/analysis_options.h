@@ -5,6 +5,7 @@
 #include <string>
 
 #include "bufopt/analysis/platform.h"
+#include "bufopt/graph/graph.h"
 
 namespace bufopt::analysis {
 
@@ -26,6 +27,17 @@ struct AnalysisOptions {
   /// Measured seconds per inference of named actors (an ONNX Runtime profile, measured_times.h),
   /// replacing the work model for them. Used by pipelined mode; empty: the work model.
   std::map<std::string, double> actor_seconds;
+  /// MODEL 4.1 shared storage (views; --no-inplace turns it off). Applied to the graph before
+  /// the analysis by storage_graph: every analysis function sees the rule through the graph.
+  bool inplace = true;
 };
+
+/// True when MODEL 4.1's rules apply: options.inplace, sequential mode (pipelined mode is the
+/// FIFO model only).
+bool shared_storage(const AnalysisOptions& options);
+
+/// The graph the analysis of `graph` under `options` runs on: graph::eliminate_views(graph)
+/// when shared_storage(options), else `graph` itself.
+graph::Graph storage_graph(const graph::Graph& graph, const AnalysisOptions& options);
 
 }  // namespace bufopt::analysis

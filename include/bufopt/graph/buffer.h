@@ -43,6 +43,10 @@ struct Buffer {
   /// What is known of an unknown shape: one entry per axis, kUnknownDim where the size is
   /// unknown (NonZero's [2, ?]); empty when even the rank is unknown, or the shape is known.
   std::vector<int64_t> partial_shape;
+  /// MODEL 4.1 views: the buffer whose storage this one is (a view's output: no producer, no
+  /// readers of its own; its readers read the storage's rows under this buffer's shape), or
+  /// kNoBuffer. Always a buffer that is not itself a view (chains resolve to the first storage).
+  BufferId storage_of = kNoBuffer;
 
   /// True when the tensor's size is known (shape and element type).
   bool shape_known() const { return unknown_reason.empty(); }

@@ -23,6 +23,18 @@ struct FusedOp {
   std::string into;  ///< name of the actor it was fused into
 };
 
+/// A Reshape-like actor eliminated as a view (MODEL 4.1, views.h): its output is its input's
+/// storage. Kept for the report and the baseline time (which keeps the FIFO model's actors).
+struct EliminatedView {
+  std::string node;     ///< actor name
+  std::string op_type;  ///< Reshape, Flatten, Squeeze or Unsqueeze
+  /// Index of the actor in the graph the views were eliminated from (ModelProgram::actors).
+  ActorId actor = kNoActor;
+  BufferId input = kNoBuffer;   ///< the buffer it read (possibly itself a view)
+  BufferId output = kNoBuffer;  ///< its output, now Buffer::storage_of its input's storage
+  int64_t elementwise_ops = 0;  ///< the work the FIFO model charges it (baseline time only)
+};
+
 /// A whole model as bufopt analyses it.
 struct Graph {
   /// Model name (graph name, else the file stem).
@@ -36,6 +48,8 @@ struct Graph {
   int64_t parameter_bytes = 0;
   std::vector<UnsupportedOp> unsupported;
   std::vector<FusedOp> fused;
+  /// Views eliminated by eliminate_views, in graph order (empty without the rule).
+  std::vector<EliminatedView> views;
   /// Non-fatal findings of the import (newer opset, checker skipped, ...), one line each.
   std::vector<std::string> warnings;
   /// Model metadata_props written by an earlier bufopt run (key "bufopt.*"), for inspect.

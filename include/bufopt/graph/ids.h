@@ -11,5 +11,7 @@ using BufferId = int32_t;
 
 /// "No actor": the producer of a graph input.
 inline constexpr ActorId kNoActor = -1;
+/// "No buffer" (Buffer::storage_of of a buffer with storage of its own).
+inline constexpr BufferId kNoBuffer = -1;
 
 }  // namespace bufopt::graph

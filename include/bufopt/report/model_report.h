@@ -22,7 +22,7 @@ struct ExecutionReport;
 namespace bufopt::report {
 
 /// Version of the JSON document's layout; bumped when a field changes meaning or is removed.
-inline constexpr int kJsonSchemaVersion = 1;
+inline constexpr int kJsonSchemaVersion = 2;
 
 /// The inputs of a report. The options (platform, mode, --stream-io) and the baselines are read
 /// from `analysis`; `bufopt inspect` has no analysis and gives its own in the inspect_ fields.
