@@ -72,7 +72,7 @@ void analyse(const bufopt::graph::Graph& graph) {
   }
   bufopt::report::ModelReport report;
   report.model_path = "fuzz.onnx";
-  report.graph = &graph;
+  report.graph = &result.graph;  // the analysed graph (MODEL 4.1 views eliminated)
   report.analysis = &result;
   (void)bufopt::report::to_json(report);
   (void)bufopt::report::summary_text(report, {});

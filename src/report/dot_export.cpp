@@ -102,6 +102,8 @@ std::string to_dot(const ModelReport& report) {
   const int64_t largest = largest_buffer_bytes(report);
   for (size_t b = 0; b < graph.buffers.size(); ++b) {
     const graph::Buffer& buffer = graph.buffers[b];
+    // A view (MODEL 4.1) is drawn as its storage: the storage's edges go to the view's readers.
+    if (buffer.storage_of != graph::kNoBuffer) continue;
     const std::string attributes = edge_attributes(report, b, largest);
     std::string from = buffer.producer == graph::kNoActor ? io_node(b) : actor_node(static_cast<size_t>(buffer.producer));
     if (buffer.producer == graph::kNoActor) {

@@ -52,7 +52,7 @@ std::string run_like_the_fuzzer(const std::string& bytes, const std::string& mod
   if (!result.verification.ok) return "verification failed: " + result.verification.errors.front();
   report::ModelReport model_report;
   model_report.model_path = "crash.onnx";
-  model_report.graph = &graph;
+  model_report.graph = &result.graph;  // the analysed graph (MODEL 4.1 views eliminated)
   model_report.analysis = &result;
   report::to_json(model_report);
   report::summary_text(model_report, {});

@@ -7,7 +7,11 @@
 ///     is a ring of its capacity_rows slots at its arena offset: row r at
 ///     offset + (r mod capacity) * row_bytes, inside a row the tensor's axis order with the
 ///     streaming axis removed, at the buffer's own dtype (row_codec.h). Application-held graph
-///     inputs and outputs (uncounted channels) live in storage of their own, outside it.
+///     inputs and outputs (uncounted channels) live in storage of their own, outside it. A view
+///     (MODEL 4.1, graph::Buffer::storage_of) has no ring: its readers' ports are on its
+///     storage's ring, and each reader gets the rows under the view's shape (the same bytes in
+///     the layout), so `graph` is the analysed graph (analysis::AnalysisResult::graph) and
+///     `program` graph::without_view_actors of the model's.
 ///  2. The firings of evaluation.schedule in order. A firing gathers every input port's window
 ///     from the rings (decoded to float32), runs the actor's nodes in data order (kernels.h;
 ///     a streaming reduction adds its rows to an accumulator kept outside the arena and
