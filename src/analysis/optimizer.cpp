@@ -15,6 +15,7 @@
 #include "bufopt/analysis/schedule.h"
 #include "bufopt/analysis/segment_cuts.h"
 #include "bufopt/analysis/segment_schedule.h"
+#include "bufopt/analysis/shared_storage.h"
 #include "bufopt/analysis/structured_candidates.h"
 #include "bufopt/analysis/time_model.h"
 #include "bufopt/dataflow/network.h"
@@ -601,8 +602,14 @@ Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options,
   const std::vector<graph::ActorId> ranked = search.ranked_actors();
   std::map<std::pair<std::vector<int64_t>, std::vector<int32_t>>, Evaluation> candidates_evaluated;
   std::optional<Evaluation> answer;
+  const bool in_place = shared_storage(options);
   auto keep = [&](const Evaluation& evaluation) {
     if (!answer || better(evaluation, *answer)) answer = evaluation;
+    // MODEL 4.1: each kept plan also with the in-place writes its order allows.
+    if (in_place) {
+      Evaluation shared = with_in_place_writes(graph, evaluation, false);
+      if (better(shared, *answer)) answer = std::move(shared);
+    }
   };
   OptimizerStats counted;
   int64_t previous_budget = -1;
@@ -673,6 +680,12 @@ Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options,
     released.local_search(ranked, limits.max_local_evaluations);
     counted.local_evaluations += released.evaluations() - before;
     keep(released.evaluate_best());
+  }
+  if (in_place) {
+    // The answer's writes chosen one by one (with_in_place_writes' refinement).
+    Evaluation plain = evaluate_schedule(graph, answer->granularity(), answer->schedule, options);
+    Evaluation refined = with_in_place_writes(graph, std::move(plain), true);
+    if (better(refined, *answer)) answer = std::move(refined);
   }
   if (chosen) *chosen = search.best_plan();
   if (stats) *stats = counted;

@@ -6,8 +6,10 @@
 //     and phase counts;
 //  2. the claimed network equals dataflow::build_network's (ports, windows, releases, writes),
 //     and every streaming reduction's node matches this file's own model of one (MODEL 3);
-//  3. replay: each firing's windows written and unreleased, MODEL 4 occupancy <= capacity,
-//     exact firing counts, and the firings during which every counted channel holds rows;
+//  3. replay: each firing's windows written and unreleased, MODEL 4 occupancy <= capacity
+//     (MODEL 4.1: a shared storage's resident rows), every in-place write overwriting only rows
+//     no other reader needs, exact firing counts, and the firings during which every counted
+//     storage holds rows;
 //  4. claimed lifetimes cover those firings; arena placements of buffers alive together are
 //     disjoint and inside the arena;
 //  5. fifo_bytes, time_s, baseline_time_s and slowdown recomputed.
@@ -58,6 +60,7 @@ bool check_claim_shape(const graph::Graph& graph, const Evaluation& evaluation, 
   expect(evaluation.usage.capacity_rows.size(), channels, "capacity_rows");
   expect(evaluation.usage.lifetimes.size(), channels, "lifetimes");
   expect(evaluation.arena.offsets.size(), channels, "arena offsets");
+  if (!evaluation.storage_of.empty()) expect(evaluation.storage_of.size(), channels, "storage_of");
   return ok;
 }
 
@@ -128,6 +131,107 @@ bool replayable(const Network& network, ViolationLog& log) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// MODEL 4.1 in-place storages: the claim's structure.
+
+/// The in-place structure the claim names, checked against the graph and the rebuilt network:
+/// per channel its storage (itself when it has its own), the input it is written into, and the
+/// last buffer of each storage's chain.
+struct SharedStorages {
+  std::vector<ChannelId> storage;   ///< per channel
+  std::vector<ChannelId> input_of;  ///< per written-in-place channel: the input it overwrites; -1
+  std::vector<ChannelId> last;      ///< per storage: the chain's last buffer (itself if alone)
+  std::vector<bool> has_members;    ///< per storage: some buffer is written into it
+};
+
+/// True when output row r of every firing reads input row r alone and releases it at once.
+bool reads_its_own_rows(const dataflow::InputPort& input, const dataflow::OutputPort& output) {
+  int64_t before = 0;
+  for (size_t f = 0; f < output.written.size(); ++f) {
+    const int64_t after = output.written[f];
+    const dataflow::RowRange window = input.window[f];
+    const bool same = window.size() == 0 ? after == before : window.begin == before && window.end == after;
+    if (!same || input.release[f] != after) return false;
+    before = after;
+  }
+  return true;
+}
+
+SharedStorages shared_storages(const graph::Graph& graph, const Network& network, const Evaluation& evaluation,
+                               ViolationLog& log) {
+  const size_t channels = network.channels.size();
+  SharedStorages shared;
+  shared.storage.resize(channels);
+  shared.input_of.assign(channels, -1);
+  shared.last.resize(channels);
+  shared.has_members.assign(channels, false);
+  for (size_t c = 0; c < channels; ++c) shared.storage[c] = shared.last[c] = static_cast<ChannelId>(c);
+  if (evaluation.storage_of.empty()) return shared;
+  auto name = [&](size_t c) { return graph.buffers[c].name; };
+  std::vector<bool> written_into(channels, false);
+  for (size_t c = 0; c < channels; ++c) {
+    const ChannelId s = evaluation.storage_of[c];
+    if (s < 0) continue;
+    auto fail = [&](const std::string& why) { log.add(Violation::kInPlace, fmt::format("'{}': {}", name(c), why)); };
+    if (static_cast<size_t>(s) >= channels || s == static_cast<ChannelId>(c) || evaluation.storage_of[static_cast<size_t>(s)] >= 0) {
+      fail("storage_of does not name a buffer with a storage of its own");
+      continue;
+    }
+    const NodeId writer = network.channels[c].producer;
+    const dataflow::Node* node = writer == dataflow::kNoNode ? nullptr : &network.nodes[static_cast<size_t>(writer)];
+    if (node == nullptr || node->kind != dataflow::NodeKind::kActor || node->outputs.size() != 1 ||
+        !graph.actors[static_cast<size_t>(node->actor)].in_place) {
+      fail("its writer is not an element-wise actor of one output");
+      continue;
+    }
+    const dataflow::InputPort* over = nullptr;
+    for (const dataflow::InputPort& port : node->inputs) {
+      const ChannelId x = port.channel;
+      const ChannelId x_storage = evaluation.storage_of[static_cast<size_t>(x)] >= 0 ? evaluation.storage_of[static_cast<size_t>(x)] : x;
+      if (x_storage == s) over = &port;
+    }
+    if (over == nullptr) {
+      fail(fmt::format("its writer reads nothing of storage '{}'", name(static_cast<size_t>(s))));
+      continue;
+    }
+    const auto x = static_cast<size_t>(over->channel);
+    const graph::Buffer& in = graph.buffers[x];
+    const graph::Buffer& out = graph.buffers[c];
+    if (in.io != graph::IoRole::kNone || out.io != graph::IoRole::kNone || !network.channels[x].counted ||
+        !network.channels[c].counted) {
+      fail("a graph input or output is never aliased");
+    } else if (network.channels[x].rows != network.channels[c].rows ||
+               network.channels[x].row_bytes != network.channels[c].row_bytes || in.shape != out.shape ||
+               in.dtype != out.dtype) {
+      fail(fmt::format("not the shape, rows and row bytes of '{}'", name(x)));
+    } else if (!reads_its_own_rows(*over, node->outputs[0])) {
+      fail(fmt::format("its writer does not read row r of '{}' for each row r it writes", name(x)));
+    } else if (written_into[x]) {
+      fail(fmt::format("a second buffer is written into '{}'", name(x)));
+    }
+    written_into[x] = true;
+    shared.storage[c] = s;
+    shared.input_of[c] = static_cast<ChannelId>(x);
+    shared.has_members[static_cast<size_t>(s)] = true;
+    if (evaluation.usage.capacity_rows[c] != evaluation.usage.capacity_rows[static_cast<size_t>(s)] ||
+        evaluation.arena.offsets[c] != evaluation.arena.offsets[static_cast<size_t>(s)]) {
+      fail(fmt::format("capacity or offset differ from its storage '{}'", name(static_cast<size_t>(s))));
+    }
+  }
+  // The chain's last buffer: follow the writes from the storage (a chain follows data order).
+  std::vector<ChannelId> next(channels, -1);
+  for (size_t c = 0; c < channels; ++c) {
+    if (shared.input_of[c] >= 0) next[static_cast<size_t>(shared.input_of[c])] = static_cast<ChannelId>(c);
+  }
+  for (size_t s = 0; s < channels; ++s) {
+    if (!shared.has_members[s]) continue;
+    ChannelId end = static_cast<ChannelId>(s);
+    for (size_t steps = 0; next[static_cast<size_t>(end)] >= 0 && steps < channels; ++steps) end = next[static_cast<size_t>(end)];
+    shared.last[s] = end;
+  }
+  return shared;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Step 3: the replay.
 
 /// Firing-index interval during which a channel held rows; first == -1: never.
@@ -149,8 +253,9 @@ struct ReaderPort {
 /// Row-level state of the whole network while the order is replayed.
 class Replay {
  public:
-  Replay(const graph::Graph& graph, const Network& network, const Evaluation& evaluation, ViolationLog& log)
-      : graph_(graph), network_(network), capacity_(evaluation.usage.capacity_rows), log_(log) {
+  Replay(const graph::Graph& graph, const Network& network, const Evaluation& evaluation,
+         const SharedStorages& shared, ViolationLog& log)
+      : graph_(graph), network_(network), capacity_(evaluation.usage.capacity_rows), shared_(shared), log_(log) {
     const size_t channels = network.channels.size();
     written_.assign(channels, 0);
     readers_.resize(channels);
@@ -193,6 +298,20 @@ class Replay {
 
   int64_t occupancy(size_t channel) const { return std::max<int64_t>(0, written_[channel] - min_release(channel)); }
 
+  /// The storage whose firings `channel` holding rows keeps alive.
+  size_t storage(size_t channel) const { return static_cast<size_t>(shared_.storage[channel]); }
+
+  /// Lowest release point of `channel`'s readers other than node `writer`.
+  int64_t min_release_except(size_t channel, size_t writer) const {
+    int64_t lowest = network_.channels[channel].rows;
+    for (const ReaderPort& reader : readers_[channel]) {
+      if (static_cast<size_t>(reader.node) != writer) {
+        lowest = std::min(lowest, released_[static_cast<size_t>(reader.node)][reader.port]);
+      }
+    }
+    return lowest;
+  }
+
   bool tracked(size_t channel) const { return network_.channels[channel].counted; }
 
   void fire(int64_t index, NodeId id) {
@@ -212,7 +331,7 @@ class Replay {
     }
     const auto phase = static_cast<size_t>(f);
     for (size_t p = 0; p < node.inputs.size(); ++p) check_window(index, node, n, p, phase);
-    for (const dataflow::OutputPort& port : node.outputs) write(index, node, port, phase);
+    for (const dataflow::OutputPort& port : node.outputs) write(index, node, n, port, phase);
     for (size_t p = 0; p < node.inputs.size(); ++p) release(index, node, n, p, phase);
   }
 
@@ -234,13 +353,20 @@ class Replay {
     }
   }
 
-  void write(int64_t index, const dataflow::Node& node, const dataflow::OutputPort& port, size_t phase) {
+  void write(int64_t index, const dataflow::Node& node, size_t n, const dataflow::OutputPort& port, size_t phase) {
     const auto c = static_cast<size_t>(port.channel);
     const int64_t before = written_[c];
     const int64_t after = port.written[phase];
+    if (shared_.input_of[c] >= 0) {
+      write_in_place(index, node, n, c, before, after);
+      return;
+    }
     // MODEL 4: rows every reader released before this firing but not yet written still take
-    // their slot while the firing writes them.
-    const int64_t during = after - std::min(min_release(c), before);
+    // their slot while the firing writes them. MODEL 4.1: a storage's rows stay until its
+    // chain's last buffer has them and its readers released them.
+    const auto last = static_cast<size_t>(shared_.last[c]);
+    const int64_t freed = last == c ? before : written_[last];
+    const int64_t during = after - std::min(min_release(last), freed);
     written_[c] = after;
     if (!tracked(c)) return;
     if (during > 0) held_[c].include(index);
@@ -252,12 +378,28 @@ class Replay {
     }
   }
 
+  /// MODEL 4.1: rows [before, after) of `c` go into the slots of the same rows of the input they
+  /// are computed from; no other reader of that input may still need one of them.
+  void write_in_place(int64_t index, const dataflow::Node& node, size_t n, size_t c, int64_t before, int64_t after) {
+    const auto input = static_cast<size_t>(shared_.input_of[c]);
+    written_[c] = after;
+    if (after <= before) return;
+    held_[storage(c)].include(index);
+    const int64_t others = min_release_except(input, n);
+    if (others < after) {
+      log_.add(Violation::kInPlace,
+               fmt::format("firing {} ({}): writes rows [{},{}) of '{}' over those of '{}', which another reader still "
+                           "needs from row {}",
+                           index, node.name, before, after, buffer_name(c), buffer_name(input), others));
+    }
+  }
+
   void release(int64_t index, const dataflow::Node& node, size_t n, size_t p, size_t phase) {
     const dataflow::InputPort& port = node.inputs[p];
     const auto c = static_cast<size_t>(port.channel);
     // The rows present when the reader starts are held during its firing, including the
     // firing that releases the last of them.
-    if (tracked(c) && occupancy(c) > 0) held_[c].include(index);
+    if (tracked(c) && occupancy(c) > 0) held_[storage(c)].include(index);
     released_[n][p] = port.release[phase];
   }
 
@@ -270,13 +412,14 @@ class Replay {
       }
     }
     for (size_t c = 0; c < network_.channels.size(); ++c) {
-      if (firings > 0 && tracked(c) && occupancy(c) > 0) held_[c].include(firings - 1);
+      if (firings > 0 && tracked(c) && occupancy(c) > 0) held_[storage(c)].include(firings - 1);
     }
   }
 
   const graph::Graph& graph_;
   const Network& network_;
   const std::vector<int64_t>& capacity_;
+  const SharedStorages& shared_;
   ViolationLog& log_;
   std::vector<int64_t> written_;
   std::vector<std::vector<ReaderPort>> readers_;
@@ -301,6 +444,12 @@ void check_lifetimes(const graph::Graph& graph, const Network& network, const Ev
   }
 }
 
+/// True for a buffer written in place into another's storage: its bytes are that storage's
+/// (checked by shared_storages), placed and counted once, with the storage.
+bool inside_other_storage(const Evaluation& evaluation, size_t channel) {
+  return channel < evaluation.storage_of.size() && evaluation.storage_of[channel] >= 0;
+}
+
 /// A placed buffer: bytes [offset, offset + size) during firings [first, last].
 struct Placement {
   size_t channel = 0;
@@ -316,7 +465,7 @@ void check_arena(const graph::Graph& graph, const Network& network, const Evalua
   std::vector<Placement> placements;
   for (size_t c = 0; c < network.channels.size(); ++c) {
     const int64_t capacity = evaluation.usage.capacity_rows[c];
-    if (!network.channels[c].counted || capacity <= 0) continue;
+    if (!network.channels[c].counted || capacity <= 0 || inside_other_storage(evaluation, c)) continue;
     const auto size = graph::checked_mul(capacity, network.channels[c].row_bytes);
     if (!size) {
       log.add(Violation::kArena,
@@ -364,7 +513,7 @@ void check_arena(const graph::Graph& graph, const Network& network, const Evalua
 void check_fifo_bytes(const Network& network, const Evaluation& evaluation, ViolationLog& log) {
   int64_t total = 0;
   for (size_t c = 0; c < network.channels.size(); ++c) {
-    if (!network.channels[c].counted) continue;
+    if (!network.channels[c].counted || inside_other_storage(evaluation, c)) continue;
     const auto bytes =
         graph::checked_mul(std::max<int64_t>(evaluation.usage.capacity_rows[c], 0), network.channels[c].row_bytes);
     const auto sum = bytes ? graph::checked_add(total, *bytes) : std::nullopt;
@@ -435,7 +584,8 @@ VerifyReport verify(const graph::Graph& graph, const Evaluation& evaluation, con
   }
   if (!replayable(rebuilt, log)) return log.finish();
 
-  Replay replay(graph, rebuilt, evaluation, log);
+  const SharedStorages shared = shared_storages(graph, rebuilt, evaluation, log);
+  Replay replay(graph, rebuilt, evaluation, shared, log);
   replay.run(evaluation.schedule);
   check_lifetimes(graph, rebuilt, evaluation, replay.held(), log);
   check_arena(graph, rebuilt, evaluation, replay.held(), log);

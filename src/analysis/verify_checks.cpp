@@ -22,6 +22,8 @@ const char* violation_name(Violation kind) {
       return "window";
     case Violation::kCapacity:
       return "capacity";
+    case Violation::kInPlace:
+      return "in place";
     case Violation::kLifetime:
       return "lifetime";
     case Violation::kArena:

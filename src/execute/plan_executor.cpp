@@ -47,16 +47,26 @@ struct Ring {
   int64_t written = 0;
   /// Counted rings whose bytes intersect this one's.
   std::vector<int32_t> overlapping;
+  /// MODEL 4.1: the ring this one's rows are written in place over (its writer's input of the
+  /// same storage: row r into the slot of that input's row r), or -1.
+  int32_t in_place_over = -1;
 
   std::byte* slot_bytes(int64_t row) { return base + (row % slots) * row_bytes; }
   /// True while some reader's release point is not past `row`.
   bool needed(int64_t row) const {
     return std::any_of(reader_release.begin(), reader_release.end(), [&](int64_t release) { return release <= row; });
   }
-  /// The reader port holding `row` (first one whose release point is not past it).
-  size_t needing_reader(int64_t row) const {
+  /// True while a reader port of a node other than `writer` has not released `row`.
+  bool needed_by_another(int64_t row, NodeId writer) const {
     for (size_t i = 0; i < reader_release.size(); ++i) {
-      if (reader_release[i] <= row) return i;
+      if (reader_nodes[i] != writer && reader_release[i] <= row) return true;
+    }
+    return false;
+  }
+  /// The reader port holding `row` (first one whose release point is not past it).
+  size_t needing_reader(int64_t row, NodeId except = dataflow::kNoNode) const {
+    for (size_t i = 0; i < reader_release.size(); ++i) {
+      if (reader_nodes[i] != except && reader_release[i] <= row) return i;
     }
     return 0;
   }
@@ -201,6 +211,7 @@ class PlanExecutor::State {
     make_rings();
     make_ports();
     find_overlaps();
+    find_in_place_writes();
     find_view_reads();
   }
 
@@ -314,6 +325,24 @@ class PlanExecutor::State {
         if (second.offset >= end) break;
         first.overlapping.push_back(counted[j]);
         second.overlapping.push_back(counted[i]);
+      }
+    }
+  }
+
+  /// MODEL 4.1: each buffer sharing a storage (evaluation.storage_of) is written over its
+  /// writer's input of the same storage.
+  void find_in_place_writes() {
+    const auto& storage_of = evaluation_.storage_of;
+    auto storage = [&](int32_t c) { return storage_of[static_cast<size_t>(c)] >= 0 ? storage_of[static_cast<size_t>(c)] : c; };
+    for (size_t c = 0; c < storage_of.size() && c < rings_.size(); ++c) {
+      if (storage_of[c] < 0) continue;
+      const NodeId writer = network_.channels[c].producer;
+      if (writer == dataflow::kNoNode) throw ExecutionError(fmt::format("buffer '{}' shares a storage but has no writer", rings_[c].tensor->name));
+      for (const dataflow::InputPort& port : network_.nodes[static_cast<size_t>(writer)].inputs) {
+        if (storage(port.channel) == storage_of[c]) rings_[c].in_place_over = port.channel;
+      }
+      if (rings_[c].in_place_over < 0) {
+        throw ExecutionError(fmt::format("buffer '{}' shares a storage its writer does not read", rings_[c].tensor->name));
       }
     }
   }
@@ -487,8 +516,11 @@ class PlanExecutor::State {
       for (int64_t s = first; s <= last; ++s) {
         const int64_t held = other.slot_row[static_cast<size_t>(s)];
         if (held < 0) continue;
-        if (other.needed(held)) {
-          const size_t reader = other.needing_reader(held);
+        // MODEL 4.1 in place: the writer has read the row it overwrites (its window is gathered
+        // before it writes); no other reader may still need it.
+        const bool in_place = o == ring.in_place_over && held == row;
+        if (in_place ? other.needed_by_another(held, id) : other.needed(held)) {
+          const size_t reader = other.needing_reader(held, in_place ? id : dataflow::kNoNode);
           throw ExecutionError(fmt::format(
               "{} writes row {} of buffer '{}' over row {} of buffer '{}', which {} still needs: the rings overlap "
               "in the arena (bytes [{}, {}))",

@@ -603,6 +603,7 @@ class Importer {
     actor.barrier_reason = model.barrier_reason;
     actor.streaming_reduction = model.streaming_reduction;
     actor.fusable = model.fusable;
+    actor.in_place = model.in_place;
     actor.macs = model.macs;
     actor.elementwise_ops = model.elementwise_ops;
     actor.kernel = model.kernel;

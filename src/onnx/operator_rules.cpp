@@ -1,6 +1,7 @@
 #include "bufopt/onnx/operator_rules.h"
 
 #include <algorithm>
+#include <array>
 #include <string_view>
 #include <unordered_map>
 
@@ -536,6 +537,21 @@ bool is_fusable(const NodeView& view) {
          shape_of(*activation) == shape_of(out0(view));
 }
 
+/// MODEL 4.1 in-place element-wise: Add / Sub / Mul / Div / Max / Min, or an element-wise
+/// operator of one activation input (BatchNormalization and the unary ops), computing each
+/// output element from the same element of its inputs. LRN mixes channels and Identity is a
+/// view (views.h); the graph decides which input, if any, has the output's shape and storage.
+bool may_write_in_place(const NodeView& view) {
+  if (!view.node->domain.empty()) return false;
+  const OperatorRow* row = find_operator(view.node->op_type);
+  if (row == nullptr || row->kind != Kind::kElementwise) return false;
+  const std::string& op = view.node->op_type;
+  if (op == "LRN" || op == "Identity" || op == "Dropout") return false;
+  static constexpr std::array<std::string_view, 6> kBinary = {"Add", "Sub", "Mul", "Div", "Max", "Min"};
+  if (std::find(kBinary.begin(), kBinary.end(), op) != kBinary.end()) return true;
+  return std::count_if(view.inputs.begin(), view.inputs.end(), [](const PortView& port) { return port.activation(); }) == 1;
+}
+
 // ---- streaming reductions (MODEL 3) ----------------------------------------------------------
 
 /// True when the node's only activation input is port 0, of known shape with a streaming axis.
@@ -777,6 +793,7 @@ OperatorModel model_operator(const NodeView& view) {
   }
   model.streaming_reduction = whole_height_pool(view, kind, model);
   model.fusable = is_fusable(view);
+  model.in_place = may_write_in_place(view);
   return model;
 }
 

@@ -27,6 +27,17 @@ struct Evaluation {
   double time_s = 0;
   double baseline_time_s = 0;
   double slowdown = 1;
+  /// MODEL 4.1 in-place element-wise (shared_storage.h): per channel, the channel whose storage
+  /// it uses (the first buffer of its chain of in-place writes), -1 for a storage of its own;
+  /// empty when no buffer shares one. A shared buffer's capacity_rows, lifetime and arena offset
+  /// are its storage's; fifo_bytes and the arena count each storage once.
+  std::vector<dataflow::ChannelId> storage_of;
+
+  /// The channel whose storage `channel` uses: itself unless storage_of names another.
+  dataflow::ChannelId storage_channel(size_t channel) const {
+    const bool shared = channel < storage_of.size() && storage_of[channel] >= 0;
+    return shared ? storage_of[channel] : static_cast<dataflow::ChannelId>(channel);
+  }
 
   /// The shared arena's size (computed: the arena is the one place it is stored).
   int64_t shared_bytes() const { return arena.size; }

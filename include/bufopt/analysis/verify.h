@@ -19,6 +19,10 @@ struct VerifyReport {
 /// - the network matches the graph and the claimed granularities (rebuilt independently);
 /// - every node fires exactly `phases` times; every firing finds its input windows written and
 ///   not released, and writing never takes a counted channel above its claimed capacity;
+/// - MODEL 4.1 in-place storages (Evaluation::storage_of): each shared buffer is written by an
+///   element-wise actor reading row r of an input of the same storage for each row r it writes,
+///   with the storage's capacity and offset; a storage's resident rows never exceed its
+///   capacity; an in-place write never overwrites a row another reader of its input still needs;
 /// - no deadlock (the order is complete and each firing is enabled when it runs);
 /// - claimed lifetimes cover every moment a buffer holds rows; arena offsets + sizes of
 ///   buffers alive at the same time never overlap, and fit in the claimed arena size;

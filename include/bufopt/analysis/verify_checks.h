@@ -22,6 +22,7 @@ enum class Violation {
   kFiringCount,
   kWindow,
   kCapacity,
+  kInPlace,  ///< MODEL 4.1: a shared storage that is not an allowed in-place write
   kLifetime,
   kArena,
   kFigure,

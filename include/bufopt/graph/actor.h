@@ -37,6 +37,10 @@ struct Actor {
   /// True for a node MODEL 2.1 allows to fuse into its producer (unary element-wise,
   /// BatchNormalization, binary element-wise with a constant operand).
   bool fusable = false;
+  /// True for an element-wise operator that may write its output into the storage of an input
+  /// of the output's shape (MODEL 4.1 in-place element-wise; graph::in_place_inputs says which).
+  /// Whatever MODEL 2.1 fuses into it is element-wise too.
+  bool in_place = false;
   /// Multiply-accumulates per inference (Conv, ConvTranspose, Gemm, MatMul and their quantised
   /// forms); 0 for other operators.
   int64_t macs = 0;

@@ -43,6 +43,8 @@ struct OperatorModel {
   /// True when bufopt does not model the operator at all (reported in Graph::unsupported).
   bool unsupported = false;
   bool fusable = false;
+  /// MODEL 4.1: may write its output into an input's storage (graph::Actor::in_place).
+  bool in_place = false;
   int64_t macs = 0;
   int64_t elementwise_ops = 0;
   /// Geometry along the streaming axis (windowed operators); 0 when not applicable.
