@@ -12,6 +12,7 @@
 #include "bufopt/dataflow/phases.h"
 #include "bufopt/dataflow/row_windows.h"
 #include "bufopt/graph/checked_math.h"
+#include "bufopt/graph/in_place.h"
 
 // The bounds and their proofs are in the header (lower_bound.h); the step numbers below are its.
 
@@ -600,7 +601,25 @@ int64_t minimum_granularity(const graph::Graph& graph, graph::ActorId actor, con
   return dataflow::effective_granularity(graph, actor, smallest);
 }
 
-int64_t lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions& options) {
+namespace {
+
+/// MODEL 4.1 in place: the graph with no bytes for every buffer an in-place write may put into
+/// its input's storage (graph::in_place_inputs). Every step above charges a buffer alive at a
+/// firing its capacity, which its storage holds: a storage holds every row of its buffers that
+/// a window, a write or a release still needs, and lives while any of them does. Two buffers
+/// of one storage would count its rows twice; with every buffer written in place weightless, a
+/// storage is charged at most through its first buffer. Weights only fall, so every step's
+/// figure only falls: the bound stays below the FIFO model's and any plan's with the rules.
+graph::Graph weightless_in_place_outputs(const graph::Graph& graph) {
+  graph::Graph weighed = graph;
+  for (size_t a = 0; a < graph.actors.size(); ++a) {
+    if (!graph::may_write_in_place(graph, static_cast<graph::ActorId>(a))) continue;
+    for (graph::BufferId out : graph.actors[a].outputs) weighed.buffers[static_cast<size_t>(out)].element_bytes = 0;
+  }
+  return weighed;
+}
+
+int64_t fifo_lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions& options) {
   std::vector<ActorRows> rows;
   int64_t bound = 0;
   for (size_t a = 0; a < graph.actors.size(); ++a) {
@@ -622,6 +641,13 @@ int64_t lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions& opti
   }
   bound = std::max(bound, chain_bound(graph, options, fewest_capacities(graph, rows)));
   return bound;
+}
+
+}  // namespace
+
+int64_t lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions& options) {
+  if (!shared_storage(options)) return fifo_lower_bound_bytes(graph, options);
+  return fifo_lower_bound_bytes(weightless_in_place_outputs(graph), options);
 }
 
 }  // namespace bufopt::analysis

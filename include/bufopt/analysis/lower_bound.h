@@ -92,7 +92,10 @@ inline constexpr size_t kMomentBoundMaxActors = 2000;
 int64_t minimum_granularity(const graph::Graph& graph, graph::ActorId actor, const AnalysisOptions& options);
 
 /// The bound of the header's steps 0-7: never above shared_bytes of any plan within
-/// options.max_slowdown (nor above its peak of live bytes).
+/// options.max_slowdown (nor above its peak of live bytes). With MODEL 4.1's rules
+/// (shared_storage(options)) every buffer an in-place write may share its input's storage with
+/// weighs nothing (lower_bound.cpp: weightless_in_place_outputs), so the bound holds for plans
+/// with in-place writes too; views are already out of the graph (storage_graph).
 int64_t lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions& options);
 
 }  // namespace bufopt::analysis
