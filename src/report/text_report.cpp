@@ -318,21 +318,23 @@ void append_shared_storage(std::string& out, const ModelReport& report) {
     const graph::Buffer& buffer = graph.buffers[i];
     const std::string& storage = graph.buffers[static_cast<size_t>(link.storage)].name;
     const std::string& over = graph.buffers[static_cast<size_t>(link.over)].name;
-    const std::string storage_text =
-        fmt::format("storage {}, {} row(s) of {} B", storage, evaluation.usage.capacity_rows[result.storage_buffer(i)],
-                    buffer.row_bytes());
+    // The reason on one line, the storage it shares on the next (80 columns for short names).
+    const std::string storage_line =
+        fmt::format("    storage {}: {} row(s) of {} B\n", storage,
+                    evaluation.usage.capacity_rows[result.storage_buffer(i)], buffer.row_bytes());
     if (link.sharing == analysis::StorageSharing::kView) {
       ++views;
       const graph::EliminatedView& view = graph.views[static_cast<size_t>(link.view)];
-      lines.push_back(
-          fmt::format("  {} is a view of '{}' ({} '{}'): same bytes in the row layout, no copy, no firing; {}\n",
-                      buffer.name, over, view.op_type, view.node, storage_text));
+      lines.push_back(fmt::format("  {} is a view of '{}' ({} '{}'): same bytes in the row layout, no copy, no firing\n",
+                                  buffer.name, over, view.op_type, view.node) +
+                      storage_line);
     } else {
       ++in_place;
       const graph::Actor& writer = graph.actors[static_cast<size_t>(link.writer)];
-      lines.push_back(fmt::format(
-          "  {} is written in place over '{}' by '{}' ({}): no other reader needs a row it overwrites; {}\n",
-          buffer.name, over, writer.name, writer.op_type, storage_text));
+      lines.push_back(fmt::format("  {} is written in place over '{}' by '{}' ({}): no other reader needs a row it "
+                                  "overwrites\n",
+                                  buffer.name, over, writer.name, writer.op_type) +
+                      storage_line);
     }
   }
   if (lines.empty()) return;

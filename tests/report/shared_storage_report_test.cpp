@@ -17,10 +17,10 @@ namespace {
 
 using nlohmann::json;
 
-std::unique_ptr<AnalysedModel> analyse_residual(bool inplace) {
+std::unique_ptr<AnalysedModel> analyse_residual(bool inplace, bool view_after_join = false) {
   TempDir dir;
   auto model = std::make_unique<AnalysedModel>();
-  model->path = residual_model().save(dir.file("residual.onnx"));
+  model->path = residual_model(view_after_join).save(dir.file("residual.onnx"));
   model->graph = onnx::import_model(model->path, {});
   analysis::AnalysisOptions options;  // defaults: cpu, R = 1.2
   options.inplace = inplace;
@@ -151,7 +151,7 @@ TEST_F(SharedStorageReport, VerboseTextSaysWhichBuffersShareAndWhy) {
   const std::string storage = name(link.storage);
   EXPECT_NE(text.find("shared storage (0 view(s), 1 in place, MODEL 4.1"), std::string::npos) << text;
   EXPECT_NE(text.find("  join_out is written in place over '" + name(link.over) +
-                      "' by 'join' (Add): no other reader needs a row it overwrites; storage " + storage + ", " +
+                      "' by 'join' (Add): no other reader needs a row it overwrites\n    storage " + storage + ": " +
                       std::to_string(model_->result.evaluation.usage.capacity_rows[join]) + " row(s) of 512 B\n"),
             std::string::npos)
       << text;
@@ -216,6 +216,42 @@ TEST_F(SharedStorageReport, AnnotationsFormat2CarryTheStorage) {
     EXPECT_EQ(parsed->capacity_rows, evaluation.usage.capacity_rows[own]);
     EXPECT_EQ(parsed->offset, evaluation.arena.offsets[own]);
   }
+}
+
+TEST(SharedStorageReportView, ViewOfABufferWrittenInPlaceNamesTheChainsStorage) {
+  const auto model = analyse_residual(true, true);
+  const analysis::AnalysisResult& result = model->result;
+  const graph::Graph& graph = result.graph;
+  ASSERT_EQ(graph.views.size(), 1u) << "regroup is not a view";
+  const auto view = static_cast<size_t>(graph.views.front().output);
+  const auto join = static_cast<size_t>(graph.views.front().input);
+  ASSERT_EQ(graph.buffers[join].name, "join_out");
+  const analysis::StorageLink join_link = result.storage_link(join);
+  ASSERT_EQ(join_link.sharing, analysis::StorageSharing::kInPlace) << "join_out is not written in place";
+  const analysis::StorageLink link = result.storage_link(view);
+  EXPECT_EQ(link.sharing, analysis::StorageSharing::kView);
+  EXPECT_EQ(link.over, static_cast<graph::BufferId>(join));
+  EXPECT_EQ(link.view, 0);
+  // Not join_out (Buffer::storage_of) but the storage join_out is written into.
+  EXPECT_EQ(graph.buffers[view].storage_of, static_cast<graph::BufferId>(join));
+  EXPECT_EQ(link.storage, join_link.storage);
+  const json doc = json::parse(report::to_json(model->report()));
+  std::map<std::string, json> by_name;
+  for (const json& buffer : doc["buffers"]) by_name[buffer["name"].get<std::string>()] = buffer;
+  const std::string storage = graph.buffers[static_cast<size_t>(link.storage)].name;
+  const json& regroup = by_name.at(graph.buffers[view].name);
+  EXPECT_EQ(regroup["storage_of"], storage);
+  for (const char* field : {"capacity_rows", "bytes", "offset", "lifetime"}) {
+    EXPECT_EQ(regroup[field], by_name.at(storage)[field]) << field;
+  }
+  report::TextOptions options;
+  options.verbose = true;
+  const std::string text = report::summary_text(model->report(), options);
+  EXPECT_NE(text.find("shared storage (1 view(s), 1 in place"), std::string::npos) << text;
+  EXPECT_NE(text.find(graph.buffers[view].name + " is a view of 'join_out' (Reshape 'regroup'): same bytes in the row "
+                                                 "layout, no copy, no firing\n    storage " + storage + ":"),
+            std::string::npos)
+      << text;
 }
 
 TEST(SharedStorageAnnotations, StorageNameWithSeparatorsRoundTrips) {

@@ -13,14 +13,17 @@
 
 namespace bufopt::testing {
 
-inline OnnxBuilder residual_model() {
+/// With `view_after_join`, a Reshape "regroup" to join_out's own shape sits between join and
+/// head: a view (MODEL 4.1) of a buffer written in place, whose storage is join_out's storage.
+inline OnnxBuilder residual_model(bool view_after_join = false) {
   OnnxBuilder b;
   const std::string x = b.input("x", {1, 3, 24, 16});
   const std::string stem = b.conv(x, 8, ConvOptions::square(3, 1, 1).named("stem"));
   const std::string body1 = b.relu(b.conv(stem, 8, ConvOptions::square(3, 1, 1).named("body1")), "body1_relu");
   const std::string body2 = b.conv(body1, 8, ConvOptions::square(3, 1, 1).named("body2"));
   const std::string join = b.add(body2, stem, "join");
-  b.output(b.conv(join, 4, ConvOptions::square(3, 1, 1).named("head")));
+  const std::string head_input = view_after_join ? b.reshape(join, {1, 8, 24, 16}, "regroup") : join;
+  b.output(b.conv(head_input, 4, ConvOptions::square(3, 1, 1).named("head")));
   return b;
 }
 
