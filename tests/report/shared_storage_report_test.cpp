@@ -10,6 +10,8 @@
 #include "analysed_models.h"
 #include "bufopt/report/annotations.h"
 #include "bufopt/report/dot_export.h"
+#include "bufopt/report/pareto.h"
+#include "bufopt/report/svg_plot.h"
 #include "support/residual_model.h"
 
 namespace bufopt::testing {
@@ -192,6 +194,15 @@ TEST_F(SharedStorageReport, DotDrawsTheInPlaceBufferInItsStoragesColour) {
   EXPECT_NE(join_color, "#1f77b4");  // not the plain streamed-buffer colour
   // Deterministic.
   EXPECT_EQ(report::to_dot(model_->report()), dot);
+}
+
+TEST_F(SharedStorageReport, SvgDrawsOneBarPerStorage) {
+  const report::ParetoFront front = report::compute_pareto_front(model_->graph, model_->result.options, 2);
+  const std::string svg = report::analysis_svg(model_->report(), front);
+  // The bar tooltips name each buffer with a storage of its own; join_out is drawn as its storage.
+  const std::string storage = name(model_->result.storage_of(in_place_.front()));
+  EXPECT_NE(svg.find("<title>" + storage + ": "), std::string::npos);
+  EXPECT_EQ(svg.find("<title>join_out: "), std::string::npos);
 }
 
 TEST_F(SharedStorageReport, AnnotationsFormat2CarryTheStorage) {
