@@ -38,7 +38,7 @@ struct BufferAnnotation {
   int64_t rows = 0;
   int64_t row_bytes = 0;
   int64_t bytes = 0;
-  int64_t granularity = 0;  ///< 0: graph input (no producer)
+  int64_t granularity = 0;  ///< 0: no producer (a graph input or a view)
   int64_t offset = -1;      ///< -1: not in the arena
   bool counted = true;
   /// MODEL 4.1: "view" or "inplace" when the buffer uses another's storage, else empty.

@@ -9,7 +9,7 @@
 /// Shared storage (MODEL 4.1): a view is drawn as its storage (no edge of its own; the
 /// storage's edges go to the view's readers); a buffer written in place keeps its edges, bold,
 /// labelled "in place over X" with its storage's capacity, bytes and offset, and drawn in one
-/// colour with its storage's edges (a colour per such storage).
+/// colour with its storage's edges (a colour per such storage, six cycled).
 /// Guarantees: deterministic; every name is quoted and escaped.
 #include <string>
 
