@@ -18,18 +18,26 @@ std::string number(double value) {
 
 BufferAnnotation buffer_annotation(const ModelReport& report, size_t b) {
   const graph::Buffer& buffer = report.graph->buffers[b];
-  const analysis::Evaluation& evaluation = report.analysis->evaluation;
+  const analysis::AnalysisResult& result = *report.analysis;
+  const analysis::Evaluation& evaluation = result.evaluation;
+  // MODEL 4.1: a view or an in-place buffer states its storage's capacity and offset.
+  const size_t storage = result.storage_buffer(b);
   BufferAnnotation out;
-  out.counted = evaluation.network.channels[b].counted;
+  out.counted = evaluation.network.channels[storage].counted;
   out.rows = buffer.rows();
   out.row_bytes = buffer.row_bytes();
-  out.capacity_rows = out.counted ? evaluation.usage.capacity_rows[b] : out.rows;
+  out.capacity_rows = out.counted ? evaluation.usage.capacity_rows[storage] : out.rows;
   out.bytes = out.capacity_rows * out.row_bytes;
   // Actor node ids equal actor ids.
   out.granularity = buffer.producer == graph::kNoActor
                         ? 0
                         : evaluation.network.nodes[static_cast<size_t>(buffer.producer)].granularity;
-  out.offset = out.counted ? evaluation.arena.offsets[b] : -1;
+  out.offset = out.counted ? evaluation.arena.offsets[storage] : -1;
+  const analysis::StorageLink link = result.storage_link(b);
+  if (link.sharing != analysis::StorageSharing::kOwn) {
+    out.shared = link.sharing == analysis::StorageSharing::kView ? "view" : "inplace";
+    out.storage_of = report.graph->buffers[storage].name;
+  }
   return out;
 }
 
@@ -75,25 +83,42 @@ std::vector<std::pair<std::string, std::string>> annotation_entries(const ModelR
 }
 
 std::string format_buffer_annotation(const BufferAnnotation& a) {
-  return fmt::format("capacity_rows={};rows={};row_bytes={};bytes={};granularity={};offset={};counted={}",
-                     a.capacity_rows, a.rows, a.row_bytes, a.bytes, a.granularity, a.offset, a.counted ? 1 : 0);
+  std::string out =
+      fmt::format("capacity_rows={};rows={};row_bytes={};bytes={};granularity={};offset={};counted={}", a.capacity_rows,
+                  a.rows, a.row_bytes, a.bytes, a.granularity, a.offset, a.counted ? 1 : 0);
+  // storage_of last: the rest of the value is the name, whatever characters it holds.
+  if (!a.shared.empty()) out += ";shared=" + a.shared + ";storage_of=" + a.storage_of;
+  return out;
 }
 
 std::optional<BufferAnnotation> parse_buffer_annotation(std::string_view value) {
   std::map<std::string_view, int64_t> fields;
+  BufferAnnotation out;
+  bool has_storage_of = false;
   while (!value.empty()) {
+    static constexpr std::string_view kStorageOf = "storage_of=";
+    if (value.starts_with(kStorageOf)) {
+      out.storage_of = std::string(value.substr(kStorageOf.size()));
+      has_storage_of = true;
+      break;
+    }
     const size_t end = std::min(value.find(';'), value.size());
     const std::string_view field = value.substr(0, end);
     const size_t equals = field.find('=');
     if (equals == std::string_view::npos) return std::nullopt;
     const std::string_view text = field.substr(equals + 1);
+    value.remove_prefix(std::min(end + 1, value.size()));
+    if (field.substr(0, equals) == "shared") {
+      if (text != "view" && text != "inplace") return std::nullopt;
+      out.shared = std::string(text);
+      continue;
+    }
     int64_t parsed = 0;
     const auto [ptr, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
     if (error != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
     fields[field.substr(0, equals)] = parsed;
-    value.remove_prefix(std::min(end + 1, value.size()));
   }
-  BufferAnnotation out;
+  if (out.shared.empty() != !has_storage_of || (has_storage_of && out.storage_of.empty())) return std::nullopt;
   for (auto [key, target] : {std::pair{"capacity_rows", &out.capacity_rows}, std::pair{"rows", &out.rows},
                              std::pair{"row_bytes", &out.row_bytes}, std::pair{"bytes", &out.bytes},
                              std::pair{"granularity", &out.granularity}, std::pair{"offset", &out.offset}}) {

@@ -2,7 +2,9 @@
 #include "bufopt/report/dot_export.h"
 
 #include <algorithm>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -49,8 +51,34 @@ std::string shape_text(const graph::Buffer& buffer) {
   return buffer.shape_known() ? fmt::format("{}", fmt::join(buffer.shape, "x")) : "?";
 }
 
-/// Edge label and style of buffer `b` (shared by all its readers).
-std::string edge_attributes(const ModelReport& report, size_t b, int64_t largest_bytes) {
+/// Colours of the storages several buffers share (MODEL 4.1), cycled in buffer order.
+constexpr const char* kSharedColors[] = {"#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+
+/// Per buffer: the colour of its shared storage (in place, MODEL 4.1), empty when the buffer's
+/// storage is its own and no other buffer written in place shares it. Views are left out: they
+/// are drawn as their storage.
+std::vector<std::string> shared_storage_colors(const ModelReport& report) {
+  const size_t buffers = report.graph->buffers.size();
+  std::vector<std::string> out(buffers);
+  if (!report.analysis) return out;
+  const analysis::AnalysisResult& result = *report.analysis;
+  std::vector<int> storage_color(buffers, -1);
+  int used = 0;
+  for (size_t b = 0; b < buffers; ++b) {
+    if (result.storage_link(b).sharing != analysis::StorageSharing::kInPlace) continue;
+    const auto storage = static_cast<size_t>(result.storage_of(b));
+    if (storage_color[storage] < 0) storage_color[storage] = used++;
+    const char* color = kSharedColors[static_cast<size_t>(storage_color[storage]) % std::size(kSharedColors)];
+    out[b] = color;
+    out[storage] = color;
+  }
+  return out;
+}
+
+/// Edge label and style of buffer `b` (shared by all its readers). `shared_color`: the colour
+/// of its shared storage, empty for none.
+std::string edge_attributes(const ModelReport& report, size_t b, int64_t largest_bytes,
+                            const std::string& shared_color) {
   const graph::Buffer& buffer = report.graph->buffers[b];
   if (!report.analysis) {
     return fmt::format("label={}", quoted(fmt::format("{}\n{} {}", buffer.name, shape_text(buffer),
@@ -65,10 +93,20 @@ std::string edge_attributes(const ModelReport& report, size_t b, int64_t largest
   const int64_t bytes = rows * buffer.row_bytes();
   const bool streamed = rows < buffer.rows();
   const double width = 1 + 4 * static_cast<double>(bytes) / static_cast<double>(std::max<int64_t>(1, largest_bytes));
-  return fmt::format("label={}, color=\"{}\", penwidth={:.2f}",
-                     quoted(fmt::format("{}\n{}/{} rows, {}\n@ {}", buffer.name, rows, buffer.rows(), format_bytes(bytes),
-                                        evaluation.arena.offsets[b])),
-                     streamed ? "#1f77b4" : "#999999", width);
+  std::string label = fmt::format("{}\n{}/{} rows, {}\n@ {}", buffer.name, rows, buffer.rows(), format_bytes(bytes),
+                                  evaluation.arena.offsets[b]);
+  // MODEL 4.1: an in-place buffer's rows, bytes and offset are its storage's; say whose.
+  const analysis::StorageLink link = report.analysis->storage_link(b);
+  if (link.sharing == analysis::StorageSharing::kInPlace) {
+    label += fmt::format("\nin place over {}", report.graph->buffers[static_cast<size_t>(link.over)].name);
+    if (link.over != link.storage) {
+      label += fmt::format(" (storage {})", report.graph->buffers[static_cast<size_t>(link.storage)].name);
+    }
+  }
+  const std::string color = !shared_color.empty() ? shared_color : streamed ? "#1f77b4" : "#999999";
+  const bool in_place = link.sharing == analysis::StorageSharing::kInPlace;
+  return fmt::format("label={}, color=\"{}\", penwidth={:.2f}{}", quoted(label), color, width,
+                     in_place ? ", style=bold, fontcolor=\"" + color + "\"" : "");
 }
 
 int64_t largest_buffer_bytes(const ModelReport& report) {
@@ -100,11 +138,12 @@ std::string to_dot(const ModelReport& report) {
                        graph.actors[a].barrier ? ", fillcolor=\"#fde8d7\"" : "");
   }
   const int64_t largest = largest_buffer_bytes(report);
+  const std::vector<std::string> shared_colors = shared_storage_colors(report);
   for (size_t b = 0; b < graph.buffers.size(); ++b) {
     const graph::Buffer& buffer = graph.buffers[b];
     // A view (MODEL 4.1) is drawn as its storage: the storage's edges go to the view's readers.
     if (buffer.storage_of != graph::kNoBuffer) continue;
-    const std::string attributes = edge_attributes(report, b, largest);
+    const std::string attributes = edge_attributes(report, b, largest, shared_colors[b]);
     std::string from = buffer.producer == graph::kNoActor ? io_node(b) : actor_node(static_cast<size_t>(buffer.producer));
     if (buffer.producer == graph::kNoActor) {
       out += fmt::format("  {} [shape=ellipse, fillcolor=\"#f2f2f2\", label={}];\n", from,

@@ -73,11 +73,13 @@ ordered_json buffer_json(const ModelReport& report, graph::BufferId id) {
   if (!buffer.partial_shape.empty()) out["partial_shape"] = partial_shape_json(buffer);
   if (report.analysis) {
     const analysis::Evaluation& evaluation = report.analysis->evaluation;
-    // MODEL 4.1: a view's capacity, bytes, offset and lifetime are those of its storage.
-    out["storage_of"] = buffer.storage_of != graph::kNoBuffer
-                            ? ordered_json(graph.buffers[static_cast<size_t>(buffer.storage_of)].name)
-                            : ordered_json(nullptr);
-    const auto index = static_cast<size_t>(buffer.storage_of != graph::kNoBuffer ? buffer.storage_of : id);
+    // MODEL 4.1: a view's or an in-place buffer's capacity, bytes, offset and lifetime are
+    // those of its storage. slice_of (zero-copy Concat) is not modelled yet: always null.
+    const graph::BufferId storage = report.analysis->storage_of(static_cast<size_t>(id));
+    out["storage_of"] = storage != graph::kNoBuffer ? ordered_json(graph.buffers[static_cast<size_t>(storage)].name)
+                                                    : ordered_json(nullptr);
+    out["slice_of"] = nullptr;
+    const size_t index = report.analysis->storage_buffer(static_cast<size_t>(id));
     const int64_t capacity = evaluation.usage.capacity_rows[index];
     const bool counted = evaluation.network.channels[index].counted;
     out["capacity_rows"] = counted ? ordered_json(capacity) : ordered_json(nullptr);
@@ -134,7 +136,7 @@ ordered_json summary_json(const ModelReport& report) {
     out["verified"] = result.verification.ok;
     out["firings"] = result.evaluation.schedule.firings.size();
     // MODEL 4.1: "inplace" when some buffer shares another's storage, else the plain FIFO model.
-    out["storage"] = result.graph.views.empty() ? "fifo" : "inplace";
+    out["storage"] = result.shares_storage() ? "inplace" : "fifo";
     if (result.pipelined) {
       // Pipelined mode (MODEL 5): images per second in the periodic regime; null if unbounded.
       const auto rate = [](double value) { return std::isfinite(value) ? ordered_json(value) : ordered_json(nullptr); };
@@ -257,9 +259,10 @@ std::string to_csv(const ModelReport& report) {
     const char* io = io_name(buffer.io);
     std::string analysed = ",,";
     const bool known = buffer.shape_known();
-    // MODEL 4.1: a view shows its storage's capacity, bytes and offset (as in the JSON).
-    const bool view = buffer.storage_of != graph::kNoBuffer;
-    const size_t storage = view ? static_cast<size_t>(buffer.storage_of) : i;
+    // MODEL 4.1: a view or an in-place buffer shows its storage's capacity, bytes and offset
+    // (as in the JSON).
+    const graph::BufferId shared = report.analysis ? report.analysis->storage_of(i) : graph::kNoBuffer;
+    const size_t storage = shared != graph::kNoBuffer ? static_cast<size_t>(shared) : i;
     if (report.analysis && report.analysis->evaluation.network.channels[storage].counted && !known) {
       analysed = fmt::format("{},?,", report.analysis->evaluation.usage.capacity_rows[storage]);
     } else if (report.analysis && report.analysis->evaluation.network.channels[storage].counted) {
@@ -267,7 +270,7 @@ std::string to_csv(const ModelReport& report) {
       analysed = fmt::format("{},{},{}", capacity, capacity * buffer.row_bytes(),
                              report.analysis->evaluation.arena.offsets[storage]);
     }
-    analysed += "," + (view ? csv_field(graph.buffers[storage].name) : std::string());
+    analysed += "," + (shared != graph::kNoBuffer ? csv_field(graph.buffers[storage].name) : std::string());
     out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", csv_field(buffer.name),
                        csv_field(actor_name(graph, buffer.producer)), csv_field(consumers), graph::shape_text(buffer),
                        graph::dtype_name(buffer.dtype),

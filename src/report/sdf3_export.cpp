@@ -164,7 +164,8 @@ class Exporter {
   void add_buffer(size_t c) {
     const dataflow::Channel& channel = network_.channels[c];
     const graph::Buffer& buffer = graph_.buffers[static_cast<size_t>(channel.buffer)];
-    // A view (MODEL 4.1) is its storage's channel: its readers are that channel's readers.
+    // A view (MODEL 4.1) is its storage's channel: its readers are that channel's readers. A
+    // buffer written in place stays a channel of its own (shared_storage_comment).
     if (buffer.storage_of != graph::kNoBuffer) return;
     size_t producer = 0;
     std::vector<int64_t> produced;
@@ -245,6 +246,28 @@ std::string comment_safe(std::string_view raw) {
   return text;
 }
 
+/// MODEL 4.1 in-place buffers, which CSDF cannot express (a channel is one producer's FIFO):
+/// each is exported as a plain channel with its storage's capacity, which over-approximates the
+/// memory (the storage is counted once per channel). Empty when no buffer is written in place.
+std::string shared_storage_comment(const ModelReport& report) {
+  const analysis::AnalysisResult& result = *report.analysis;
+  const graph::Graph& graph = *report.graph;
+  std::string lines;
+  for (size_t b = 0; b < graph.buffers.size(); ++b) {
+    const analysis::StorageLink link = result.storage_link(b);
+    if (link.sharing != analysis::StorageSharing::kInPlace) continue;
+    lines += fmt::format("\n     {} written in place over {} (storage {}, capacity {} rows)",
+                         comment_safe(graph.buffers[b].name),
+                         comment_safe(graph.buffers[static_cast<size_t>(link.over)].name),
+                         comment_safe(graph.buffers[static_cast<size_t>(link.storage)].name),
+                         result.evaluation.usage.capacity_rows[result.storage_buffer(b)]);
+  }
+  if (lines.empty()) return lines;
+  return "<!-- Shared storage (MODEL 4.1) that CSDF cannot express: each buffer below is a plain channel with its\n"
+         "     storage's capacity, which counts the storage once per channel (an over-approximation of memory)." +
+         lines + " -->\n";
+}
+
 std::string to_xml(const CsdfGraph& csdf, const ModelReport& report) {
   const std::string name = attr(report.graph->name.empty() ? "bufopt" : report.graph->name);
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -253,6 +276,7 @@ std::string to_xml(const CsdfGraph& csdf, const ModelReport& report) {
       "     Channels named after buffers; space:* back-edges hold the chosen capacities, overlap:* self-loops the\n"
       "     rows a reader keeps between firings, sequence:* self-loops forbid auto-concurrency. -->\n",
       comment_safe(report.model_path), report.analysis->options.max_slowdown, comment_safe(report.platform().name));
+  out += shared_storage_comment(report);
   out +=
       "<sdf3 type=\"csdf\" version=\"1.0\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
       "xsi:noNamespaceSchemaLocation=\"http://www.es.ele.tue.nl/sdf3/xsd/sdf3-csdf.xsd\">\n";

@@ -330,6 +330,8 @@ void draw_buffer_panel(Svg& svg, const ModelReport& report) {
   int64_t largest = 1;
   for (size_t i = 0; i < graph.buffers.size(); ++i) {
     if (!evaluation.network.channels[i].counted || evaluation.usage.capacity_rows[i] <= 0) continue;
+    // MODEL 4.1: a buffer inside another's storage has no bytes of its own (its storage's bar).
+    if (report.analysis->storage_of(i) != graph::kNoBuffer) continue;
     shown.push_back(i);
     const int64_t fifo = evaluation.usage.capacity_rows[i] * graph.buffers[i].row_bytes();
     smallest = std::min(smallest, fifo);

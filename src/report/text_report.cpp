@@ -171,6 +171,8 @@ void append_top_buffers(std::string& out, const ModelReport& report, const TextO
   int listed = 0;
   for (size_t i : order) {
     if (listed >= options.top_buffers || !evaluation.network.channels[i].counted) continue;
+    // MODEL 4.1: a buffer written in place takes its storage's bytes, listed once as the storage.
+    if (report.analysis->storage_of(i) != graph::kNoBuffer) continue;
     const graph::Buffer& buffer = graph.buffers[i];
     const std::string flow = actor_label(graph, buffer.producer) + " -> " + consumers_label(graph, buffer);
     out += fmt::format("  {:<26} {:<26} {:>9} {:>10}\n", fit(buffer.name, 26), fit(flow, 26),
@@ -235,7 +237,9 @@ void append_arena_map(std::string& out, const ModelReport& report) {
   for (size_t i = 0; i < graph.buffers.size(); ++i) lifetime_of.push_back(report.analysis->lifetime(i));
   std::vector<size_t> placed;  // buffers drawn, by offset then index
   for (size_t i = 0; i < graph.buffers.size(); ++i) {
-    if (evaluation.network.channels[i].counted && lifetime_of[i].first >= 0 && evaluation.usage.capacity_rows[i] > 0) {
+    // MODEL 4.1: a buffer inside another's storage is drawn as that storage.
+    if (evaluation.network.channels[i].counted && lifetime_of[i].first >= 0 && evaluation.usage.capacity_rows[i] > 0 &&
+        report.analysis->storage_of(i) == graph::kNoBuffer) {
       placed.push_back(i);
     }
   }
@@ -262,12 +266,19 @@ void append_arena_map(std::string& out, const ModelReport& report) {
     }
     out += fmt::format("  {:>8} |{}|\n", firing, picture);
   }
+  // A storage's legend names the buffers that share it too ("x = y = z").
+  std::vector<std::string> legend_name;
+  for (const graph::Buffer& buffer : graph.buffers) legend_name.push_back(buffer.name);
+  for (size_t i = 0; i < graph.buffers.size(); ++i) {
+    const graph::BufferId storage = report.analysis->storage_of(i);
+    if (storage != graph::kNoBuffer) legend_name[static_cast<size_t>(storage)] += " = " + graph.buffers[i].name;
+  }
   out += fmt::format("\n  {:>2} {:>10} {:>10}  {:<16} {}\n", "", "offset", "bytes", "lifetime", "buffer");
   for (size_t k = 0; k < placed.size(); ++k) {
     const size_t i = placed[k];
     const analysis::Lifetime& life = lifetime_of[i];
     out += fmt::format("  {:>2} {:>10} {:>10}  {:<16} {}\n", buffer_letter(k), evaluation.arena.offsets[i], bytes(i),
-                       fmt::format("[{}, {}]", life.first, life.last), fit(graph.buffers[i].name, 36));
+                       fmt::format("[{}, {}]", life.first, life.last), fit(legend_name[i], 36));
   }
 }
 
@@ -296,15 +307,40 @@ void append_schedule(std::string& out, const ModelReport& report) {
 /// -v: which buffers share storage and why (MODEL 4.1).
 void append_shared_storage(std::string& out, const ModelReport& report) {
   const graph::Graph& graph = *report.graph;
-  if (graph.views.empty()) return;
-  out += fmt::format("\nshared storage ({} view(s), MODEL 4.1; --no-inplace gives each its own FIFO)\n",
-                     graph.views.size());
-  for (const graph::EliminatedView& view : graph.views) {
-    const graph::Buffer& output = graph.buffers[static_cast<size_t>(view.output)];
-    const graph::Buffer& storage = graph.buffers[static_cast<size_t>(output.storage_of)];
-    out += fmt::format("  {} is the storage of {}: {} '{}' keeps every byte ({} row(s) of {} B), no copy, no firing\n",
-                       storage.name, output.name, view.op_type, view.node, output.rows(), output.row_bytes());
+  const analysis::AnalysisResult& result = *report.analysis;
+  const analysis::Evaluation& evaluation = result.evaluation;
+  std::vector<std::string> lines;
+  size_t views = 0;
+  size_t in_place = 0;
+  for (size_t i = 0; i < graph.buffers.size(); ++i) {
+    const analysis::StorageLink link = result.storage_link(i);
+    if (link.sharing == analysis::StorageSharing::kOwn) continue;
+    const graph::Buffer& buffer = graph.buffers[i];
+    const std::string& storage = graph.buffers[static_cast<size_t>(link.storage)].name;
+    const std::string& over = graph.buffers[static_cast<size_t>(link.over)].name;
+    // The reason on one line, the storage it shares on the next (80 columns for short names).
+    const std::string storage_line =
+        fmt::format("    storage {}: {} row(s) of {} B\n", storage,
+                    evaluation.usage.capacity_rows[result.storage_buffer(i)], buffer.row_bytes());
+    if (link.sharing == analysis::StorageSharing::kView) {
+      ++views;
+      const graph::EliminatedView& view = graph.views[static_cast<size_t>(link.view)];
+      lines.push_back(fmt::format("  {} is a view of '{}' ({} '{}'): same bytes in the row layout, no copy, no firing\n",
+                                  buffer.name, over, view.op_type, view.node) +
+                      storage_line);
+    } else {
+      ++in_place;
+      const graph::Actor& writer = graph.actors[static_cast<size_t>(link.writer)];
+      lines.push_back(fmt::format("  {} is written in place over '{}' by '{}' ({}): no other reader needs a row it "
+                                  "overwrites\n",
+                                  buffer.name, over, writer.name, writer.op_type) +
+                      storage_line);
+    }
   }
+  if (lines.empty()) return;
+  out += fmt::format("\nshared storage ({} view(s), {} in place, MODEL 4.1; --no-inplace gives each its own FIFO)\n",
+                     views, in_place);
+  for (const std::string& line : lines) out += line;
 }
 
 }  // namespace

@@ -139,9 +139,12 @@ TEST(Cli, ViewsShareStorageAndNoInplaceGivesThePlainFifoModel) {
   const nlohmann::json plain = nlohmann::json::parse(fifo.out);
   EXPECT_EQ(with_views["summary"]["storage"], "inplace");
   EXPECT_EQ(plain["summary"]["storage"], "fifo");
-  int shared = 0;
-  for (const auto& buffer : with_views["buffers"]) shared += buffer["storage_of"].is_null() ? 0 : 1;
-  EXPECT_EQ(shared, 2);
+  // A view's output has no producer (its actor is gone); a buffer written in place keeps its writer.
+  int views_shared = 0;
+  for (const auto& buffer : with_views["buffers"]) {
+    views_shared += !buffer["storage_of"].is_null() && buffer["producer"].is_null() ? 1 : 0;
+  }
+  EXPECT_EQ(views_shared, 2);
   for (const auto& buffer : plain["buffers"]) EXPECT_TRUE(buffer["storage_of"].is_null());
   EXPECT_LT(with_views["summary"]["shared_bytes"].get<int64_t>(), plain["summary"]["shared_bytes"].get<int64_t>());
   EXPECT_EQ(with_views["execution"]["arena_bytes"], with_views["summary"]["shared_bytes"]);
@@ -149,7 +152,10 @@ TEST(Cli, ViewsShareStorageAndNoInplaceGivesThePlainFifoModel) {
   // -v says which buffers share storage and why.
   const CommandResult verbose = run_bufopt(model + " --input-shape input=1x1280 -v");
   EXPECT_NE(verbose.out.find("shared storage (2 view(s)"), std::string::npos) << verbose.out;
-  EXPECT_NE(verbose.out.find("Unsqueeze"), std::string::npos);
+  EXPECT_NE(
+      verbose.out.find("is a view of 'onnx::Unsqueeze_6' (Unsqueeze 'Unsqueeze_5'): same bytes in the row layout"),
+      std::string::npos)
+      << verbose.out;
 }
 
 }  // namespace

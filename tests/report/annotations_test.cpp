@@ -30,6 +30,7 @@ TEST(Annotations, DocumentedKeysAndOneEntryPerBuffer) {
       EXPECT_TRUE(by_key.count(key)) << key;
     }
     EXPECT_EQ(by_key["bufopt.version"], "9.9.9");
+    EXPECT_EQ(by_key["bufopt.annotation_format"], "2");
     EXPECT_EQ(std::stoll(by_key["bufopt.shared_bytes"]), model->result.evaluation.shared_bytes());
     EXPECT_EQ(std::stod(by_key["bufopt.max_slowdown"]), model->result.options.max_slowdown);
     const graph::Graph& graph = model->result.graph;  // the analysed graph (MODEL 4.1 views eliminated)
@@ -40,13 +41,20 @@ TEST(Annotations, DocumentedKeysAndOneEntryPerBuffer) {
       ASSERT_NE(value, by_key.end()) << buffer.name;
       const auto parsed = report::parse_buffer_annotation(value->second);
       ASSERT_TRUE(parsed) << value->second;
-      const bool counted = evaluation.network.channels[b].counted;
+      // Format 2 (MODEL 4.1): a view or an in-place buffer states its storage's figures and names it.
+      const size_t storage = model->result.storage_buffer(b);
+      const analysis::StorageSharing sharing = model->result.storage_link(b).sharing;
+      EXPECT_EQ(parsed->shared, sharing == analysis::StorageSharing::kView      ? "view"
+                                : sharing == analysis::StorageSharing::kInPlace ? "inplace"
+                                                                                : "");
+      EXPECT_EQ(parsed->storage_of, storage == b ? "" : graph.buffers[storage].name);
+      const bool counted = evaluation.network.channels[storage].counted;
       EXPECT_EQ(parsed->counted, counted);
       EXPECT_EQ(parsed->rows, buffer.rows());
       EXPECT_EQ(parsed->row_bytes, buffer.row_bytes());
-      EXPECT_EQ(parsed->capacity_rows, counted ? evaluation.usage.capacity_rows[b] : buffer.rows());
+      EXPECT_EQ(parsed->capacity_rows, counted ? evaluation.usage.capacity_rows[storage] : buffer.rows());
       EXPECT_EQ(parsed->bytes, parsed->capacity_rows * buffer.row_bytes());
-      EXPECT_EQ(parsed->offset, counted ? evaluation.arena.offsets[b] : -1);
+      EXPECT_EQ(parsed->offset, counted ? evaluation.arena.offsets[storage] : -1);
       EXPECT_EQ(parsed->granularity, buffer.producer == graph::kNoActor
                                          ? 0
                                          : evaluation.granularity()[static_cast<size_t>(buffer.producer)]);
@@ -60,7 +68,7 @@ TEST(Annotations, DocumentedKeysAndOneEntryPerBuffer) {
 }
 
 TEST(Annotations, BufferValueRoundTripsAndRejectsMalformed) {
-  const report::BufferAnnotation annotation{7, 74, 3072, 21504, 2, 4096, true};
+  const report::BufferAnnotation annotation{7, 74, 3072, 21504, 2, 4096, true, "", ""};
   const auto parsed = report::parse_buffer_annotation(report::format_buffer_annotation(annotation));
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->capacity_rows, 7);

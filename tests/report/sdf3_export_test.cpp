@@ -12,6 +12,7 @@
 #include "analysed_models.h"
 #include "mini_xml.h"
 #include "support/graph_builder.h"
+#include "support/residual_model.h"
 
 namespace bufopt::testing {
 namespace {
@@ -257,6 +258,39 @@ TEST(Sdf3Export, SharedBufferGetsOneChannelPerReader) {
     }
   }
   EXPECT_EQ(readers_of_x, 2);
+  check_export(*model);
+}
+
+TEST(Sdf3Export, InPlaceBufferIsAPlainChannelWithItsStoragesCapacity) {
+  // MODEL 4.1: CSDF cannot express two buffers sharing one ring; the export keeps each a channel
+  // with the storage's capacity (counting that storage once per channel) and says so.
+  TempDir dir;
+  auto model = std::make_unique<AnalysedModel>();
+  model->path = residual_model().save(dir.file("residual.onnx"));
+  model->graph = onnx::import_model(model->path, {});
+  model->result = analysis::analyze(model->graph, {});
+  const analysis::AnalysisResult& result = model->result;
+  std::vector<size_t> in_place;
+  for (size_t b = 0; b < result.graph.buffers.size(); ++b) {
+    if (result.storage_link(b).sharing == analysis::StorageSharing::kInPlace) in_place.push_back(b);
+  }
+  ASSERT_FALSE(in_place.empty()) << "the residual block's Add is not written in place: the test would be vacuous";
+  const std::string xml = report::to_sdf3(model->report());
+  EXPECT_EQ(report::to_sdf3(model->report()), xml) << "deterministic";
+  ASSERT_NE(xml.find("<!-- Shared storage (MODEL 4.1) that CSDF cannot express"), std::string::npos) << xml;
+  const ReadBack graph = read_back(xml);
+  for (size_t b : in_place) {
+    const analysis::StorageLink link = result.storage_link(b);
+    const std::string& name = result.graph.buffers[b].name;
+    const int64_t capacity = result.evaluation.usage.capacity_rows[static_cast<size_t>(link.storage)];
+    EXPECT_NE(xml.find(name + " written in place over " +
+                       result.graph.buffers[static_cast<size_t>(link.over)].name + " (storage " +
+                       result.graph.buffers[static_cast<size_t>(link.storage)].name + ", capacity " +
+                       std::to_string(capacity) + " rows)"),
+              std::string::npos)
+        << xml;
+    EXPECT_EQ(graph.buffer_sizes.at(name), capacity);  // join_out has one reader: channel named after it
+  }
   check_export(*model);
 }
 

@@ -78,11 +78,14 @@ TEST(SvgPlot, WellFormedDeterministicAndComplete) {
   const XmlElement root = parse_xml(figure.svg);
   EXPECT_EQ(root.name, "svg");
   EXPECT_EQ(root.attribute("xmlns"), "http://www.w3.org/2000/svg");
-  // One marker per sample, one bar pair per counted buffer (each with a tooltip).
+  // One marker per sample, one bar pair per counted storage (each with a tooltip; MODEL 4.1: a
+  // buffer inside another's storage has no bar of its own).
   EXPECT_EQ(count_elements(root, "circle"), static_cast<int>(figure.front.samples.size()));
   int counted = 0;
-  const analysis::Evaluation& evaluation = figure.model->result.evaluation;
-  for (size_t b = 0; b < figure.model->result.graph.buffers.size(); ++b) counted += evaluation.network.channels[b].counted ? 1 : 0;
+  const analysis::AnalysisResult& result = figure.model->result;
+  for (size_t b = 0; b < result.graph.buffers.size(); ++b) {
+    counted += result.evaluation.network.channels[b].counted && result.storage_of(b) == graph::kNoBuffer ? 1 : 0;
+  }
   int bars = 0;
   for (const XmlElement* group : root.all("g")) bars += group->all("rect").size() == 2 ? 1 : 0;
   EXPECT_EQ(bars, counted);

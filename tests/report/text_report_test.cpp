@@ -44,6 +44,7 @@ struct ChainReport {
     result.evaluation = analysis::evaluate_plan(graph, one_row, result.options);
     result.baselines = analysis::whole_tensor_baselines(graph, false);
     result.lower_bound_bytes = 64;  // set by the test: the report prints what it is given
+    result.graph = graph;  // the graph the evaluation indexes (AnalysisResult::graph)
     report.model_path = "chain.onnx";
     report.graph = &graph;
     report.analysis = &result;

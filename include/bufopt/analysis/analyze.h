@@ -10,6 +10,28 @@
 
 namespace bufopt::analysis {
 
+/// Why a buffer uses another buffer's storage (MODEL 4.1).
+enum class StorageSharing {
+  kOwn,      ///< a storage of its own (possibly shared by others)
+  kView,     ///< a view's output (graph::Buffer::storage_of, Graph::views)
+  kInPlace,  ///< written in place by its producer over one of its inputs (Evaluation::storage_of)
+};
+
+/// How one buffer's storage is shared, as reports print it.
+struct StorageLink {
+  StorageSharing sharing = StorageSharing::kOwn;
+  /// The buffer whose storage it uses (the storage's first buffer: never a view, never itself
+  /// written in place); graph::kNoBuffer for kOwn.
+  graph::BufferId storage = graph::kNoBuffer;
+  /// kView: the buffer the view reads (EliminatedView::input, possibly a view itself);
+  /// kInPlace: the input of `writer` it is written over (the previous buffer of the chain).
+  graph::BufferId over = graph::kNoBuffer;
+  /// kInPlace: the actor writing it (its producer).
+  graph::ActorId writer = graph::kNoActor;
+  /// kView: index into Graph::views of the eliminated view; -1 otherwise.
+  int64_t view = -1;
+};
+
 /// Everything the reporter prints about one model.
 struct AnalysisResult {
   AnalysisOptions options;
@@ -36,6 +58,18 @@ struct AnalysisResult {
   /// (sequential); in pipelined mode every buffer with a capacity (counted, with a producer)
   /// lives for the whole period, i.e. over every firing of the order, and the others never.
   Lifetime lifetime(size_t channel) const;
+
+  /// MODEL 4.1, both forms in one place (reports read this, not the graph or the evaluation):
+  /// the buffer whose storage `buffer` uses, graph::kNoBuffer for a storage of its own. A view
+  /// of a buffer written in place names that buffer's storage.
+  graph::BufferId storage_of(size_t buffer) const { return storage_link(buffer).storage; }
+  /// The buffer whose capacity, bytes, offset and lifetime `buffer` reports: its storage's, or
+  /// itself.
+  size_t storage_buffer(size_t buffer) const;
+  /// Why: view or in place, with the buffer it views or is written over and the writer.
+  StorageLink storage_link(size_t buffer) const;
+  /// True when some buffer uses another's storage ("inplace" in summary.storage).
+  bool shares_storage() const;
 };
 
 /// Runs on storage_graph(graph, options) (kept in AnalysisResult::graph); the baselines are

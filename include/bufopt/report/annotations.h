@@ -11,9 +11,12 @@
 /// "1x3x48x192").
 /// Per buffer, bufopt.buffer.<tensor name> = "capacity_rows=C;rows=H;row_bytes=B;bytes=C*B;
 /// granularity=G;offset=O;counted=1": C the capacity in rows, G the producer's rows per firing
-/// (its granularity: input rows for a streaming reduction; 0: a graph input, no producer), O
-/// the byte offset in the shared arena (-1: not in the arena: a tensor held by the
-/// application, counted=0, whose capacity is all its rows).
+/// (its granularity: input rows for a streaming reduction; 0: no producer, a graph input or a
+/// view), O the byte offset in the shared arena (-1: not in the arena: a tensor held by the
+/// application, counted=0, whose capacity is all its rows). Format 2 (MODEL 4.1): a buffer
+/// that uses another's storage ends with ";shared=view|inplace;storage_of=NAME", NAME the
+/// storage's tensor (everything after "storage_of=", so it may hold any character); its C,
+/// bytes, O and counted are then the storage's (the bytes are not additional memory).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,7 +29,8 @@
 namespace bufopt::report {
 
 /// Version of the annotation layout; bumped when a key changes meaning or is removed.
-inline constexpr int kAnnotationFormat = 1;
+/// 2: views and in-place buffers carry shared/storage_of and their storage's figures (MODEL 4.1).
+inline constexpr int kAnnotationFormat = 2;
 
 /// One buffer's entry, parsed.
 struct BufferAnnotation {
@@ -34,9 +38,13 @@ struct BufferAnnotation {
   int64_t rows = 0;
   int64_t row_bytes = 0;
   int64_t bytes = 0;
-  int64_t granularity = 0;  ///< 0: graph input (no producer)
+  int64_t granularity = 0;  ///< 0: no producer (a graph input or a view)
   int64_t offset = -1;      ///< -1: not in the arena
   bool counted = true;
+  /// MODEL 4.1: "view" or "inplace" when the buffer uses another's storage, else empty.
+  std::string shared;
+  /// The tensor whose storage it uses; empty when `shared` is.
+  std::string storage_of;
 };
 
 /// Every entry for an analysed report (requires report.analysis), model-level keys first, then
@@ -46,7 +54,8 @@ std::vector<std::pair<std::string, std::string>> annotation_entries(const ModelR
 /// The value of bufopt.buffer.<name> for `annotation`.
 std::string format_buffer_annotation(const BufferAnnotation& annotation);
 
-/// Parses a bufopt.buffer.* value; nullopt when a field is missing or not an integer.
+/// Parses a bufopt.buffer.* value (format 1 or 2); nullopt when a field is missing, a number
+/// field is not an integer, or shared and storage_of do not come together.
 std::optional<BufferAnnotation> parse_buffer_annotation(std::string_view value);
 
 }  // namespace bufopt::report

@@ -6,6 +6,10 @@
 /// capacity in rows out of its rows, its bytes and its arena offset. Streamed buffers (capacity
 /// below the whole tensor) are drawn blue and thicker the more bytes they take; whole ones grey.
 /// Without an analysis (inspect) the edges carry shapes and whole-tensor bytes only.
+/// Shared storage (MODEL 4.1): a view is drawn as its storage (no edge of its own; the
+/// storage's edges go to the view's readers); a buffer written in place keeps its edges, bold,
+/// labelled "in place over X" with its storage's capacity, bytes and offset, and drawn in one
+/// colour with its storage's edges (a colour per such storage, six cycled).
 /// Guarantees: deterministic; every name is quoted and escaped.
 #include <string>
 

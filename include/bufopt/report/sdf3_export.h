@@ -36,6 +36,13 @@
 ///  - the overlap held in the self-loop counts in bufopt's capacity (bufopt's buffer holds the
 ///    window); in the reference model it is the consumer's own memory, so the back-edge tokens
 ///    over-provision the channel by up to the overlap.
+///  - CSDF cannot express two buffers sharing one storage (MODEL 4.1). A view is exported as its
+///    storage's channel (its readers read that channel). A buffer written in place stays a
+///    channel of its own, a plain FIFO whose back-edge holds its storage's capacity (the
+///    capacity the analysis gives every buffer of a storage): enough for the plan's order, but
+///    memory counted per channel counts that storage once per buffer of it (an
+///    over-approximation). A comment after the header lists each such buffer, the buffer it is
+///    written over, its storage and the capacity, in graph order.
 #include <string>
 
 #include "bufopt/report/model_report.h"
