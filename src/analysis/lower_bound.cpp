@@ -13,6 +13,7 @@
 #include "bufopt/dataflow/row_windows.h"
 #include "bufopt/graph/checked_math.h"
 #include "bufopt/graph/in_place.h"
+#include "bufopt/graph/zero_copy_concat.h"
 
 // The bounds and their proofs are in the header (lower_bound.h); the step numbers below are its.
 
@@ -27,13 +28,24 @@ constexpr int64_t kInfinite = std::numeric_limits<int64_t>::max() / 4;
 
 bool counted(const graph::Buffer& buffer, bool stream_io) { return buffer.io == graph::IoRole::kNone || stream_io; }
 
+/// MODEL 4.1 zero-copy Concat: what a plan gains where a Concat copies nothing (no work, no
+/// firing), for the bound to hold for such plans too.
+struct ConcatRelief {
+  std::vector<bool> free;    ///< per actor: a Concat that may be zero-copy (its firings cost nothing)
+  double saved_seconds = 0;  ///< their work and one firing each, which the baseline pays
+  bool is_free(size_t actor) const { return actor < free.size() && free[actor]; }
+};
+
 /// The largest number of extra firings any plan within R can afford; nullopt when unlimited.
-std::optional<int64_t> most_extra_firings(const graph::Graph& graph, const AnalysisOptions& options) {
+/// With zero-copy Concats the time they save pays for more (`relief`).
+std::optional<int64_t> most_extra_firings(const graph::Graph& graph, const AnalysisOptions& options,
+                                          const ConcatRelief& relief = {}) {
   const double overhead = options.platform.firing_overhead_s;
   if (overhead <= 0) return std::nullopt;
   const double slack = std::max(0.0, options.max_slowdown - 1.0 + kSlowdownTolerance);
   // Rounded up a little: the bound must hold for every plan the tolerance lets through.
-  const double budget = slack * baseline_time_seconds(graph, options.platform) / overhead * (1 + 1e-9) + 1e-6;
+  const double budget =
+      (slack * baseline_time_seconds(graph, options.platform) + relief.saved_seconds) / overhead * (1 + 1e-9) + 1e-6;
   if (!(budget < 9e18)) return std::nullopt;
   return static_cast<int64_t>(std::floor(budget));
 }
@@ -63,14 +75,28 @@ struct ActorRows {
   int64_t firing_bound = 0;            ///< step 0: min of firing_need
 };
 
-ActorRows actor_rows(const graph::Graph& graph, graph::ActorId a, const AnalysisOptions& options) {
+/// The smallest granularity of actor `a` within `budget` extra firings (1 when unlimited).
+int64_t fewest_rows_within(const graph::Graph& graph, graph::ActorId actor, std::optional<int64_t> budget) {
+  const int64_t rows = dataflow::phase_rows(graph, actor);
+  int64_t smallest = 1;
+  if (budget && *budget < rows - 1) {
+    // ceil(H / g) <= budget + 1  <=>  g >= H / (budget + 1).
+    const int64_t most_phases = *budget + 1;
+    smallest = rows / most_phases + (rows % most_phases != 0 ? 1 : 0);
+  }
+  return dataflow::effective_granularity(graph, actor, smallest);
+}
+
+ActorRows actor_rows(const graph::Graph& graph, graph::ActorId a, const AnalysisOptions& options,
+                     std::optional<int64_t> budget, const ConcatRelief& relief) {
   const graph::Actor& actor = graph.actors[static_cast<size_t>(a)];
   const int64_t phase_rows = dataflow::phase_rows(graph, a);
+  const bool free = relief.is_free(static_cast<size_t>(a));
   ActorRows result;
-  for (int64_t g = minimum_granularity(graph, a, options); g <= phase_rows; ++g) {
+  for (int64_t g = free ? 1 : fewest_rows_within(graph, a, budget); g <= phase_rows; ++g) {
     const int64_t effective = dataflow::effective_granularity(graph, a, g);
     result.granularities.push_back(effective);
-    result.extra_firings.push_back(dataflow::phase_count(phase_rows, effective) - 1);
+    result.extra_firings.push_back(free ? 0 : dataflow::phase_count(phase_rows, effective) - 1);
     if (effective != g) break;  // a barrier: one granularity only
   }
   std::vector<std::vector<dataflow::RowRange>> windows;
@@ -362,11 +388,12 @@ struct Charge {
 /// Everything the moment bounds (steps 2-5) share across actors.
 class MomentBound {
  public:
-  MomentBound(const graph::Graph& graph, const AnalysisOptions& options, const std::vector<ActorRows>& rows)
+  MomentBound(const graph::Graph& graph, const AnalysisOptions& options, const std::vector<ActorRows>& rows,
+              std::optional<int64_t> budget)
       : graph_(graph),
         options_(options),
         rows_(rows),
-        budget_(most_extra_firings(graph, options)),
+        budget_(budget),
         later_(graph.actors.size(), ActorSet(graph.actors.size())) {
     fewest_ = fewest_capacities(graph, rows);
     last_after_closure();
@@ -590,15 +617,7 @@ class MomentBound {
 }  // namespace
 
 int64_t minimum_granularity(const graph::Graph& graph, graph::ActorId actor, const AnalysisOptions& options) {
-  const int64_t rows = dataflow::phase_rows(graph, actor);
-  const std::optional<int64_t> budget = most_extra_firings(graph, options);
-  int64_t smallest = 1;
-  if (budget && *budget < rows - 1) {
-    // ceil(H / g) <= budget + 1  <=>  g >= H / (budget + 1).
-    const int64_t most_phases = *budget + 1;
-    smallest = rows / most_phases + (rows % most_phases != 0 ? 1 : 0);
-  }
-  return dataflow::effective_granularity(graph, actor, smallest);
+  return fewest_rows_within(graph, actor, most_extra_firings(graph, options));
 }
 
 namespace {
@@ -610,35 +629,53 @@ namespace {
 /// of one storage would count its rows twice; with every buffer written in place weightless, a
 /// storage is charged at most through its first buffer. Weights only fall, so every step's
 /// figure only falls: the bound stays below the FIFO model's and any plan's with the rules.
-graph::Graph weightless_in_place_outputs(const graph::Graph& graph) {
+/// Zero-copy Concat likewise: its inputs are slices of its output's storage, weightless, and
+/// the Concat's firings cost nothing while the time it saves pays for others' (ConcatRelief).
+graph::Graph weightless_shared_buffers(const graph::Graph& graph) {
   graph::Graph weighed = graph;
   for (size_t a = 0; a < graph.actors.size(); ++a) {
-    if (!graph::may_write_in_place(graph, static_cast<graph::ActorId>(a))) continue;
-    for (graph::BufferId out : graph.actors[a].outputs) weighed.buffers[static_cast<size_t>(out)].element_bytes = 0;
+    const auto id = static_cast<graph::ActorId>(a);
+    if (graph::may_write_in_place(graph, id)) {
+      for (graph::BufferId out : graph.actors[a].outputs) weighed.buffers[static_cast<size_t>(out)].element_bytes = 0;
+    }
+    if (const auto slices = graph::zero_copy_slices(graph, id)) {
+      for (const graph::ConcatSlice& slice : *slices) weighed.buffers[static_cast<size_t>(slice.input)].element_bytes = 0;
+    }
   }
   return weighed;
 }
 
-int64_t fifo_lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions& options) {
+ConcatRelief zero_copy_relief(const graph::Graph& graph, const Platform& platform) {
+  ConcatRelief relief;
+  relief.free.assign(graph.actors.size(), false);
+  for (size_t a = 0; a < graph.actors.size(); ++a) {
+    if (!graph::zero_copy_slices(graph, static_cast<graph::ActorId>(a))) continue;
+    relief.free[a] = true;
+    relief.saved_seconds += actor_seconds(graph.actors[a], 1, platform);
+  }
+  return relief;
+}
+
+int64_t fifo_lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions& options,
+                               const ConcatRelief& relief) {
+  const std::optional<int64_t> budget = most_extra_firings(graph, options, relief);
   std::vector<ActorRows> rows;
   int64_t bound = 0;
   for (size_t a = 0; a < graph.actors.size(); ++a) {
-    rows.push_back(actor_rows(graph, static_cast<graph::ActorId>(a), options));
+    rows.push_back(actor_rows(graph, static_cast<graph::ActorId>(a), options, budget, relief));
     bound = std::max(bound, rows.back().firing_bound);
   }
   std::vector<std::vector<int64_t>> profile;
   for (const ActorRows& actor : rows) profile.push_back(actor.firing_need);
   if (graph.actors.size() <= kMomentBoundMaxActors) {
-    const MomentBound moments(graph, options, rows);
+    const MomentBound moments(graph, options, rows, budget);
     for (size_t a = 0; a < graph.actors.size(); ++a) {
       const MomentFigures figures = moments.at_last_firing_of(static_cast<graph::ActorId>(a));
       bound = std::max(bound, figures.bound);
       for (size_t i = 0; i < profile[a].size(); ++i) profile[a][i] = std::max(profile[a][i], figures.by_granularity[i]);
     }
   }
-  if (const std::optional<int64_t> budget = most_extra_firings(graph, options)) {
-    bound = std::max(bound, pigeonhole_bound(rows, profile, *budget));
-  }
+  if (budget) bound = std::max(bound, pigeonhole_bound(rows, profile, *budget));
   bound = std::max(bound, chain_bound(graph, options, fewest_capacities(graph, rows)));
   return bound;
 }
@@ -646,8 +683,8 @@ int64_t fifo_lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions&
 }  // namespace
 
 int64_t lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions& options) {
-  if (!shared_storage(options)) return fifo_lower_bound_bytes(graph, options);
-  return fifo_lower_bound_bytes(weightless_in_place_outputs(graph), options);
+  if (!shared_storage(options)) return fifo_lower_bound_bytes(graph, options, {});
+  return fifo_lower_bound_bytes(weightless_shared_buffers(graph), options, zero_copy_relief(graph, options.platform));
 }
 
 }  // namespace bufopt::analysis

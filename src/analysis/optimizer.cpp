@@ -607,7 +607,7 @@ Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options,
     if (!answer || better(evaluation, *answer)) answer = evaluation;
     // MODEL 4.1: each kept plan also with the in-place writes its order allows.
     if (in_place) {
-      Evaluation shared = with_in_place_writes(graph, evaluation, false);
+      Evaluation shared = with_shared_storage(graph, evaluation, options, false);
       if (better(shared, *answer)) answer = std::move(shared);
     }
   };
@@ -682,9 +682,9 @@ Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options,
     keep(released.evaluate_best());
   }
   if (in_place) {
-    // The answer's writes chosen one by one (with_in_place_writes' refinement).
+    // The answer's writes chosen one by one (with_shared_storage's refinement).
     Evaluation plain = evaluate_schedule(graph, answer->granularity(), answer->schedule, options);
-    Evaluation refined = with_in_place_writes(graph, std::move(plain), true);
+    Evaluation refined = with_shared_storage(graph, std::move(plain), options, true);
     if (better(refined, *answer)) answer = std::move(refined);
   }
   if (chosen) *chosen = search.best_plan();

@@ -29,6 +29,7 @@
 
 #include "bufopt/analysis/verify_checks.h"
 #include "bufopt/graph/checked_math.h"
+#include "bufopt/graph/zero_copy_concat.h"
 
 namespace bufopt::analysis {
 
@@ -141,6 +142,9 @@ struct SharedStorages {
   std::vector<ChannelId> input_of;  ///< per written-in-place channel: the input it overwrites; -1
   std::vector<ChannelId> last;      ///< per storage: the chain's last buffer (itself if alone)
   std::vector<bool> has_members;    ///< per storage: some buffer is written into it
+  std::vector<std::vector<ChannelId>> slices;  ///< per zero-copy Concat output: its inputs
+  std::vector<bool> is_slice;                  ///< per channel
+  std::vector<bool> zero_copy_actor;           ///< per graph actor: a zero-copy Concat (no time)
 };
 
 /// True when output row r of every firing reads input row r alone and releases it at once.
@@ -156,6 +160,42 @@ bool reads_its_own_rows(const dataflow::InputPort& input, const dataflow::Output
   return true;
 }
 
+/// True when channel `c`, in storage `s`, is read by s's producer: then it must be a slice of a
+/// zero-copy Concat (graph::zero_copy_slices) whose every input is in s, with s's capacity and
+/// offset; recorded in `shared`, violations logged.
+bool is_concat_slice(const graph::Graph& graph, const Network& network, const Evaluation& evaluation, size_t c,
+                     ChannelId s, SharedStorages& shared, ViolationLog& log) {
+  const NodeId concat = network.channels[static_cast<size_t>(s)].producer;
+  if (concat == dataflow::kNoNode) return false;
+  const dataflow::Node& node = network.nodes[static_cast<size_t>(concat)];
+  const bool reads = std::any_of(node.inputs.begin(), node.inputs.end(),
+                                 [&](const dataflow::InputPort& port) { return static_cast<size_t>(port.channel) == c; });
+  if (!reads) return false;
+  auto fail = [&](const std::string& why) {
+    log.add(Violation::kInPlace, fmt::format("'{}': {}", graph.buffers[c].name, why));
+  };
+  const auto slices = node.kind == dataflow::NodeKind::kActor ? graph::zero_copy_slices(graph, node.actor) : std::nullopt;
+  if (!slices) {
+    fail(fmt::format("its reader '{}' is not a zero-copy Concat", node.name));
+    return true;
+  }
+  for (const graph::ConcatSlice& slice : *slices) {
+    if (evaluation.storage_of[static_cast<size_t>(slice.input)] != s) {
+      fail(fmt::format("Concat '{}' copies input '{}': a Concat is zero-copy for all its inputs or none", node.name,
+                       graph.buffers[static_cast<size_t>(slice.input)].name));
+    }
+  }
+  if (evaluation.usage.capacity_rows[c] != evaluation.usage.capacity_rows[static_cast<size_t>(s)] ||
+      evaluation.arena.offsets[c] != evaluation.arena.offsets[static_cast<size_t>(s)]) {
+    fail(fmt::format("capacity or offset differ from its storage '{}'", graph.buffers[static_cast<size_t>(s)].name));
+  }
+  shared.is_slice[c] = true;
+  shared.slices[static_cast<size_t>(s)].push_back(static_cast<ChannelId>(c));
+  shared.storage[c] = s;
+  shared.zero_copy_actor[static_cast<size_t>(node.actor)] = true;
+  return true;
+}
+
 SharedStorages shared_storages(const graph::Graph& graph, const Network& network, const Evaluation& evaluation,
                                ViolationLog& log) {
   const size_t channels = network.channels.size();
@@ -164,6 +204,9 @@ SharedStorages shared_storages(const graph::Graph& graph, const Network& network
   shared.input_of.assign(channels, -1);
   shared.last.resize(channels);
   shared.has_members.assign(channels, false);
+  shared.slices.resize(channels);
+  shared.is_slice.assign(channels, false);
+  shared.zero_copy_actor.assign(graph.actors.size(), false);
   for (size_t c = 0; c < channels; ++c) shared.storage[c] = shared.last[c] = static_cast<ChannelId>(c);
   if (evaluation.storage_of.empty()) return shared;
   auto name = [&](size_t c) { return graph.buffers[c].name; };
@@ -176,6 +219,7 @@ SharedStorages shared_storages(const graph::Graph& graph, const Network& network
       fail("storage_of does not name a buffer with a storage of its own");
       continue;
     }
+    if (is_concat_slice(graph, network, evaluation, c, s, shared, log)) continue;
     const NodeId writer = network.channels[c].producer;
     const dataflow::Node* node = writer == dataflow::kNoNode ? nullptr : &network.nodes[static_cast<size_t>(writer)];
     if (node == nullptr || node->kind != dataflow::NodeKind::kActor || node->outputs.size() != 1 ||
@@ -361,6 +405,16 @@ class Replay {
       write_in_place(index, node, n, c, before, after);
       return;
     }
+    if (shared_.is_slice[c]) {
+      write_slice(index, node, c, before, after);
+      return;
+    }
+    if (!shared_.slices[c].empty()) {
+      // A zero-copy Concat's step: its rows are its slices' (resident already), nothing copied.
+      written_[c] = after;
+      if (after > before) held_[c].include(index);
+      return;
+    }
     // MODEL 4: rows every reader released before this firing but not yet written still take
     // their slot while the firing writes them. MODEL 4.1: a storage's rows stay until its
     // chain's last buffer has them and its readers released them.
@@ -375,6 +429,29 @@ class Replay {
       log_.add(Violation::kCapacity,
                fmt::format("firing {} ({}): writing rows [{},{}) of '{}' holds {} rows, capacity {}", index, node.name,
                            before, after, buffer_name(c), during, capacity));
+    }
+  }
+
+  /// MODEL 4.1 zero-copy Concat: rows of slice `c` go into its storage's rows; the storage holds
+  /// from the lowest row still needed (or not yet complete in every slice) to the highest any
+  /// slice has written.
+  void write_slice(int64_t index, const dataflow::Node& node, size_t c, int64_t before, int64_t after) {
+    written_[c] = after;
+    const size_t s = storage(c);
+    int64_t top = 0;
+    int64_t fewest = std::numeric_limits<int64_t>::max();
+    for (ChannelId slice : shared_.slices[s]) {
+      top = std::max(top, written_[static_cast<size_t>(slice)]);
+      fewest = std::min(fewest, written_[static_cast<size_t>(slice)]);
+    }
+    const auto last = static_cast<size_t>(shared_.last[s]);
+    const int64_t freed = last == s ? std::min(min_release(s), fewest) : std::min(min_release(last), written_[last]);
+    const int64_t during = top - freed;
+    if (after > before) held_[s].include(index);
+    if (during > capacity_[s]) {
+      log_.add(Violation::kCapacity,
+               fmt::format("firing {} ({}): writing rows [{},{}) of slice '{}' holds {} rows of '{}', capacity {}", index,
+                           node.name, before, after, buffer_name(c), during, buffer_name(s), capacity_[s]));
     }
   }
 
@@ -525,10 +602,13 @@ void check_fifo_bytes(const Network& network, const Evaluation& evaluation, Viol
   }
 }
 
-/// MODEL 5, sequential: sum over actors of work / rate + phases * overhead.
-double sequential_seconds(const graph::Graph& graph, const std::vector<int64_t>& phases, const Platform& platform) {
+/// MODEL 5, sequential: sum over actors of work / rate + phases * overhead, without the
+/// zero-copy Concats (MODEL 4.1 Time) marked in `skipped` (empty: none).
+double sequential_seconds(const graph::Graph& graph, const std::vector<int64_t>& phases, const Platform& platform,
+                          const std::vector<bool>& skipped = {}) {
   double total = 0;
   for (size_t a = 0; a < graph.actors.size(); ++a) {
+    if (a < skipped.size() && skipped[a]) continue;
     const graph::Actor& actor = graph.actors[a];
     total += static_cast<double>(actor.macs) / platform.macs_per_s +
              static_cast<double>(actor.elementwise_ops) / platform.elems_per_s +
@@ -538,8 +618,8 @@ double sequential_seconds(const graph::Graph& graph, const std::vector<int64_t>&
 }
 
 void check_time(const graph::Graph& graph, const std::vector<int64_t>& phases, const Evaluation& evaluation,
-                const AnalysisOptions& options, ViolationLog& log) {
-  const double time = sequential_seconds(graph, phases, options.platform);
+                const AnalysisOptions& options, const SharedStorages& shared, ViolationLog& log) {
+  const double time = sequential_seconds(graph, phases, options.platform, shared.zero_copy_actor);
   double baseline = sequential_seconds(graph, std::vector<int64_t>(graph.actors.size(), 1), options.platform);
   // MODEL 4.1 Time: the baseline keeps the FIFO model's actors, eliminated views included.
   for (const graph::EliminatedView& view : graph.views) {
@@ -590,7 +670,7 @@ VerifyReport verify(const graph::Graph& graph, const Evaluation& evaluation, con
   check_lifetimes(graph, rebuilt, evaluation, replay.held(), log);
   check_arena(graph, rebuilt, evaluation, replay.held(), log);
   check_fifo_bytes(rebuilt, evaluation, log);
-  check_time(graph, phases, evaluation, options, log);
+  check_time(graph, phases, evaluation, options, shared, log);
   return log.finish();
 }
 

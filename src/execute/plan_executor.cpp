@@ -12,6 +12,7 @@
 #include "bufopt/execute/actor_firing.h"
 #include "bufopt/execute/kernels.h"
 #include "bufopt/execute/row_codec.h"
+#include "bufopt/graph/zero_copy_concat.h"
 
 namespace bufopt::execute {
 
@@ -34,7 +35,11 @@ struct Ring {
   int64_t row_bytes = 0;
   int64_t rows = 1;
   bool counted = true;
-  int64_t offset = 0;  ///< in the arena (counted rings)
+  int64_t offset = 0;  ///< in the arena (counted rings): its storage's
+  /// MODEL 4.1 zero-copy Concat: a slice's bytes inside each row of its storage, and the bytes
+  /// from one row of the storage to the next (the storage's row bytes; row_bytes otherwise).
+  int64_t slice_begin = 0;
+  int64_t stride = 0;
   std::byte* base = nullptr;
   int64_t slots = 1;
   std::vector<std::byte> own;  ///< storage of an uncounted ring
@@ -51,7 +56,15 @@ struct Ring {
   /// same storage: row r into the slot of that input's row r), or -1.
   int32_t in_place_over = -1;
 
-  std::byte* slot_bytes(int64_t row) { return base + (row % slots) * row_bytes; }
+  std::byte* slot_bytes(int64_t row) { return base + (row % slots) * stride; }
+  /// Arena bytes of slot `slot`: [start, start + row_bytes).
+  int64_t slot_start(int64_t slot) const { return offset + slice_begin + slot * stride; }
+  /// One past the last arena byte of the ring.
+  int64_t extent_end() const { return slot_start(slots - 1) + row_bytes; }
+  /// True for the output of a zero-copy Concat: its rows are its slices', nothing is copied.
+  bool zero_copy = false;
+  /// True for an input of a zero-copy Concat (a slice of that Concat's output).
+  bool slice = false;
   /// True while some reader's release point is not past `row`.
   bool needed(int64_t row) const {
     return std::any_of(reader_release.begin(), reader_release.end(), [&](int64_t release) { return release <= row; });
@@ -263,6 +276,7 @@ class PlanExecutor::State {
       ring.tensor = &graph_.buffers[static_cast<size_t>(channel.buffer)];
       ring.layout = row_layout(ring.tensor->shape, ring.tensor->streaming_axis, ring.tensor->dtype);
       ring.row_bytes = ring.layout.row_bytes();
+      ring.stride = ring.row_bytes;
       ring.rows = channel.rows;
       ring.counted = channel.counted;
       if (ring.row_bytes != channel.row_bytes || ring.layout.rows != channel.rows) {
@@ -278,12 +292,13 @@ class PlanExecutor::State {
         if (ring.slots < 1) {
           throw ExecutionError(fmt::format("buffer '{}' has a capacity of {} rows", ring.tensor->name, ring.slots));
         }
-        const int64_t end = ring.offset + ring.slots * ring.row_bytes;
+        place_slice(c, ring);
+        const int64_t end = ring.extent_end();
         if (ring.offset < 0 || end > arena_size_) {
           throw ExecutionError(fmt::format("buffer '{}': its ring [{}, {}) lies outside the arena of {} bytes",
                                            ring.tensor->name, ring.offset, end, arena_size_));
         }
-        ring.base = arena_.get() + ring.offset;
+        ring.base = arena_.get() + ring.offset + ring.slice_begin;
       } else {
         ring.slots = ring.rows;
         ring.own.resize(static_cast<size_t>(ring.rows * ring.row_bytes));
@@ -291,6 +306,26 @@ class PlanExecutor::State {
       }
       ring.slot_row.assign(static_cast<size_t>(ring.slots), kEmptySlot);
       ring.clobbered_by.assign(static_cast<size_t>(ring.slots), {-1, -1});
+    }
+  }
+
+  /// MODEL 4.1 zero-copy Concat: when channel `c` is a slice of its storage (the storage's
+  /// producer, a Concat, reads it), its ring is its bytes of every storage row.
+  void place_slice(size_t c, Ring& ring) {
+    const auto& storage_of = evaluation_.storage_of;
+    if (c >= storage_of.size() || storage_of[c] < 0) return;
+    const auto storage = static_cast<size_t>(storage_of[c]);
+    const NodeId concat = network_.channels[storage].producer;
+    if (concat == dataflow::kNoNode || network_.nodes[static_cast<size_t>(concat)].kind != NodeKind::kActor) return;
+    const auto slices = graph::zero_copy_slices(graph_, network_.nodes[static_cast<size_t>(concat)].actor);
+    if (!slices) return;
+    for (const graph::ConcatSlice& slice : *slices) {
+      if (static_cast<size_t>(slice.input) != c) continue;
+      ring.slice_begin = slice.begin;
+      ring.slice = true;
+      ring.stride = network_.channels[storage].row_bytes;
+      rings_[storage].zero_copy = true;
+      zero_copy_nodes_.insert(concat);
     }
   }
 
@@ -316,13 +351,14 @@ class PlanExecutor::State {
     for (size_t c = 0; c < rings_.size(); ++c) {
       if (rings_[c].counted && rings_[c].row_bytes > 0) counted.push_back(static_cast<int32_t>(c));
     }
-    std::sort(counted.begin(), counted.end(), [&](int32_t a, int32_t b) { return rings_[a].offset < rings_[b].offset; });
+    std::sort(counted.begin(), counted.end(),
+              [&](int32_t a, int32_t b) { return rings_[a].slot_start(0) < rings_[b].slot_start(0); });
     for (size_t i = 0; i < counted.size(); ++i) {
       Ring& first = rings_[static_cast<size_t>(counted[i])];
-      const int64_t end = first.offset + first.slots * first.row_bytes;
+      const int64_t end = first.extent_end();
       for (size_t j = i + 1; j < counted.size(); ++j) {
         Ring& second = rings_[static_cast<size_t>(counted[j])];
-        if (second.offset >= end) break;
+        if (second.slot_start(0) >= end) break;
         first.overlapping.push_back(counted[j]);
         second.overlapping.push_back(counted[i]);
       }
@@ -335,7 +371,7 @@ class PlanExecutor::State {
     const auto& storage_of = evaluation_.storage_of;
     auto storage = [&](int32_t c) { return storage_of[static_cast<size_t>(c)] >= 0 ? storage_of[static_cast<size_t>(c)] : c; };
     for (size_t c = 0; c < storage_of.size() && c < rings_.size(); ++c) {
-      if (storage_of[c] < 0) continue;
+      if (storage_of[c] < 0 || rings_[c].slice) continue;
       const NodeId writer = network_.channels[c].producer;
       if (writer == dataflow::kNoNode) throw ExecutionError(fmt::format("buffer '{}' shares a storage but has no writer", rings_[c].tensor->name));
       for (const dataflow::InputPort& port : network_.nodes[static_cast<size_t>(writer)].inputs) {
@@ -498,22 +534,24 @@ class PlanExecutor::State {
     if (ring.counted) clobber_overlapping(ring, c, slot, row, index, id, phase);
     ring.slot_row[slot] = row;
     ring.written = std::max(ring.written, row + 1);
-    return ring.base + static_cast<int64_t>(slot) * ring.row_bytes;
+    return ring.base + static_cast<int64_t>(slot) * ring.stride;
   }
 
   /// The slots of overlapping rings that share bytes with `slot` of `ring`: each must hold no
   /// row a reader still needs; they are marked overwritten.
   void clobber_overlapping(const Ring& ring, int32_t c, size_t slot, int64_t row, int64_t index, NodeId id,
                            int64_t phase) {
-    const int64_t begin = ring.offset + static_cast<int64_t>(slot) * ring.row_bytes;
+    const int64_t begin = ring.slot_start(static_cast<int64_t>(slot));
     const int64_t end = begin + ring.row_bytes;
     for (int32_t o : ring.overlapping) {
       Ring& other = rings_[static_cast<size_t>(o)];
-      const int64_t other_end = other.offset + other.slots * other.row_bytes;
-      if (end <= other.offset || begin >= other_end) continue;
-      const int64_t first = std::max<int64_t>(0, (begin - other.offset) / other.row_bytes);
-      const int64_t last = std::min(other.slots - 1, (end - 1 - other.offset) / other.row_bytes);
+      const int64_t other_begin = other.slot_start(0);
+      if (end <= other_begin || begin >= other.extent_end()) continue;
+      const int64_t first = std::max<int64_t>(0, (begin - other_begin) / other.stride - 1);
+      const int64_t last = std::min(other.slots - 1, (end - 1 - other_begin) / other.stride);
       for (int64_t s = first; s <= last; ++s) {
+        const int64_t s_begin = other.slot_start(s);
+        if (s_begin >= end || s_begin + other.row_bytes <= begin) continue;  // a slice's gap
         const int64_t held = other.slot_row[static_cast<size_t>(s)];
         if (held < 0) continue;
         // MODEL 4.1 in place: the writer has read the row it overwrites (its window is gathered
@@ -606,7 +644,40 @@ class PlanExecutor::State {
     return window;
   }
 
+  /// A zero-copy Concat's firing (MODEL 4.1): its rows are complete once every slice holds
+  /// them; it computes nothing and copies nothing, its output's slots now hold those rows.
+  void fire_zero_copy_concat(NodeId id, int64_t phase, int64_t index) {
+    const dataflow::Node& node = network_.nodes[static_cast<size_t>(id)];
+    for (size_t p = 0; p < node.inputs.size(); ++p) {
+      const dataflow::InputPort& port = node.inputs[p];
+      const dataflow::RowRange window = port.window[static_cast<size_t>(phase)];
+      const Ring& ring = rings_[static_cast<size_t>(port.channel)];
+      for (int64_t r = window.begin; r < window.end; ++r) {
+        check_resident(ring, r, reader_index_[static_cast<size_t>(id)][p], index, id, phase);
+      }
+    }
+    for (const dataflow::OutputPort& port : node.outputs) {
+      Ring& ring = rings_[static_cast<size_t>(port.channel)];
+      const auto [begin, end] = written_rows(port, phase);
+      for (int64_t r = begin; r < end; ++r) {
+        const auto slot = static_cast<size_t>(r % ring.slots);
+        const int64_t held = ring.slot_row[slot];
+        if (held >= 0 && held != r && ring.needed(held)) {
+          throw ExecutionError(fmt::format("{} completes row {} of buffer '{}' over row {}, which {} still needs",
+                                           firing_text(index, id, phase), r, ring.tensor->name, held,
+                                           node_label(graph_, network_, ring.reader_nodes[ring.needing_reader(held)])));
+        }
+        ring.slot_row[slot] = r;
+        ring.written = std::max(ring.written, r + 1);
+      }
+    }
+  }
+
   void fire_actor(NodeId id, int64_t phase, int64_t index) {
+    if (zero_copy_nodes_.count(id) != 0) {
+      fire_zero_copy_concat(id, phase, index);
+      return;
+    }
     const dataflow::Node& node = network_.nodes[static_cast<size_t>(id)];
     const graph::Actor& actor = graph_.actors[static_cast<size_t>(node.actor)];
     const graph::ActorProgram& actor_program = program_.actors[static_cast<size_t>(node.actor)];
@@ -704,6 +775,8 @@ class PlanExecutor::State {
   int64_t arena_size_ = 0;
   std::unique_ptr<std::byte[]> arena_;
   std::vector<Ring> rings_;
+  /// Nodes of the zero-copy Concats (place_slice).
+  std::set<NodeId> zero_copy_nodes_;
   /// reader_index_[node][port]: the port's entry in its ring's reader_release.
   std::vector<std::vector<size_t>> reader_index_;
   /// read_as_[node][port]: find_view_reads.

@@ -83,7 +83,7 @@ TEST(InPlace, ResidualBlockLayerByLayerKeepsTheAddOutputInItsInputsStorage) {
   const auto writes = analysis::allowed_in_place_writes(model.graph, plain.network, plain.schedule);
   ASSERT_EQ(writes.size(), 1u);
   EXPECT_EQ(static_cast<size_t>(writes[0].input), block.b);
-  const analysis::Evaluation shared = analysis::with_in_place_writes(model.graph, plain, true);
+  const analysis::Evaluation shared = analysis::with_shared_storage(model.graph, plain, options, true);
   ASSERT_EQ(shared.storage_of.size(), model.graph.buffers.size());
   EXPECT_EQ(static_cast<size_t>(shared.storage_of[block.y]), block.b);
   EXPECT_EQ(shared.storage_of[block.a], analysis::kOwnStorage);
@@ -119,7 +119,7 @@ TEST(InPlace, ResidualBlockStreamedOneRowPerFiringSavesTheAddOutputsRow) {
   const auto writes = analysis::allowed_in_place_writes(model.graph, plain.network, plain.schedule);
   ASSERT_EQ(writes.size(), 1u);
   EXPECT_EQ(static_cast<size_t>(writes[0].input), block.b);
-  const analysis::Evaluation shared = analysis::with_in_place_writes(model.graph, plain, true);
+  const analysis::Evaluation shared = analysis::with_shared_storage(model.graph, plain, options, true);
   ASSERT_FALSE(shared.storage_of.empty());
   EXPECT_EQ(static_cast<size_t>(shared.storage_of[block.y]), block.b);
   EXPECT_EQ(shared.usage.capacity_rows[block.a], 3);

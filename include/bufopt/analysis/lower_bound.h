@@ -94,8 +94,11 @@ int64_t minimum_granularity(const graph::Graph& graph, graph::ActorId actor, con
 /// The bound of the header's steps 0-7: never above shared_bytes of any plan within
 /// options.max_slowdown (nor above its peak of live bytes). With MODEL 4.1's rules
 /// (shared_storage(options)) every buffer an in-place write may share its input's storage with
-/// weighs nothing (lower_bound.cpp: weightless_in_place_outputs), so the bound holds for plans
-/// with in-place writes too; views are already out of the graph (storage_graph).
+/// weighs nothing, and so does every input of a Concat that may be zero-copy, whose firings
+/// then cost nothing while the time it saves adds to the budget of extra firings
+/// (lower_bound.cpp: weightless_shared_buffers, zero_copy_relief): the bound holds for plans
+/// with in-place writes and zero-copy Concats too; views are already out of the graph
+/// (storage_graph).
 int64_t lower_bound_bytes(const graph::Graph& graph, const AnalysisOptions& options);
 
 }  // namespace bufopt::analysis
