@@ -14,6 +14,7 @@
 
 #include "analysis/small_graphs.h"
 #include "bufopt/analysis/exact_search.h"
+#include "bufopt/analysis/lower_bound.h"
 #include "bufopt/analysis/optimizer.h"
 #include "bufopt/analysis/verify.h"
 #include "bufopt/dataflow/network.h"
@@ -132,6 +133,7 @@ TEST(StructuredCandidates, HeldToTheExactOptimumOnSmallGraphs) {
   std::mt19937 pick(20261203);
   AnalysisOptions options;
   options.platform = {"slow", 1e6, 1e6, 1e-4, 1};
+  options.inplace = false;  // the exact search is the FIFO model's (MODEL 4); the rules below
   const double bounds[] = {1.02, 1.05, 1.1, 1.3, 2.0};
   int compared = 0;
   int optimal = 0;
@@ -148,6 +150,16 @@ TEST(StructuredCandidates, HeldToTheExactOptimumOnSmallGraphs) {
     if (!exact || !exact->arena_is_optimal) continue;
     const Evaluation answer = optimize(graph, options);
     ASSERT_GE(answer.shared_bytes(), exact->peak_live_bytes) << "graph " << g;  // the exact bound
+    // MODEL 4.1 (zero-copy Concats of the generator's channel Concats): the same search, each
+    // kept plan also with its shared storages, so never above the FIFO answer; verified, and the
+    // bound under the rules below it and below the FIFO optimum.
+    AnalysisOptions rules = options;
+    rules.inplace = true;
+    const Evaluation shared = optimize(graph, rules);
+    ASSERT_TRUE(verify(graph, shared, rules).ok) << "graph " << g;
+    EXPECT_LE(shared.shared_bytes(), answer.shared_bytes()) << "graph " << g;
+    EXPECT_LE(lower_bound_bytes(graph, rules), shared.shared_bytes()) << "graph " << g;
+    EXPECT_LE(lower_bound_bytes(graph, rules), exact->arena.size) << "graph " << g;
     const double ratio = static_cast<double>(answer.shared_bytes()) / static_cast<double>(exact->arena.size);
     ++compared;
     optimal += answer.shared_bytes() == exact->arena.size ? 1 : 0;

@@ -20,6 +20,7 @@ AnalysisOptions tight_options(double max_slowdown) {
   AnalysisOptions options;
   options.platform = {"test", 1e6, 1e6, 1e-4, 1};
   options.max_slowdown = max_slowdown;
+  options.inplace = false;  // held to the exact search, the FIFO model's (MODEL 4)
   return options;
 }
 

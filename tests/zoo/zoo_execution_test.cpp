@@ -7,6 +7,7 @@
 // every-actor-one-row plan.
 #include <gtest/gtest.h>
 
+#include "bufopt/analysis/shared_storage.h"
 #include "execute/execution_test_support.h"
 #include "support/onnx_builder.h"
 #include "zoo/zoo.h"
@@ -62,6 +63,29 @@ TEST_P(ZooExecution, ByPartsEqualsLayerByLayerWithRandomWeights) {
   expect_by_parts_equals_layer_by_layer(model, {1.0, "cpu", false, PlanKind::kOptimized});
   expect_by_parts_equals_layer_by_layer(model, {1.2, "cpu", false, PlanKind::kOptimized});
   expect_by_parts_equals_layer_by_layer(model, {1.0, "cpu", false, PlanKind::kOneRowEach});
+}
+
+// MODEL 4.1 is exercised by the executions above, not skipped: SqueezeNet's fire modules make
+// their Concats zero-copy and ResNet-18's residual Adds write in place in the plans executed.
+TEST(ZooExecution, SharedStoragesAreTakenInThePlansExecuted) {
+  TempDir dir;
+  for (const std::string name : {"squeezenet1_1", "resnet18"}) {
+    const std::optional<zoo::GeneratedModel> generated = smallest(dir, *zoo::find_architecture(name));
+    ASSERT_TRUE(generated);
+    const onnx::ExecutableModel model = executable(generated->model_path.string());
+    analysis::AnalysisOptions options;
+    options.platform = *analysis::platform_preset("mcu");
+    options.max_slowdown = 1.2;
+    const analysis::AnalysisResult result = analysis::analyze(model.graph, options);
+    ASSERT_TRUE(result.verification.ok) << name;
+    const analysis::StorageChoice choice = analysis::choice_of(result.evaluation.network, result.evaluation.storage_of);
+    if (name == "squeezenet1_1") {
+      EXPECT_FALSE(choice.concats.empty()) << name;
+    } else {
+      EXPECT_FALSE(choice.writes.empty()) << name;
+    }
+    expect_by_parts_equals_layer_by_layer(model, {1.2, "mcu", false, PlanKind::kOptimized});
+  }
 }
 
 std::vector<std::string> architecture_names() {
