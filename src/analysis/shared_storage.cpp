@@ -163,23 +163,13 @@ StorageChoice without_conflicts(const std::vector<InPlaceWrite>& writes, const s
   return choice;
 }
 
-/// Drops each write, then each Concat, in turn while that makes `best` smaller.
-void refine_choice(const graph::Graph& graph, const Evaluation& plain, const AnalysisOptions& options,
-                   StorageChoice& choice, Evaluation& best) {
-  for (size_t i = 0; i < choice.writes.size();) {
+/// Drops each entry of `choice.*list` in turn while that makes `best` smaller.
+template <typename Entry>
+void drop_each(const graph::Graph& graph, const Evaluation& plain, const AnalysisOptions& options,
+               std::vector<Entry> StorageChoice::*list, StorageChoice& choice, Evaluation& best) {
+  for (size_t i = 0; i < (choice.*list).size();) {
     StorageChoice fewer = choice;
-    fewer.writes.erase(fewer.writes.begin() + static_cast<std::ptrdiff_t>(i));
-    Evaluation tried = sharing(graph, plain, fewer, options);
-    if (smaller(tried, best)) {
-      best = std::move(tried);
-      choice = std::move(fewer);
-    } else {
-      ++i;
-    }
-  }
-  for (size_t i = 0; i < choice.concats.size();) {
-    StorageChoice fewer = choice;
-    fewer.concats.erase(fewer.concats.begin() + static_cast<std::ptrdiff_t>(i));
+    (fewer.*list).erase((fewer.*list).begin() + static_cast<std::ptrdiff_t>(i));
     Evaluation tried = sharing(graph, plain, fewer, options);
     if (smaller(tried, best)) {
       best = std::move(tried);
@@ -392,7 +382,8 @@ Evaluation with_shared_storage(const graph::Graph& graph, Evaluation plain, cons
         choice = std::move(other);
       }
     }
-    refine_choice(graph, plain, options, choice, best);
+    drop_each(graph, plain, options, &StorageChoice::writes, choice, best);
+    drop_each(graph, plain, options, &StorageChoice::concats, choice, best);
   }
   if (!smaller(best, plain)) return plain;
   return best;

@@ -1,31 +1,16 @@
 #include "bufopt/graph/in_place.h"
 
-#include <variant>
-
 namespace bufopt::graph {
-
-namespace {
-
-bool own_storage(const Buffer& buffer) {
-  return buffer.shape_known() && buffer.io == IoRole::kNone && buffer.storage_of == kNoBuffer;
-}
-
-bool identity_rows(const RowMap& map) {
-  const auto* window = std::get_if<SlidingWindow>(&map);
-  return window != nullptr && *window == SlidingWindow{};
-}
-
-}  // namespace
 
 std::vector<BufferId> in_place_inputs(const Graph& graph, ActorId id) {
   const Actor& actor = graph.actors.at(static_cast<size_t>(id));
   if (!actor.in_place || actor.barrier || actor.streaming_reduction || actor.outputs.size() != 1) return {};
   const Buffer& out = graph.buffers[static_cast<size_t>(actor.outputs[0])];
-  if (!own_storage(out)) return {};
+  if (!out.may_share_storage()) return {};
   std::vector<BufferId> qualifying;
   for (size_t i = 0; i < actor.inputs.size() && i < actor.input_maps.size(); ++i) {
     const Buffer& in = graph.buffers[static_cast<size_t>(actor.inputs[i])];
-    if (!own_storage(in) || in.producer == kNoActor || !identity_rows(actor.input_maps[i])) continue;
+    if (!in.may_share_storage() || in.producer == kNoActor || !is_identity(actor.input_maps[i])) continue;
     if (in.shape != out.shape || in.dtype != out.dtype || in.element_bytes != out.element_bytes ||
         in.streaming_axis != out.streaming_axis) {
       continue;

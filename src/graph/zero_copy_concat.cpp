@@ -1,23 +1,12 @@
 #include "bufopt/graph/zero_copy_concat.h"
 
-#include <variant>
-
 #include "bufopt/graph/checked_math.h"
 
 namespace bufopt::graph {
 
 namespace {
 
-bool own_storage(const Buffer& buffer) {
-  return buffer.shape_known() && buffer.io == IoRole::kNone && buffer.storage_of == kNoBuffer;
-}
-
-bool identity_rows(const RowMap& map) {
-  const auto* window = std::get_if<SlidingWindow>(&map);
-  return window != nullptr && *window == SlidingWindow{};
-}
-
-/// The one axis along which `in` differs from `out` (same rank), or -1 if none or several.
+/// The one axis along which `in` differs from `out` (same rank): -1 if none, -2 if several.
 int concat_axis(const std::vector<int64_t>& in, const std::vector<int64_t>& out) {
   int axis = -1;
   for (size_t k = 0; k < in.size(); ++k) {
@@ -37,7 +26,7 @@ std::optional<std::vector<ConcatSlice>> zero_copy_slices(const Graph& graph, Act
     return std::nullopt;
   }
   const Buffer& out = graph.buffers[static_cast<size_t>(actor.outputs[0])];
-  if (!own_storage(out) || !out.streaming_axis) return std::nullopt;
+  if (!out.may_share_storage() || !out.streaming_axis) return std::nullopt;
   // The concat axis: where some input differs from the output (equal everywhere: no concat).
   int axis = -1;
   for (BufferId input : actor.inputs) {
@@ -60,7 +49,7 @@ std::optional<std::vector<ConcatSlice>> zero_copy_slices(const Graph& graph, Act
   for (size_t i = 0; i < actor.inputs.size(); ++i) {
     const Buffer& in = graph.buffers[static_cast<size_t>(actor.inputs[i])];
     const bool only_reader = in.consumers.size() == 1 && in.consumers[0] == id;
-    if (!own_storage(in) || in.producer == kNoActor || !only_reader || !identity_rows(actor.input_maps[i]) ||
+    if (!in.may_share_storage() || in.producer == kNoActor || !only_reader || !is_identity(actor.input_maps[i]) ||
         in.dtype != out.dtype || in.element_bytes != out.element_bytes || in.streaming_axis != out.streaming_axis) {
       return std::nullopt;
     }

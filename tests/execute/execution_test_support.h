@@ -70,26 +70,15 @@ inline double largest_magnitude(const execute::ExecutionResult& result) {
   return largest;
 }
 
-/// Executes `model` under `setting` by parts and layer by layer and expects identical bits, an
-/// allocation of exactly shared_bytes, and outputs that are not all zero (identical zeros would
-/// prove nothing).
-inline void expect_by_parts_equals_layer_by_layer(const onnx::ExecutableModel& model,
-                                                  const ExecutionSetting& setting) {
-  SCOPED_TRACE(describe(setting));
-  // The optimized plan with MODEL 4.1's views (on by default): executed on the analysed graph.
-  std::optional<analysis::AnalysisResult> analysed;
-  if (setting.plan == PlanKind::kOptimized) {
-    analysis::AnalysisOptions options;
-    options.platform = *analysis::platform_preset(setting.platform);
-    options.max_slowdown = setting.max_slowdown;
-    options.stream_io = setting.stream_io;
-    analysed = analysis::analyze(model.graph, options);
-  }
-  const analysis::Evaluation evaluation = analysed ? analysed->evaluation : plan_for(model.graph, setting);
-  const graph::Graph& graph = analysed ? analysed->graph : model.graph;
-  const graph::ModelProgram program = graph::without_view_actors(model.program, graph);
-  const execute::TensorMap inputs = execute::random_inputs(model.graph, {}, 3);
-  execute::PlanExecutor executor(graph, program, evaluation);
+/// Executes `evaluation`, a plan of `analysed` (the analysed graph of `model`: views eliminated,
+/// analysis::AnalysisResult::graph, or the model's own), by parts, and `model` layer by layer, on
+/// inputs from `seed`: identical bits, an allocation of exactly shared_bytes, one firing per
+/// step of the order, and outputs that are not all zero (identical zeros would prove nothing).
+inline void expect_plan_executes(const onnx::ExecutableModel& model, const graph::Graph& analysed,
+                                 const analysis::Evaluation& evaluation, uint64_t seed = 3) {
+  const graph::ModelProgram program = graph::without_view_actors(model.program, analysed);
+  const execute::TensorMap inputs = execute::random_inputs(model.graph, {}, seed);
+  execute::PlanExecutor executor(analysed, program, evaluation);
   EXPECT_EQ(executor.arena_bytes(), evaluation.shared_bytes());
   const execute::ExecutionResult by_parts = executor.run(inputs);
   const execute::ExecutionResult layer_by_layer = execute::run_layer_by_layer(model.graph, model.program, inputs);
@@ -98,6 +87,23 @@ inline void expect_by_parts_equals_layer_by_layer(const onnx::ExecutableModel& m
   EXPECT_TRUE(comparison.bit_identical) << comparison.first_difference;
   EXPECT_EQ(comparison.max_abs_diff, 0.0);
   EXPECT_GT(largest_magnitude(by_parts), 0.0);
+}
+
+/// Executes `model` under `setting` by parts and layer by layer (expect_plan_executes).
+inline void expect_by_parts_equals_layer_by_layer(const onnx::ExecutableModel& model,
+                                                  const ExecutionSetting& setting) {
+  SCOPED_TRACE(describe(setting));
+  // The optimized plan with MODEL 4.1's rules (on by default): executed on the analysed graph.
+  if (setting.plan == PlanKind::kOptimized) {
+    analysis::AnalysisOptions options;
+    options.platform = *analysis::platform_preset(setting.platform);
+    options.max_slowdown = setting.max_slowdown;
+    options.stream_io = setting.stream_io;
+    const analysis::AnalysisResult analysed = analysis::analyze(model.graph, options);
+    expect_plan_executes(model, analysed.graph, analysed.evaluation);
+    return;
+  }
+  expect_plan_executes(model, model.graph, plan_for(model.graph, setting));
 }
 
 }  // namespace bufopt::testing

@@ -63,22 +63,6 @@ size_t index_of(const graph::Graph& graph, const std::string& name) {
   return static_cast<size_t>(&named(graph, name) - graph.buffers.data());
 }
 
-/// Executes `evaluation` (a plan of `analysed`) by parts and `model` layer by layer: bit-identical,
-/// in an allocation of exactly the arena.
-void expect_executes(const onnx::ExecutableModel& model, const graph::Graph& analysed,
-                     const analysis::Evaluation& evaluation) {
-  const graph::ModelProgram program = graph::without_view_actors(model.program, analysed);
-  const execute::TensorMap inputs = execute::random_inputs(model.graph, {}, 3);
-  execute::PlanExecutor executor(analysed, program, evaluation);
-  EXPECT_EQ(executor.arena_bytes(), evaluation.shared_bytes());
-  const execute::ExecutionResult by_parts = executor.run(inputs);
-  EXPECT_EQ(by_parts.firings, static_cast<int64_t>(evaluation.schedule.firings.size()));
-  const execute::ExecutionResult whole = execute::run_layer_by_layer(model.graph, model.program, inputs);
-  const execute::OutputComparison comparison = execute::compare_outputs(by_parts, whole);
-  EXPECT_TRUE(comparison.bit_identical) << comparison.first_difference;
-  EXPECT_GT(largest_magnitude(by_parts), 0.0);
-}
-
 TEST(Views, FlattenBeforeGemmSharesTheStorageOfThePoolOutput) {
   TempDir dir;
   const onnx::ExecutableModel model = executable(flatten_before_gemm().save(dir.file("m.onnx")));
@@ -119,8 +103,8 @@ TEST(Views, FlattenBeforeGemmSharesTheStorageOfThePoolOutput) {
   EXPECT_LT(views.evaluation.time_s, fifo.evaluation.time_s);
   EXPECT_EQ(views.baselines.baseline_bytes, fifo.baselines.baseline_bytes);
 
-  expect_executes(model, fifo.graph, fifo.evaluation);
-  expect_executes(model, views.graph, views.evaluation);
+  expect_plan_executes(model, fifo.graph, fifo.evaluation);
+  expect_plan_executes(model, views.graph, views.evaluation);
 }
 
 /// x [1,3,6,6] -> Conv3x3/p1 (4 ch) -> Reshape [1,4,6,3,2] -> Reshape [1,4,6,6] -> Conv3x3/p1 -> y:
@@ -154,12 +138,12 @@ TEST(Views, StreamedChainOfViewsRunsOneRowAtATime) {
   EXPECT_EQ(one_row.usage.capacity_rows[conv_out], 3);
   EXPECT_EQ(one_row.fifo_bytes, 288);
   EXPECT_TRUE(analysis::verify(analysed, one_row, options).ok);
-  expect_executes(model, analysed, one_row);
+  expect_plan_executes(model, analysed, one_row);
   const analysis::AnalysisResult fifo = analysis::analyze(model.graph, options_at(100, false));
   const analysis::AnalysisResult views = analysis::analyze(model.graph, options);
   ASSERT_TRUE(views.verification.ok);
   EXPECT_LT(views.evaluation.shared_bytes(), fifo.evaluation.shared_bytes());
-  expect_executes(model, views.graph, views.evaluation);
+  expect_plan_executes(model, views.graph, views.evaluation);
 }
 
 /// x [1,3,6,6] -> Conv (4 ch) -> Reshape [1,2,6,12] -> Conv -> y: the rows stay 6 but row r of
@@ -179,7 +163,7 @@ TEST(Views, ReshapeRegroupingARowStaysACopy) {
   EXPECT_TRUE(result.graph.views.empty());
   EXPECT_EQ(result.graph.actors.size(), 3u);
   for (const graph::Buffer& buffer : result.graph.buffers) EXPECT_EQ(buffer.storage_of, graph::kNoBuffer);
-  expect_executes(model, result.graph, result.evaluation);
+  expect_plan_executes(model, result.graph, result.evaluation);
 }
 
 TEST(Views, PipelinedModeAndGraphIoAreNeverViews) {

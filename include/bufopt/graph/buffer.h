@@ -50,6 +50,9 @@ struct Buffer {
 
   /// True when the tensor's size is known (shape and element type).
   bool shape_known() const { return unknown_reason.empty(); }
+  /// MODEL 4.1: true when the buffer may take part in a shared storage: its size is known, it is
+  /// not held by the application (graph inputs and outputs are never aliased) and not a view.
+  bool may_share_storage() const { return shape_known() && io == IoRole::kNone && storage_of == kNoBuffer; }
   /// Elements in the whole tensor (1 for a scalar, 0 when unknown). Saturates at INT64_MAX.
   int64_t elements() const;
   /// Tokens along the streaming axis: shape[streaming_axis], or 1 without one.

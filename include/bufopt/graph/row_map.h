@@ -66,4 +66,10 @@ struct BroadcastRow {
 
 using RowMap = std::variant<SlidingWindow, TransposedWindow, ResizeRows, WholeInput, BroadcastRow>;
 
+/// True when output row r reads input row r alone (an element-wise map of equal heights).
+inline bool is_identity(const RowMap& map) {
+  const auto* window = std::get_if<SlidingWindow>(&map);
+  return window != nullptr && *window == SlidingWindow{};
+}
+
 }  // namespace bufopt::graph
