@@ -121,14 +121,15 @@ TEST_F(SharedStorageReport, CsvStorageColumnAndTheStoragesFigures) {
   std::stringstream lines(report::to_csv(model_->report()));
   std::string line;
   std::getline(lines, line);
-  EXPECT_TRUE(line.ends_with(",capacity_rows,bytes,offset,storage_of")) << line;
+  EXPECT_TRUE(line.ends_with(",capacity_rows,bytes,offset,storage_of,slice_of")) << line;
   while (std::getline(lines, line)) {
     std::vector<std::string> cells;
     std::stringstream cell_stream(line);
     // The names here hold no comma or quote, so a plain split reads the fields.
     for (std::string cell; std::getline(cell_stream, cell, ',');) cells.push_back(cell);
     if (line.ends_with(",")) cells.emplace_back();
-    ASSERT_EQ(cells.size(), 13u) << line;
+    ASSERT_EQ(cells.size(), 14u) << line;
+    EXPECT_EQ(cells[13], "") << line;  // no zero-copy Concat here
     rows[cells[0]] = cells;
   }
   for (size_t b = 0; b < graph().buffers.size(); ++b) {
@@ -151,7 +152,7 @@ TEST_F(SharedStorageReport, VerboseTextSaysWhichBuffersShareAndWhy) {
   const size_t join = in_place_.front();
   const analysis::StorageLink link = model_->result.storage_link(join);
   const std::string storage = name(link.storage);
-  EXPECT_NE(text.find("shared storage (0 view(s), 1 in place, MODEL 4.1"), std::string::npos) << text;
+  EXPECT_NE(text.find("shared storage (0 view(s), 1 in place, 0 slice(s) of 0 zero-copy Concat(s), MODEL 4.1"), std::string::npos) << text;
   EXPECT_NE(text.find("  join_out is written in place over '" + name(link.over) +
                       "' by 'join' (Add): no other reader needs a row it overwrites\n    storage " + storage + ": " +
                       std::to_string(model_->result.evaluation.usage.capacity_rows[join]) + " row(s) of 512 B\n"),
@@ -285,7 +286,7 @@ TEST(SharedStorageAnnotations, StorageNameWithSeparatorsRoundTrips) {
   const std::string base = "capacity_rows=3;rows=10;row_bytes=4;bytes=12;granularity=1;offset=0;counted=1";
   EXPECT_FALSE(report::parse_buffer_annotation(base + ";shared=inplace"));
   EXPECT_FALSE(report::parse_buffer_annotation(base + ";storage_of=x"));
-  EXPECT_FALSE(report::parse_buffer_annotation(base + ";shared=slice;storage_of=x"));
+  EXPECT_FALSE(report::parse_buffer_annotation(base + ";shared=copy;storage_of=x"));
   EXPECT_FALSE(report::parse_buffer_annotation(base + ";shared=view;storage_of="));
 }
 
