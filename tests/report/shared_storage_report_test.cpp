@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "analysed_models.h"
+#include "csv_rows.h"
 #include "bufopt/report/annotations.h"
 #include "bufopt/report/dot_export.h"
 #include "bufopt/report/pareto.h"
@@ -117,21 +118,8 @@ TEST_F(SharedStorageReport, JsonNamesTheStorageAndGivesItsFigures) {
 }
 
 TEST_F(SharedStorageReport, CsvStorageColumnAndTheStoragesFigures) {
-  std::map<std::string, std::vector<std::string>> rows;
-  std::stringstream lines(report::to_csv(model_->report()));
-  std::string line;
-  std::getline(lines, line);
-  EXPECT_TRUE(line.ends_with(",capacity_rows,bytes,offset,storage_of,slice_of")) << line;
-  while (std::getline(lines, line)) {
-    std::vector<std::string> cells;
-    std::stringstream cell_stream(line);
-    // The names here hold no comma or quote, so a plain split reads the fields.
-    for (std::string cell; std::getline(cell_stream, cell, ',');) cells.push_back(cell);
-    if (line.ends_with(",")) cells.emplace_back();
-    ASSERT_EQ(cells.size(), 14u) << line;
-    EXPECT_EQ(cells[13], "") << line;  // no zero-copy Concat here
-    rows[cells[0]] = cells;
-  }
+  const std::map<std::string, std::vector<std::string>> rows = csv_rows_by_name(report::to_csv(model_->report()));
+  for (const auto& [name, row] : rows) EXPECT_EQ(row[13], "") << name;  // no zero-copy Concat here
   for (size_t b = 0; b < graph().buffers.size(); ++b) {
     const std::vector<std::string>& row = rows.at(graph().buffers[b].name);
     const graph::BufferId storage = model_->result.storage_of(b);
