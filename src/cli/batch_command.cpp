@@ -67,7 +67,7 @@ void add_batch_flags(CLI::App& app, BatchFlags& flags) {
   app.add_flag("--no-fuse", flags.no_fuse, "Keep element-wise operators as separate actors");
   app.add_flag("--stream-io", flags.stream_io, "Count graph inputs/outputs as streamed FIFOs");
   app.add_flag("--no-inplace", flags.no_inplace,
-               "Plain FIFO model: no view or in-place write shares a storage (MODEL 4.1)");
+               "Plain FIFO model: no view, in-place write or zero-copy Concat shares a storage (MODEL 4.1)");
   app.add_option("--activation-bytes", flags.activation_bytes, "Bytes per activation element (e.g. 1 for int8)")
       ->check(CLI::Range(int64_t{1}, int64_t{16}));
   app.add_option("--jobs,-j", flags.jobs, "Models analysed at once (default: hardware threads)")

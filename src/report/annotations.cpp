@@ -20,7 +20,7 @@ BufferAnnotation buffer_annotation(const ModelReport& report, size_t b) {
   const graph::Buffer& buffer = report.graph->buffers[b];
   const analysis::AnalysisResult& result = *report.analysis;
   const analysis::Evaluation& evaluation = result.evaluation;
-  // MODEL 4.1: a view or an in-place buffer states its storage's capacity and offset.
+  // MODEL 4.1: a view, an in-place buffer or a slice states its storage's capacity and offset.
   const size_t storage = result.storage_buffer(b);
   BufferAnnotation out;
   out.counted = evaluation.network.channels[storage].counted;
@@ -35,7 +35,9 @@ BufferAnnotation buffer_annotation(const ModelReport& report, size_t b) {
   out.offset = out.counted ? evaluation.arena.offsets[storage] : -1;
   const analysis::StorageLink link = result.storage_link(b);
   if (link.sharing != analysis::StorageSharing::kOwn) {
-    out.shared = link.sharing == analysis::StorageSharing::kView ? "view" : "inplace";
+    out.shared = link.sharing == analysis::StorageSharing::kView    ? "view"
+                 : link.sharing == analysis::StorageSharing::kSlice ? "slice"
+                                                                    : "inplace";
     out.storage_of = report.graph->buffers[storage].name;
   }
   return out;
@@ -109,7 +111,7 @@ std::optional<BufferAnnotation> parse_buffer_annotation(std::string_view value) 
     const std::string_view text = field.substr(equals + 1);
     value.remove_prefix(std::min(end + 1, value.size()));
     if (field.substr(0, equals) == "shared") {
-      if (text != "view" && text != "inplace") return std::nullopt;
+      if (text != "view" && text != "inplace" && text != "slice") return std::nullopt;
       out.shared = std::string(text);
       continue;
     }

@@ -54,9 +54,9 @@ std::string shape_text(const graph::Buffer& buffer) {
 /// Colours of the storages several buffers share (MODEL 4.1), cycled in buffer order.
 constexpr const char* kSharedColors[] = {"#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 
-/// Per buffer: the colour of its shared storage (in place, MODEL 4.1), empty when the buffer's
-/// storage is its own and no other buffer written in place shares it. Views are left out: they
-/// are drawn as their storage.
+/// Per buffer: the colour of its shared storage (in place or a slice, MODEL 4.1), empty when the
+/// buffer's storage is its own and no buffer written in place or slice shares it. Views are left
+/// out: they are drawn as their storage.
 std::vector<std::string> shared_storage_colors(const ModelReport& report) {
   const size_t buffers = report.graph->buffers.size();
   std::vector<std::string> out(buffers);
@@ -65,7 +65,8 @@ std::vector<std::string> shared_storage_colors(const ModelReport& report) {
   std::vector<int> storage_color(buffers, -1);
   int used = 0;
   for (size_t b = 0; b < buffers; ++b) {
-    if (result.storage_link(b).sharing != analysis::StorageSharing::kInPlace) continue;
+    const analysis::StorageSharing sharing = result.storage_link(b).sharing;
+    if (sharing != analysis::StorageSharing::kInPlace && sharing != analysis::StorageSharing::kSlice) continue;
     const auto storage = static_cast<size_t>(result.storage_of(b));
     if (storage_color[storage] < 0) storage_color[storage] = used++;
     const char* color = kSharedColors[static_cast<size_t>(storage_color[storage]) % std::size(kSharedColors)];
@@ -85,6 +86,18 @@ std::string edge_attributes(const ModelReport& report, size_t b, int64_t largest
                                                       format_bytes(buffer.tensor_bytes()))));
   }
   const analysis::Evaluation& evaluation = report.analysis->evaluation;
+  const analysis::StorageLink link = report.analysis->storage_link(b);
+  if (link.sharing == analysis::StorageSharing::kSlice) {
+    const std::string color = !shared_color.empty() ? shared_color : "#999999";
+    // MODEL 4.1: a slice has no rows of its own; its producer is one of the Concat output's
+    // writers (the Concat's node stands for that buffer).
+    const std::string& whole = report.graph->buffers[static_cast<size_t>(link.over)].name;
+    const std::string range = slice_range_text(link);
+    return fmt::format("label={}, color=\"{}\", penwidth=2.00, style=bold, fontcolor=\"{}\"",
+                       quoted(fmt::format("{}\nslice of {}, {}\nwritten into {}'s rows", buffer.name, whole, range,
+                                          whole)),
+                       color, color);
+  }
   if (!evaluation.network.channels[b].counted) {
     return fmt::format("label={}, color=\"#888888\", style=dashed",
                        quoted(fmt::format("{}\n{} (held by the application)", buffer.name, shape_text(buffer))));
@@ -96,7 +109,6 @@ std::string edge_attributes(const ModelReport& report, size_t b, int64_t largest
   std::string label = fmt::format("{}\n{}/{} rows, {}\n@ {}", buffer.name, rows, buffer.rows(), format_bytes(bytes),
                                   evaluation.arena.offsets[b]);
   // MODEL 4.1: an in-place buffer's rows, bytes and offset are its storage's; say whose.
-  const analysis::StorageLink link = report.analysis->storage_link(b);
   if (link.sharing == analysis::StorageSharing::kInPlace) {
     label += fmt::format("\nin place over {}", report.graph->buffers[static_cast<size_t>(link.over)].name);
     if (link.over != link.storage) {
@@ -133,12 +145,23 @@ std::string to_dot(const ModelReport& report) {
                                           format_bytes(evaluation.shared_bytes()), format_bytes(evaluation.fifo_bytes),
                                           evaluation.slowdown, report.analysis->options.max_slowdown)));
   }
+  const std::vector<std::string> shared_colors = shared_storage_colors(report);
   for (size_t a = 0; a < graph.actors.size(); ++a) {
+    const auto actor = static_cast<graph::ActorId>(a);
+    if (report.analysis && report.analysis->zero_copy_concat(actor)) {
+      // MODEL 4.1: a zero-copy Concat is its output buffer with one writer per input.
+      const auto whole = static_cast<size_t>(graph.actors[a].outputs.front());
+      out += fmt::format("  {} [shape=cylinder, fillcolor=\"#fff7e0\", color=\"{}\", penwidth=2, label={}];\n",
+                         actor_node(a), shared_colors[whole],
+                         quoted(fmt::format("{}\none buffer, {} writers\nzero-copy Concat {} (no copy, no time)",
+                                            graph.buffers[whole].name, graph.actors[a].inputs.size(),
+                                            graph.actors[a].name)));
+      continue;
+    }
     out += fmt::format("  {} [label={}{}];\n", actor_node(a), quoted(actor_label(report, a)),
                        graph.actors[a].barrier ? ", fillcolor=\"#fde8d7\"" : "");
   }
   const int64_t largest = largest_buffer_bytes(report);
-  const std::vector<std::string> shared_colors = shared_storage_colors(report);
   for (size_t b = 0; b < graph.buffers.size(); ++b) {
     const graph::Buffer& buffer = graph.buffers[b];
     // A view (MODEL 4.1) is drawn as its storage: the storage's edges go to the view's readers.

@@ -50,6 +50,16 @@ ordered_json partial_shape_json(const graph::Buffer& buffer) {
   return dims;
 }
 
+/// A zero-copy Concat's input (MODEL 4.1): the Concat output it is a slice of, the Concat, and
+/// its range [begin, end) along the concat axis ("channels") and in bytes of each output row.
+ordered_json slice_json(const graph::Graph& graph, const analysis::StorageLink& link) {
+  return {{"buffer", graph.buffers[static_cast<size_t>(link.over)].name},
+          {"concat", actor_name(graph, link.concat)},
+          {"axis", link.axis},
+          {"channels", ordered_json::array({link.begin, link.end})},
+          {"row_bytes", ordered_json::array({link.byte_begin, link.byte_end})}};
+}
+
 ordered_json buffer_json(const ModelReport& report, graph::BufferId id) {
   const graph::Graph& graph = *report.graph;
   const graph::Buffer& buffer = graph.buffers[static_cast<size_t>(id)];
@@ -73,18 +83,20 @@ ordered_json buffer_json(const ModelReport& report, graph::BufferId id) {
   if (!buffer.partial_shape.empty()) out["partial_shape"] = partial_shape_json(buffer);
   if (report.analysis) {
     const analysis::Evaluation& evaluation = report.analysis->evaluation;
-    // MODEL 4.1: a view's or an in-place buffer's capacity, bytes, offset and lifetime are
-    // those of its storage. slice_of (zero-copy Concat) is not modelled yet: always null.
-    const graph::BufferId storage = report.analysis->storage_of(static_cast<size_t>(id));
-    out["storage_of"] = storage != graph::kNoBuffer ? ordered_json(graph.buffers[static_cast<size_t>(storage)].name)
-                                                    : ordered_json(nullptr);
-    out["slice_of"] = nullptr;
+    // MODEL 4.1: a view's, an in-place buffer's or a slice's capacity, bytes, offset and
+    // lifetime are those of its storage.
+    const analysis::StorageLink link = report.analysis->storage_link(static_cast<size_t>(id));
+    out["storage_of"] = link.storage != graph::kNoBuffer
+                            ? ordered_json(graph.buffers[static_cast<size_t>(link.storage)].name)
+                            : ordered_json(nullptr);
+    out["slice_of"] =
+        link.sharing == analysis::StorageSharing::kSlice ? slice_json(graph, link) : ordered_json(nullptr);
     const size_t index = report.analysis->storage_buffer(static_cast<size_t>(id));
     const int64_t capacity = evaluation.usage.capacity_rows[index];
     const bool counted = evaluation.network.channels[index].counted;
     out["capacity_rows"] = counted ? ordered_json(capacity) : ordered_json(nullptr);
     out["bytes"] = !known    ? ordered_json(nullptr)
-                   : counted ? ordered_json(capacity * buffer.row_bytes())
+                   : counted ? ordered_json(capacity * graph.buffers[index].row_bytes())  // the storage's rows
                              : ordered_json(0);
     out["offset"] = counted && known ? ordered_json(evaluation.arena.offsets[index]) : ordered_json(nullptr);
     const analysis::Lifetime lifetime = report.analysis->lifetime(index);
@@ -109,6 +121,8 @@ ordered_json actor_json(const ModelReport& report, graph::ActorId id) {
     const dataflow::Node& node = report.analysis->evaluation.network.nodes[static_cast<size_t>(id)];
     out["granularity"] = node.granularity;
     out["phases"] = node.phases;
+    // MODEL 4.1: a zero-copy Concat's steps take no time and copy nothing.
+    out["zero_copy"] = report.analysis->zero_copy_concat(id);
   }
   return out;
 }
@@ -248,7 +262,7 @@ std::string to_csv(const ModelReport& report) {
   const graph::Graph& graph = *report.graph;
   std::string out =
       "name,producer,consumers,shape,dtype,streaming_axis,row_bytes,tensor_bytes,io,capacity_rows,bytes,offset,storage_"
-      "of\n";
+      "of,slice_of\n";
   for (size_t i = 0; i < graph.buffers.size(); ++i) {
     const graph::Buffer& buffer = graph.buffers[i];
     std::string consumers;
@@ -259,18 +273,22 @@ std::string to_csv(const ModelReport& report) {
     const char* io = io_name(buffer.io);
     std::string analysed = ",,";
     const bool known = buffer.shape_known();
-    // MODEL 4.1: a view or an in-place buffer shows its storage's capacity, bytes and offset
-    // (as in the JSON).
-    const graph::BufferId shared = report.analysis ? report.analysis->storage_of(i) : graph::kNoBuffer;
+    // MODEL 4.1: a view, an in-place buffer or a slice shows its storage's capacity, bytes and
+    // offset (as in the JSON); slice_of names the Concat output a slice is part of.
+    const analysis::StorageLink link = report.analysis ? report.analysis->storage_link(i) : analysis::StorageLink{};
+    const graph::BufferId shared = link.storage;
     const size_t storage = shared != graph::kNoBuffer ? static_cast<size_t>(shared) : i;
     if (report.analysis && report.analysis->evaluation.network.channels[storage].counted && !known) {
       analysed = fmt::format("{},?,", report.analysis->evaluation.usage.capacity_rows[storage]);
     } else if (report.analysis && report.analysis->evaluation.network.channels[storage].counted) {
       const int64_t capacity = report.analysis->evaluation.usage.capacity_rows[storage];
-      analysed = fmt::format("{},{},{}", capacity, capacity * buffer.row_bytes(),
+      analysed = fmt::format("{},{},{}", capacity, capacity * graph.buffers[storage].row_bytes(),
                              report.analysis->evaluation.arena.offsets[storage]);
     }
     analysed += "," + (shared != graph::kNoBuffer ? csv_field(graph.buffers[storage].name) : std::string());
+    analysed += "," + (link.sharing == analysis::StorageSharing::kSlice
+                           ? csv_field(graph.buffers[static_cast<size_t>(link.over)].name)
+                           : std::string());
     out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", csv_field(buffer.name),
                        csv_field(actor_name(graph, buffer.producer)), csv_field(consumers), graph::shape_text(buffer),
                        graph::dtype_name(buffer.dtype),

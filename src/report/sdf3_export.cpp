@@ -101,7 +101,11 @@ class Exporter {
       : graph_(*report.graph),
         network_(report.analysis->evaluation.network),
         capacity_rows_(report.analysis->evaluation.usage.capacity_rows),
-        times_(analysis::firing_times(graph_, network_, report.analysis->options)) {}
+        times_(analysis::firing_times(graph_, network_, report.analysis->options)) {
+    for (size_t a = 0; a < graph_.actors.size(); ++a) {
+      zero_copy_.push_back(report.analysis->zero_copy_concat(static_cast<graph::ActorId>(a)));
+    }
+  }
 
   CsdfGraph run() {
     for (size_t n = 0; n < network_.nodes.size(); ++n) {
@@ -134,6 +138,9 @@ class Exporter {
   /// for an actor.
   std::vector<int64_t> phase_times(size_t n) const {
     const dataflow::Node& node = network_.nodes[n];
+    // MODEL 4.1: a zero-copy Concat's steps take no time (1 ns, every actor's floor here).
+    const bool zero_copy = node.kind == dataflow::NodeKind::kActor && zero_copy_[static_cast<size_t>(node.actor)];
+    if (zero_copy) return std::vector<int64_t>(times_.ticks[n].size(), 1);
     std::vector<int64_t> times;
     for (analysis::Ticks ticks : times_.ticks[n]) {
       const int64_t ns = (ticks + 500) / 1000;
@@ -233,6 +240,7 @@ class Exporter {
   analysis::FiringTimes times_;
   CsdfGraph out_;
   std::set<std::string> used_names_;
+  std::vector<bool> zero_copy_;  ///< per actor: a zero-copy Concat (MODEL 4.1)
 };
 
 std::string attr(const std::string& text) {
@@ -255,6 +263,15 @@ std::string shared_storage_comment(const ModelReport& report) {
   std::string lines;
   for (size_t b = 0; b < graph.buffers.size(); ++b) {
     const analysis::StorageLink link = result.storage_link(b);
+    if (link.sharing == analysis::StorageSharing::kSlice) {
+      lines += fmt::format("\n     {} a slice of {} ({} of zero-copy Concat {}; storage {}, capacity {} rows)",
+                           comment_safe(graph.buffers[b].name),
+                           comment_safe(graph.buffers[static_cast<size_t>(link.over)].name), slice_range_text(link),
+                           comment_safe(graph.actors[static_cast<size_t>(link.concat)].name),
+                           comment_safe(graph.buffers[static_cast<size_t>(link.storage)].name),
+                           result.evaluation.usage.capacity_rows[result.storage_buffer(b)]);
+      continue;
+    }
     if (link.sharing != analysis::StorageSharing::kInPlace) continue;
     lines += fmt::format("\n     {} written in place over {} (storage {}, capacity {} rows)",
                          comment_safe(graph.buffers[b].name),
@@ -264,7 +281,8 @@ std::string shared_storage_comment(const ModelReport& report) {
   }
   if (lines.empty()) return lines;
   return "<!-- Shared storage (MODEL 4.1) that CSDF cannot express: each buffer below is a plain channel with its\n"
-         "     storage's capacity, which counts the storage once per channel (an over-approximation of memory)." +
+         "     storage's capacity, which counts the storage once per channel (an over-approximation of memory); a\n"
+         "     zero-copy Concat (one buffer, several writers) is an actor reading its slices, 1 ns per phase." +
          lines + " -->\n";
 }
 

@@ -312,6 +312,8 @@ void append_shared_storage(std::string& out, const ModelReport& report) {
   std::vector<std::string> lines;
   size_t views = 0;
   size_t in_place = 0;
+  size_t slices = 0;
+  std::vector<graph::ActorId> concats;
   for (size_t i = 0; i < graph.buffers.size(); ++i) {
     const analysis::StorageLink link = result.storage_link(i);
     if (link.sharing == analysis::StorageSharing::kOwn) continue;
@@ -319,14 +321,24 @@ void append_shared_storage(std::string& out, const ModelReport& report) {
     const std::string& storage = graph.buffers[static_cast<size_t>(link.storage)].name;
     const std::string& over = graph.buffers[static_cast<size_t>(link.over)].name;
     // The reason on one line, the storage it shares on the next (80 columns for short names).
+    const size_t storage_buffer = result.storage_buffer(i);
     const std::string storage_line =
-        fmt::format("    storage {}: {} row(s) of {} B\n", storage,
-                    evaluation.usage.capacity_rows[result.storage_buffer(i)], buffer.row_bytes());
+        fmt::format("    storage {}: {} row(s) of {} B\n", storage, evaluation.usage.capacity_rows[storage_buffer],
+                    graph.buffers[storage_buffer].row_bytes());
     if (link.sharing == analysis::StorageSharing::kView) {
       ++views;
       const graph::EliminatedView& view = graph.views[static_cast<size_t>(link.view)];
       lines.push_back(fmt::format("  {} is a view of '{}' ({} '{}'): same bytes in the row layout, no copy, no firing\n",
                                   buffer.name, over, view.op_type, view.node) +
+                      storage_line);
+    } else if (link.sharing == analysis::StorageSharing::kSlice) {
+      ++slices;
+      if (std::find(concats.begin(), concats.end(), link.concat) == concats.end()) concats.push_back(link.concat);
+      const graph::Actor& concat = graph.actors[static_cast<size_t>(link.concat)];
+      const std::string range = slice_range_text(link);
+      lines.push_back(fmt::format("  {} is a slice of '{}' ({} of Concat '{}'): its producer writes straight into {}'s "
+                                  "rows\n",
+                                  buffer.name, over, range, concat.name, over) +
                       storage_line);
     } else {
       ++in_place;
@@ -338,12 +350,24 @@ void append_shared_storage(std::string& out, const ModelReport& report) {
     }
   }
   if (lines.empty()) return;
-  out += fmt::format("\nshared storage ({} view(s), {} in place, MODEL 4.1; --no-inplace gives each its own FIFO)\n",
-                     views, in_place);
+  out += fmt::format(
+      "\nshared storage ({} view(s), {} in place, {} slice(s) of {} zero-copy Concat(s), MODEL 4.1; --no-inplace gives "
+      "each its own FIFO)\n",
+      views, in_place, slices, concats.size());
+  // A zero-copy Concat stays in the schedule as a step of no time: it copies nothing.
+  for (graph::ActorId concat : concats) {
+    out += fmt::format("  Concat '{}' is zero-copy: its steps take no time and copy nothing\n",
+                       graph.actors[static_cast<size_t>(concat)].name);
+  }
   for (const std::string& line : lines) out += line;
 }
 
 }  // namespace
+
+std::string slice_range_text(const analysis::StorageLink& link) {
+  if (link.axis == 1) return fmt::format("channels {}-{}", link.begin, link.end - 1);
+  return fmt::format("axis {} {}-{}", link.axis, link.begin, link.end - 1);
+}
 
 std::string summary_text(const ModelReport& report, const TextOptions& options) {
   const analysis::AnalysisResult& result = *report.analysis;

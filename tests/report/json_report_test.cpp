@@ -1,5 +1,6 @@
 // The JSON document against its documented fields (README "JSON report", MODEL 9) and the CSV
 // against the JSON, on real models.
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -63,7 +64,7 @@ const Fields kSummary = {{"max_slowdown", Kind::kNumber},     {"slowdown", Kind:
 const Fields kActor = {{"name", Kind::kString}, {"op_type", Kind::kString}, {"fused", Kind::kArray},
                        {"macs", Kind::kInt},    {"barrier", Kind::kBool},   {"streaming_reduction", Kind::kBool},
                        {"granularity", Kind::kInt},
-                       {"phases", Kind::kInt}};
+                       {"phases", Kind::kInt},  {"zero_copy", Kind::kBool}};
 const Fields kBuffer = {{"name", Kind::kString},         {"producer", Kind::kStringOrNull}, {"consumers", Kind::kArray},
                         {"shape", Kind::kArray},         {"dtype", Kind::kString},          {"streaming_axis", Kind::kIntOrNull},
                         {"row_bytes", Kind::kInt},       {"tensor_bytes", Kind::kInt},      {"io", Kind::kStringOrNull},
@@ -91,8 +92,18 @@ void check_document(const json& doc, const AnalysedModel& model) {
   for (const json& buffer : doc["buffers"]) {
     const std::string where = "buffer " + buffer.value("name", std::string("?"));
     expect_fields(buffer, kBuffer, where);
-    // SPEC 4.1's zero-copy Concat is not modelled: the key is there, always null.
-    EXPECT_TRUE(buffer.contains("slice_of") && buffer["slice_of"].is_null()) << where;
+    // MODEL 4.1: slice_of is null, or a zero-copy Concat's output and the slice's range in it,
+    // whose storage the slice uses.
+    ASSERT_TRUE(buffer.contains("slice_of")) << where;
+    if (!buffer["slice_of"].is_null()) {
+      const json& slice = buffer["slice_of"];
+      expect_fields(slice,
+                    {{"buffer", Kind::kString}, {"concat", Kind::kString}, {"axis", Kind::kInt},
+                     {"channels", Kind::kArray}, {"row_bytes", Kind::kArray}},
+                    where + ".slice_of");
+      EXPECT_TRUE(buffer["storage_of"].is_string()) << where;
+      EXPECT_TRUE(actor_names.count(slice["concat"].get<std::string>())) << where;
+    }
     if (!buffer["producer"].is_null()) {
       EXPECT_TRUE(actor_names.count(buffer["producer"].get<std::string>())) << where;
     }
@@ -102,11 +113,23 @@ void check_document(const json& doc, const AnalysedModel& model) {
     for (const json& dim : buffer["shape"]) EXPECT_TRUE(dim.is_number_integer()) << where;
     if (buffer["capacity_rows"].is_null()) continue;  // held by the application
     const int64_t bytes = buffer["bytes"].get<int64_t>();
+    EXPECT_LE(buffer["offset"].get<int64_t>() + bytes, summary["shared_bytes"].get<int64_t>()) << where;
+    // MODEL 4.1: a buffer in another's storage shows its storage's figures (checked below);
+    // fifo_bytes counts each storage once.
+    if (!buffer["storage_of"].is_null()) continue;
     EXPECT_EQ(bytes, buffer["capacity_rows"].get<int64_t>() * buffer["row_bytes"].get<int64_t>()) << where;
     EXPECT_LE(bytes, buffer["tensor_bytes"].get<int64_t>()) << where;
-    EXPECT_LE(buffer["offset"].get<int64_t>() + bytes, summary["shared_bytes"].get<int64_t>()) << where;
-    // MODEL 4.1: a view shows its storage's figures; fifo_bytes counts each storage once.
-    if (buffer["storage_of"].is_null()) fifo += bytes;
+    fifo += bytes;
+  }
+  std::map<std::string, json> by_name;
+  for (const json& buffer : doc["buffers"]) by_name[buffer["name"].get<std::string>()] = buffer;
+  for (const json& buffer : doc["buffers"]) {
+    if (buffer["storage_of"].is_null()) continue;
+    const json& storage = by_name.at(buffer["storage_of"].get<std::string>());
+    EXPECT_TRUE(storage["storage_of"].is_null()) << buffer["name"];
+    for (const char* field : {"capacity_rows", "bytes", "offset", "lifetime"}) {
+      EXPECT_EQ(buffer[field], storage[field]) << buffer["name"] << "." << field;
+    }
   }
   EXPECT_EQ(fifo, summary["fifo_bytes"].get<int64_t>());
   EXPECT_EQ(summary["shared_bytes"].get<int64_t>(), model.result.evaluation.shared_bytes());
@@ -189,6 +212,10 @@ TEST(CsvReport, OneRowPerBufferMatchingTheJson) {
       EXPECT_EQ(rows[i][column("capacity_rows")],
                 buffer["capacity_rows"].is_null() ? "" : std::to_string(buffer["capacity_rows"].get<int64_t>()));
       EXPECT_EQ(rows[i][column("tensor_bytes")], std::to_string(buffer["tensor_bytes"].get<int64_t>()));
+      EXPECT_EQ(rows[i][column("storage_of")],
+                buffer["storage_of"].is_null() ? "" : buffer["storage_of"].get<std::string>());
+      EXPECT_EQ(rows[i][column("slice_of")],
+                buffer["slice_of"].is_null() ? "" : buffer["slice_of"]["buffer"].get<std::string>());
     }
   }
 }

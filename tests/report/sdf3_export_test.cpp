@@ -12,6 +12,7 @@
 #include "analysed_models.h"
 #include "mini_xml.h"
 #include "support/graph_builder.h"
+#include "support/fire_module.h"
 #include "support/residual_model.h"
 
 namespace bufopt::testing {
@@ -290,6 +291,32 @@ TEST(Sdf3Export, InPlaceBufferIsAPlainChannelWithItsStoragesCapacity) {
               std::string::npos)
         << xml;
     EXPECT_EQ(graph.buffer_sizes.at(name), capacity);  // join_out has one reader: channel named after it
+  }
+  check_export(*model);
+}
+
+TEST(Sdf3Export, ZeroCopyConcatSlicesAreChannelsToALiveConcatActor) {
+  // MODEL 4.1: a zero-copy Concat's output is one buffer with several writers, which CSDF has no
+  // channel for; each slice stays a channel to the Concat with the storage's capacity, and the
+  // exported graph must still balance and run one iteration.
+  TempDir dir;
+  auto model = std::make_unique<AnalysedModel>();
+  model->path = fire_module_model().save(dir.file("fire.onnx"));
+  model->graph = onnx::import_model(model->path, {});
+  model->result = analysis::analyze(model->graph, {});
+  const analysis::AnalysisResult& result = model->result;
+  std::vector<size_t> slices;
+  for (size_t b = 0; b < result.graph.buffers.size(); ++b) {
+    if (result.storage_link(b).sharing == analysis::StorageSharing::kSlice) slices.push_back(b);
+  }
+  ASSERT_EQ(slices.size(), 2u) << "the fire module's Concat is not zero-copy: the test would be vacuous";
+  const std::string xml = report::to_sdf3(model->report());
+  const ReadBack graph = read_back(xml);
+  for (size_t b : slices) {
+    const analysis::StorageLink link = result.storage_link(b);
+    const std::string& name = result.graph.buffers[b].name;
+    EXPECT_NE(xml.find(name + " a slice of concat_out ("), std::string::npos) << xml;
+    EXPECT_EQ(graph.buffer_sizes.at(name), result.evaluation.usage.capacity_rows[static_cast<size_t>(link.storage)]);
   }
   check_export(*model);
 }

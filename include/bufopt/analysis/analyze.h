@@ -15,6 +15,7 @@ enum class StorageSharing {
   kOwn,      ///< a storage of its own (possibly shared by others)
   kView,     ///< a view's output (graph::Buffer::storage_of, Graph::views)
   kInPlace,  ///< written in place by its producer over one of its inputs (Evaluation::storage_of)
+  kSlice,    ///< a zero-copy Concat's input: its producer writes into its slice of the Concat output's rows
 };
 
 /// How one buffer's storage is shared, as reports print it.
@@ -24,12 +25,24 @@ struct StorageLink {
   /// written in place); graph::kNoBuffer for kOwn.
   graph::BufferId storage = graph::kNoBuffer;
   /// kView: the buffer the view reads (EliminatedView::input, possibly a view itself);
-  /// kInPlace: the input of `writer` it is written over (the previous buffer of the chain).
+  /// kInPlace: the input of `writer` it is written over (the previous buffer of the chain);
+  /// kSlice: the Concat's output it is a slice of (the storage, unless that output is itself
+  /// shared: then `storage` is that output's storage).
   graph::BufferId over = graph::kNoBuffer;
-  /// kInPlace: the actor writing it (its producer).
+  /// kInPlace, kSlice: the actor writing it (its producer).
   graph::ActorId writer = graph::kNoActor;
   /// kView: index into Graph::views of the eliminated view; -1 otherwise.
   int64_t view = -1;
+  /// kSlice: the zero-copy Concat reading it (a step of no time that copies nothing).
+  graph::ActorId concat = graph::kNoActor;
+  /// kSlice: the Concat's axis and the slice's index range [begin, end) along it in `over`
+  /// (channels for a channel Concat of NCHW), and its bytes [byte_begin, byte_end) in each row of
+  /// `over` (graph::zero_copy_slices).
+  int64_t axis = -1;
+  int64_t begin = 0;
+  int64_t end = 0;
+  int64_t byte_begin = 0;
+  int64_t byte_end = 0;
 };
 
 /// Everything the reporter prints about one model.
@@ -66,10 +79,13 @@ struct AnalysisResult {
   /// The buffer whose capacity, bytes, offset and lifetime `buffer` reports: its storage's, or
   /// itself.
   size_t storage_buffer(size_t buffer) const;
-  /// Why: view or in place, with the buffer it views or is written over and the writer.
+  /// Why: view, in place or slice, with the buffer it views, is written over or is a slice of,
+  /// the writer and, for a slice, the Concat and the slice's range.
   StorageLink storage_link(size_t buffer) const;
   /// True when some buffer uses another's storage ("inplace" in summary.storage).
   bool shares_storage() const;
+  /// True for the actors of zero-copy Concats (their inputs are slices; MODEL 4.1: no time).
+  bool zero_copy_concat(graph::ActorId actor) const;
 };
 
 /// Runs on storage_graph(graph, options) (kept in AnalysisResult::graph); the baselines are

@@ -14,7 +14,7 @@
 /// (its granularity: input rows for a streaming reduction; 0: no producer, a graph input or a
 /// view), O the byte offset in the shared arena (-1: not in the arena: a tensor held by the
 /// application, counted=0, whose capacity is all its rows). Format 2 (MODEL 4.1): a buffer
-/// that uses another's storage ends with ";shared=view|inplace;storage_of=NAME", NAME the
+/// that uses another's storage ends with ";shared=view|inplace|slice;storage_of=NAME", NAME the
 /// storage's tensor (everything after "storage_of=", so it may hold any character); its C,
 /// bytes, O and counted are then the storage's (the bytes are not additional memory).
 #include <cstdint>
@@ -29,7 +29,8 @@
 namespace bufopt::report {
 
 /// Version of the annotation layout; bumped when a key changes meaning or is removed.
-/// 2: views and in-place buffers carry shared/storage_of and their storage's figures (MODEL 4.1).
+/// 2: views, in-place buffers and slices carry shared/storage_of and their storage's figures
+/// (MODEL 4.1).
 inline constexpr int kAnnotationFormat = 2;
 
 /// One buffer's entry, parsed.
@@ -41,7 +42,8 @@ struct BufferAnnotation {
   int64_t granularity = 0;  ///< 0: no producer (a graph input or a view)
   int64_t offset = -1;      ///< -1: not in the arena
   bool counted = true;
-  /// MODEL 4.1: "view" or "inplace" when the buffer uses another's storage, else empty.
+  /// MODEL 4.1: "view", "inplace" or "slice" (a zero-copy Concat's input) when the buffer uses
+  /// another's storage, else empty.
   std::string shared;
   /// The tensor whose storage it uses; empty when `shared` is.
   std::string storage_of;

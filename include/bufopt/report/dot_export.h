@@ -9,7 +9,10 @@
 /// Shared storage (MODEL 4.1): a view is drawn as its storage (no edge of its own; the
 /// storage's edges go to the view's readers); a buffer written in place keeps its edges, bold,
 /// labelled "in place over X" with its storage's capacity, bytes and offset, and drawn in one
-/// colour with its storage's edges (a colour per such storage, six cycled).
+/// colour with its storage's edges (a colour per such storage, six cycled). A zero-copy Concat
+/// is drawn as its output buffer: a cylinder "Z, one buffer, k writers" in Z's colour, whose
+/// incoming edges are the slices (bold, "slice of Z, channels a-b", no rows of their own) from
+/// their producers, the writers; Z's own edges leave it as any buffer's.
 /// Guarantees: deterministic; every name is quoted and escaped.
 #include <string>
 

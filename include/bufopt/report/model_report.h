@@ -71,6 +71,10 @@ std::string to_csv(const ModelReport& report);
 /// `bufopt inspect`: tables of actors and buffers and the whole-tensor baselines.
 std::string inspect_text(const ModelReport& report, const TextOptions& options);
 
+/// A slice's range in its Concat output (MODEL 4.1), as text and DOT print it: "channels 0-3"
+/// (inclusive) for a channel Concat, "axis 3 0-3" on another axis.
+std::string slice_range_text(const analysis::StorageLink& link);
+
 /// `bufopt MODEL`: the memory line-up, time and slowdown, top buffers, unsupported operators.
 std::string summary_text(const ModelReport& report, const TextOptions& options);
 

@@ -41,8 +41,13 @@
 ///    channel of its own, a plain FIFO whose back-edge holds its storage's capacity (the
 ///    capacity the analysis gives every buffer of a storage): enough for the plan's order, but
 ///    memory counted per channel counts that storage once per buffer of it (an
-///    over-approximation). A comment after the header lists each such buffer, the buffer it is
-///    written over, its storage and the capacity, in graph order.
+///    over-approximation). A zero-copy Concat's output is one buffer with several writers: its
+///    slices stay channels of their own from their producers to the Concat, each with the
+///    storage's capacity (the same over-approximation), and the Concat an actor of 1 ns per
+///    phase (MODEL 4.1: no time; 1 ns is every actor's floor here) writing the output's channel.
+///    A comment after the header lists each such buffer, the buffer it is written over or a
+///    slice of (with the slice's range and the Concat), its storage and the capacity, in graph
+///    order.
 #include <string>
 
 #include "bufopt/report/model_report.h"
