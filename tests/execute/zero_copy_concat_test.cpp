@@ -10,25 +10,16 @@
 #include "bufopt/analysis/time_model.h"
 #include "bufopt/analysis/verify.h"
 #include "execution_test_support.h"
+#include "support/fire_module.h"
 #include "support/onnx_builder.h"
 
 namespace bufopt::testing {
 namespace {
 
-/// x [1,4,8,8] (held) -> squeeze 1x1 + Relu (2 ch) -> s -> expand1x1 + Relu (4 ch) -> e1,
-/// s -> expand3x3/p1 + Relu (4 ch) -> e3; Concat(e1, e3) on channels -> z [1,8,8,8] -> 1x1 conv ->
-/// out (held). Rows: s 2x8 floats = 64 B, e1 and e3 128 B, z 256 B; 8 rows each.
-OnnxBuilder fire_module() {
-  OnnxBuilder b;
-  const std::string x = b.input("x", {1, 4, 8, 8});
-  const std::string s = b.relu(b.conv(x, 2, ConvOptions::square(1, 1, 0)));
-  const std::string e1 = b.relu(b.conv(s, 4, ConvOptions::square(1, 1, 0)));
-  const std::string e3 = b.relu(b.conv(s, 4, ConvOptions::square(3, 1, 1)));
-  const std::string z = b.concat({e1, e3}, 1, "concat");
-  b.output(b.conv(z, 4, ConvOptions::square(1, 1, 0)));
-  return b;
-}
-
+// The model: support/fire_module.h, x [1,4,8,8] (held) -> squeeze 1x1 + Relu (2 ch) -> s ->
+// expand1x1 + Relu (4 ch) -> e1, s -> expand3x3/p1 + Relu (4 ch) -> e3; Concat(e1, e3) on channels
+// -> z [1,8,8,8] -> 1x1 conv -> out (held). Rows: s 2x8 floats = 64 B, e1 and e3 128 B, z 256 B;
+// 8 rows each.
 constexpr int64_t kRows = 8;
 
 analysis::AnalysisOptions cpu_options(double r, bool inplace) {
@@ -65,7 +56,7 @@ Fire fire_of(const graph::Graph& graph) {
 
 TEST(ZeroCopyConcat, SlicesOfAChannelConcat) {
   TempDir dir;
-  const onnx::ExecutableModel model = executable(fire_module().save(dir.file("m.onnx")));
+  const onnx::ExecutableModel model = executable(fire_module_model().save(dir.file("m.onnx")));
   const Fire fire = fire_of(model.graph);
   const auto slices = graph::zero_copy_slices(model.graph, fire.concat);
   ASSERT_TRUE(slices);
@@ -93,7 +84,7 @@ TEST(ZeroCopyConcat, SlicesOfAChannelConcat) {
 
 TEST(ZeroCopyConcat, FireModuleLayerByLayerWritesBothExpandsIntoTheConcatOutput) {
   TempDir dir;
-  const onnx::ExecutableModel model = executable(fire_module().save(dir.file("m.onnx")));
+  const onnx::ExecutableModel model = executable(fire_module_model().save(dir.file("m.onnx")));
   const Fire fire = fire_of(model.graph);
   const analysis::AnalysisOptions options = cpu_options(1.2, true);
   const std::vector<int64_t> whole(model.graph.actors.size(), kRows);
@@ -124,7 +115,7 @@ TEST(ZeroCopyConcat, FireModuleLayerByLayerWritesBothExpandsIntoTheConcatOutput)
 
 TEST(ZeroCopyConcat, FireModuleStreamedOneRowPerFiringHoldsOneConcatRow) {
   TempDir dir;
-  const onnx::ExecutableModel model = executable(fire_module().save(dir.file("m.onnx")));
+  const onnx::ExecutableModel model = executable(fire_module_model().save(dir.file("m.onnx")));
   const Fire fire = fire_of(model.graph);
   const analysis::AnalysisOptions options = cpu_options(100, true);
   const std::vector<int64_t> rows(model.graph.actors.size(), 1);
@@ -161,7 +152,7 @@ TEST(ZeroCopyConcat, FireModuleStreamedOneRowPerFiringHoldsOneConcatRow) {
 
 TEST(ZeroCopyConcat, AnalyzeNeverExceedsTheFifoModel) {
   TempDir dir;
-  const onnx::ExecutableModel model = executable(fire_module().save(dir.file("m.onnx")));
+  const onnx::ExecutableModel model = executable(fire_module_model().save(dir.file("m.onnx")));
   for (double r : {1.0, 1.2, 2.0}) {
     const analysis::AnalysisResult fifo = analysis::analyze(model.graph, cpu_options(r, false));
     const analysis::AnalysisResult rules = analysis::analyze(model.graph, cpu_options(r, true));
