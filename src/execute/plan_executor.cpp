@@ -61,8 +61,6 @@ struct Ring {
   int64_t slot_start(int64_t slot) const { return offset + slice_begin + slot * stride; }
   /// One past the last arena byte of the ring.
   int64_t extent_end() const { return slot_start(slots - 1) + row_bytes; }
-  /// True for the output of a zero-copy Concat: its rows are its slices', nothing is copied.
-  bool zero_copy = false;
   /// True for an input of a zero-copy Concat (a slice of that Concat's output).
   bool slice = false;
   /// True while some reader's release point is not past `row`.
@@ -324,7 +322,6 @@ class PlanExecutor::State {
       ring.slice_begin = slice.begin;
       ring.slice = true;
       ring.stride = network_.channels[storage].row_bytes;
-      rings_[storage].zero_copy = true;
       zero_copy_nodes_.insert(concat);
     }
   }

@@ -11,13 +11,19 @@
 ///     (MODEL 4.1, graph::Buffer::storage_of) has no ring: its readers' ports are on its
 ///     storage's ring, and each reader gets the rows under the view's shape (the same bytes in
 ///     the layout), so `graph` is the analysed graph (analysis::AnalysisResult::graph) and
-///     `program` graph::without_view_actors of the model's.
+///     `program` graph::without_view_actors of the model's. A buffer sharing a storage
+///     (analysis::Evaluation::storage_of) has its storage's ring: written in place, the same
+///     slots; a slice of a zero-copy Concat, its bytes of each storage row (row r at offset +
+///     (r mod capacity) * the storage's row bytes + the slice's begin).
 ///  2. The firings of evaluation.schedule in order. A firing gathers every input port's window
 ///     from the rings (decoded to float32), runs the actor's nodes in data order (kernels.h;
 ///     a streaming reduction adds its rows to an accumulator kept outside the arena and
 ///     finishes at its last firing), writes its output rows into the rings, then moves its
 ///     ports' release points. Sources (--stream-io) copy the next rows of a graph input into its
-///     ring; sinks copy rows out of a graph output's ring.
+///     ring; sinks copy rows out of a graph output's ring. A zero-copy Concat's firing computes
+///     and copies nothing: it checks that every slice holds its rows, which are then its output's.
+///     An in-place writer overwrites the row of its input it has just gathered, which no other
+///     reader may still need.
 ///  3. Bookkeeping of its own, independent of the planner: per ring slot the row it holds and
 ///     the write that put it there, per arena byte the write that last stored it. Reading a
 ///     row the slot does not hold (overwritten, not yet written), or whose bytes another ring
