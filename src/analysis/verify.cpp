@@ -132,9 +132,9 @@ bool replayable(const Network& network, ViolationLog& log) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// MODEL 4.1 in-place storages: the claim's structure.
+// MODEL 4.1 shared storages (in place, zero-copy Concat): the claim's structure.
 
-/// The in-place structure the claim names, checked against the graph and the rebuilt network:
+/// The shared storages the claim names, checked against the graph and the rebuilt network:
 /// per channel its storage (itself when it has its own), the input it is written into, and the
 /// last buffer of each storage's chain.
 struct SharedStorages {
