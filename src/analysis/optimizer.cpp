@@ -602,11 +602,12 @@ Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options,
   const std::vector<graph::ActorId> ranked = search.ranked_actors();
   std::map<std::pair<std::vector<int64_t>, std::vector<int32_t>>, Evaluation> candidates_evaluated;
   std::optional<Evaluation> answer;
-  const bool in_place = shared_storage(options);
+  const bool sharing = shared_storage(options);
   auto keep = [&](const Evaluation& evaluation) {
     if (!answer || better(evaluation, *answer)) answer = evaluation;
-    // MODEL 4.1: each kept plan also with the in-place writes its order allows.
-    if (in_place) {
+    // MODEL 4.1: each kept plan also with the in-place writes its order allows and its
+    // zero-copy Concats (the search itself scores FIFO figures, so no answer is above its own).
+    if (sharing) {
       Evaluation shared = with_shared_storage(graph, evaluation, options, false);
       if (better(shared, *answer)) answer = std::move(shared);
     }
@@ -681,8 +682,8 @@ Evaluation run_search(const graph::Graph& graph, const AnalysisOptions& options,
     counted.local_evaluations += released.evaluations() - before;
     keep(released.evaluate_best());
   }
-  if (in_place) {
-    // The answer's writes chosen one by one (with_shared_storage's refinement).
+  if (sharing) {
+    // The answer's writes and Concats chosen one by one (with_shared_storage's refinement).
     Evaluation plain = evaluate_schedule(graph, answer->granularity(), answer->schedule, options);
     Evaluation refined = with_shared_storage(graph, std::move(plain), options, true);
     if (better(refined, *answer)) answer = std::move(refined);
