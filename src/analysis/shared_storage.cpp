@@ -150,11 +150,19 @@ StorageChoice without_conflicts(const std::vector<InPlaceWrite>& writes, const s
   for (const InPlaceWrite& write : writes) written_in_place[static_cast<size_t>(write.output)] = true;
   StorageChoice choice;
   std::vector<bool> slice(channels, false);
+  std::vector<bool> sliced(channels, false);  // the output of a Concat taken zero-copy
   for (const ZeroCopyConcat& concat : concats) {
     const bool conflict = std::any_of(concat.slices.begin(), concat.slices.end(),
                                       [&](ChannelId s) { return written_in_place[static_cast<size_t>(s)]; });
     if (conflict && writes_first) continue;
+    // A Concat of a zero-copy Concat's output (or into one): one level of slices only, the
+    // first in node order kept.
+    const bool nested = slice[static_cast<size_t>(concat.output)] ||
+                        std::any_of(concat.slices.begin(), concat.slices.end(),
+                                    [&](ChannelId s) { return sliced[static_cast<size_t>(s)]; });
+    if (nested) continue;
     choice.concats.push_back(concat);
+    sliced[static_cast<size_t>(concat.output)] = true;
     for (ChannelId s : concat.slices) slice[static_cast<size_t>(s)] = true;
   }
   for (const InPlaceWrite& write : writes) {

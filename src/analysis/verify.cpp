@@ -175,6 +175,10 @@ bool is_concat_slice(const graph::Graph& graph, const Network& network, const Ev
     log.add(Violation::kInPlace, fmt::format("'{}': {}", graph.buffers[c].name, why));
   };
   const auto slices = node.kind == dataflow::NodeKind::kActor ? graph::zero_copy_slices(graph, node.actor) : std::nullopt;
+  if (evaluation.storage_of[static_cast<size_t>(s)] >= 0) {
+    fail(fmt::format("its storage '{}' is itself in another's storage", graph.buffers[static_cast<size_t>(s)].name));
+    return true;
+  }
   if (!slices) {
     fail(fmt::format("its reader '{}' is not a zero-copy Concat", node.name));
     return true;

@@ -163,5 +163,50 @@ TEST(ZeroCopyConcat, AnalyzeNeverExceedsTheFifoModel) {
   }
 }
 
+// Concat(Concat(a, b), c): the inner output is the outer's only-read input, so both qualify; one
+// level of slices is taken (the first in node order), verified and executed.
+TEST(ZeroCopyConcat, NestedConcatsTakeOneLevel) {
+  TempDir dir;
+  OnnxBuilder b;
+  const std::string x = b.input("x", {1, 4, 8, 8});
+  const std::string p = b.conv(x, 2, ConvOptions::square(3, 1, 1));
+  const std::string q = b.conv(x, 2, ConvOptions::square(1, 1, 0));
+  const std::string r = b.conv(x, 4, ConvOptions::square(3, 1, 1));
+  const std::string inner = b.concat({p, q}, 1, "inner");
+  const std::string outer = b.concat({inner, r}, 1, "outer");
+  b.output(b.conv(outer, 4, ConvOptions::square(1, 1, 0)));
+  const onnx::ExecutableModel model = executable(b.save(dir.file("nested.onnx")));
+  int qualifying = 0;
+  for (size_t i = 0; i < model.graph.actors.size(); ++i) {
+    qualifying += graph::zero_copy_slices(model.graph, static_cast<graph::ActorId>(i)) ? 1 : 0;
+  }
+  ASSERT_EQ(qualifying, 2);
+  for (const std::vector<int64_t>& rows : {std::vector<int64_t>(model.graph.actors.size(), 1),
+                                           std::vector<int64_t>(model.graph.actors.size(), 8)}) {
+    const analysis::AnalysisOptions options = cpu_options(100, true);
+    const analysis::Evaluation plain = analysis::evaluate_plan(model.graph, rows, options);
+    const analysis::Evaluation shared = analysis::with_shared_storage(model.graph, plain, options, true);
+    ASSERT_EQ(analysis::choice_of(shared.network, shared.storage_of).concats.size(), 1u);
+    EXPECT_LE(shared.shared_bytes(), plain.shared_bytes());
+    EXPECT_LT(shared.fifo_bytes, plain.fifo_bytes);
+    const analysis::VerifyReport report = analysis::verify(model.graph, shared, options);
+    EXPECT_TRUE(report.ok) << report.errors.front();
+    expect_plan_executes(model, model.graph, shared, 9);
+  }
+  const analysis::AnalysisResult result = analysis::analyze(model.graph, cpu_options(1.2, true));
+  ASSERT_TRUE(result.verification.ok) << result.verification.errors.front();
+  expect_plan_executes(model, result.graph, result.evaluation, 9);
+  // Both levels claimed (slices of a slice): the verifier refuses the claim.
+  const std::vector<int64_t> rows(model.graph.actors.size(), 1);
+  analysis::Evaluation both = analysis::evaluate_plan(model.graph, rows, cpu_options(100, true));
+  both.storage_of.assign(model.graph.buffers.size(), analysis::kOwnStorage);
+  for (size_t i = 0; i < model.graph.actors.size(); ++i) {
+    const auto slices = graph::zero_copy_slices(model.graph, static_cast<graph::ActorId>(i));
+    if (!slices) continue;
+    for (const graph::ConcatSlice& slice : *slices) both.storage_of[static_cast<size_t>(slice.input)] = model.graph.actors[i].outputs[0];
+  }
+  EXPECT_FALSE(analysis::verify(model.graph, both, cpu_options(100, true)).ok);
+}
+
 }  // namespace
 }  // namespace bufopt::testing
