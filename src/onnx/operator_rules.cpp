@@ -444,7 +444,7 @@ int64_t product_of(const Shape& shape, size_t begin) {
 /// Multiply-accumulates of a MAC operator (0 when the shapes are unknown).
 int64_t macs_of(const NodeView& view, Kind kind) {
   const OpNode& node = *view.node;
-  if (!known(out0(view))) return 0;
+  if (view.outputs.empty() || !known(out0(view))) return 0;  // a hostile node may have no output
   const int64_t out_elements = out0(view).tensor->elements().value_or(0);
   auto mul = [](int64_t a, int64_t b) { return graph::checked_mul(a, b).value_or(0); };
   if (kind == Kind::kWindow && node.op_type != "MaxPool" && node.op_type != "AveragePool" && node.op_type != "LpPool") {
@@ -458,14 +458,16 @@ int64_t macs_of(const NodeView& view, Kind kind) {
     const Shape& w = shape_of(view.inputs[1]);
     return mul(view.inputs[0].tensor->elements().value_or(0), product_of(w, 1));  // (Cout/group) * prod(kernel)
   }
+  // A hostile model may give Gemm or MatMul no input, or inputs of rank 0 or 1.
   if (kind == Kind::kGemm) {
-    if (!known(view.inputs[0])) return 0;
+    if (view.inputs.empty() || !known(view.inputs[0])) return 0;
     const Shape& a = shape_of(view.inputs[0]);
+    if (a.size() < 2) return 0;
     const int64_t k = node.int_attr("transA", 0) != 0 ? a[0] : a[1];
     return mul(out_elements, k);
   }
   if (kind == Kind::kMatMul) {
-    if (!known(view.inputs[0])) return 0;
+    if (view.inputs.empty() || !known(view.inputs[0]) || shape_of(view.inputs[0]).empty()) return 0;
     return mul(out_elements, shape_of(view.inputs[0]).back());
   }
   return 0;
