@@ -39,6 +39,15 @@ inline std::string describe(const ExecutionSetting& setting) {
          (setting.stream_io ? " --stream-io" : "");
 }
 
+/// The cpu preset at slowdown bound `r`, with MODEL 4.1's rules or the plain FIFO model.
+inline analysis::AnalysisOptions cpu_options(double r, bool inplace) {
+  analysis::AnalysisOptions options;
+  options.platform = *analysis::platform_preset("cpu");
+  options.max_slowdown = r;
+  options.inplace = inplace;
+  return options;
+}
+
 /// The model with dense weights from a fixed seed (the builder's and the zoo's are zeros).
 inline onnx::ExecutableModel executable(const std::string& path, const onnx::ImportOptions& options = {}) {
   onnx::ExecutableModel model = onnx::import_executable_model(path, options);

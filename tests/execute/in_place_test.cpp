@@ -27,14 +27,6 @@ OnnxBuilder residual_block() {
 constexpr int64_t kRowBytes = 128;
 constexpr int64_t kRows = 8;
 
-analysis::AnalysisOptions cpu_options(double r, bool inplace) {
-  analysis::AnalysisOptions options;
-  options.platform = *analysis::platform_preset("cpu");
-  options.max_slowdown = r;
-  options.inplace = inplace;
-  return options;
-}
-
 /// The residual block's buffers by role: a (conv1 out), b (conv2 out), y (the Add's out).
 struct Block {
   size_t a = 0;

@@ -44,14 +44,6 @@ OnnxBuilder flatten_before_gemm() {
   return b;
 }
 
-analysis::AnalysisOptions options_at(double r, bool inplace) {
-  analysis::AnalysisOptions options;
-  options.platform = *analysis::platform_preset("cpu");
-  options.max_slowdown = r;
-  options.inplace = inplace;
-  return options;
-}
-
 const graph::Buffer& named(const graph::Graph& graph, const std::string& name) {
   for (const graph::Buffer& buffer : graph.buffers) {
     if (buffer.name == name) return buffer;
@@ -76,7 +68,7 @@ TEST(Views, FlattenBeforeGemmSharesTheStorageOfThePoolOutput) {
 
   // --no-inplace (the FIFO model of MODEL 4): g and f one row of 256 B each, both live while
   // the Flatten copies: capacities 1 and 1, FIFO sum 512, arena 512.
-  const analysis::AnalysisResult fifo = analysis::analyze(model.graph, options_at(1.2, false));
+  const analysis::AnalysisResult fifo = analysis::analyze(model.graph, cpu_options(1.2, false));
   ASSERT_TRUE(fifo.verification.ok);
   EXPECT_EQ(fifo.graph.actors.size(), 3u);
   EXPECT_EQ(fifo.evaluation.usage.capacity_rows[index_of(fifo.graph, g)], 1);
@@ -86,7 +78,7 @@ TEST(Views, FlattenBeforeGemmSharesTheStorageOfThePoolOutput) {
   EXPECT_EQ(fifo.evaluation.schedule.firings.size(), 3u);
 
   // Views: f is g's storage; the Flatten does no firing; one row of 256 B in all.
-  const analysis::AnalysisResult views = analysis::analyze(model.graph, options_at(1.2, true));
+  const analysis::AnalysisResult views = analysis::analyze(model.graph, cpu_options(1.2, true));
   ASSERT_TRUE(views.verification.ok) << views.verification.errors.front();
   ASSERT_EQ(views.graph.actors.size(), 2u);
   ASSERT_EQ(views.graph.views.size(), 1u);
@@ -123,7 +115,7 @@ TEST(Views, StreamedChainOfViewsRunsOneRowAtATime) {
   TempDir dir;
   const onnx::ExecutableModel model = executable(streamed_view_chain().save(dir.file("m.onnx")));
   ASSERT_EQ(model.graph.actors.size(), 4u);
-  const analysis::AnalysisOptions options = options_at(100, true);
+  const analysis::AnalysisOptions options = cpu_options(100, true);
   const graph::Graph analysed = analysis::storage_graph(model.graph, options);
   ASSERT_EQ(analysed.actors.size(), 2u);
   ASSERT_EQ(analysed.views.size(), 2u);
@@ -139,7 +131,7 @@ TEST(Views, StreamedChainOfViewsRunsOneRowAtATime) {
   EXPECT_EQ(one_row.fifo_bytes, 288);
   EXPECT_TRUE(analysis::verify(analysed, one_row, options).ok);
   expect_plan_executes(model, analysed, one_row);
-  const analysis::AnalysisResult fifo = analysis::analyze(model.graph, options_at(100, false));
+  const analysis::AnalysisResult fifo = analysis::analyze(model.graph, cpu_options(100, false));
   const analysis::AnalysisResult views = analysis::analyze(model.graph, options);
   ASSERT_TRUE(views.verification.ok);
   EXPECT_LT(views.evaluation.shared_bytes(), fifo.evaluation.shared_bytes());
@@ -159,7 +151,7 @@ TEST(Views, ReshapeRegroupingARowStaysACopy) {
   ASSERT_EQ(model.graph.actors.size(), 3u);
   EXPECT_EQ(model.graph.actors[1].op_type, "Reshape");
   EXPECT_FALSE(graph::is_view(model.graph, 1));
-  const analysis::AnalysisResult result = analysis::analyze(model.graph, options_at(1.2, true));
+  const analysis::AnalysisResult result = analysis::analyze(model.graph, cpu_options(1.2, true));
   EXPECT_TRUE(result.graph.views.empty());
   EXPECT_EQ(result.graph.actors.size(), 3u);
   for (const graph::Buffer& buffer : result.graph.buffers) EXPECT_EQ(buffer.storage_of, graph::kNoBuffer);
@@ -176,7 +168,7 @@ TEST(Views, PipelinedModeAndGraphIoAreNeverViews) {
   const graph::Graph held = onnx::import_model(b.save(dir.file("io.onnx")), {});
   EXPECT_FALSE(graph::is_view(held, 0));
   const onnx::ExecutableModel model = executable(flatten_before_gemm().save(dir.file("m.onnx")));
-  analysis::AnalysisOptions pipelined = options_at(1.2, true);
+  analysis::AnalysisOptions pipelined = cpu_options(1.2, true);
   pipelined.mode = analysis::Mode::kPipelined;
   EXPECT_FALSE(analysis::shared_storage(pipelined));
   EXPECT_TRUE(analysis::storage_graph(model.graph, pipelined).views.empty());

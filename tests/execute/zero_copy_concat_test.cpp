@@ -22,14 +22,6 @@ namespace {
 // 8 rows each.
 constexpr int64_t kRows = 8;
 
-analysis::AnalysisOptions cpu_options(double r, bool inplace) {
-  analysis::AnalysisOptions options;
-  options.platform = *analysis::platform_preset("cpu");
-  options.max_slowdown = r;
-  options.inplace = inplace;
-  return options;
-}
-
 /// The fire module's buffers by role.
 struct Fire {
   size_t s = 0;
